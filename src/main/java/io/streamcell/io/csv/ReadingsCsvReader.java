@@ -1,0 +1,165 @@
+package io.streamcell.io.csv;
+
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.dataformat.csv.CsvMapper;
+import com.fasterxml.jackson.dataformat.csv.CsvParser;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.NoSuchElementException;
+
+/**
+ * Streams the rows of a readings CSV (DESIGN.md "Offline replay"): a header row, a
+ * {@code timestamp} column, an optional {@code key} column (without it the whole file is one key,
+ * {@code ""}), and one column per requested feature, found by name; other columns are ignored.
+ * Every problem is reported with the file, line and column.
+ */
+public final class ReadingsCsvReader implements Closeable {
+    public static final String KEY_COLUMN = "key";
+    public static final String TIMESTAMP_COLUMN = "timestamp";
+
+    /** One data row. {@code features} follow the order of the requested feature names. */
+    public record Row(long line, String key, String timestampText, long epochMillis, float[] features) {}
+
+    private final String source;
+    private final MappingIterator<String[]> rows;
+    private final int keyColumn;
+    private final int timestampColumn;
+    private final int[] featureColumns;
+    private final List<String> featureNames;
+    private final int headerWidth;
+
+    private ReadingsCsvReader(String source, MappingIterator<String[]> rows, String[] header,
+            List<String> featureNames) {
+        this.source = source;
+        this.rows = rows;
+        this.featureNames = List.copyOf(featureNames);
+        this.headerWidth = header.length;
+        List<String> columns = new ArrayList<>();
+        for (String column : header) {
+            columns.add(column.trim());
+        }
+        this.keyColumn = columns.indexOf(KEY_COLUMN);
+        this.timestampColumn = columns.indexOf(TIMESTAMP_COLUMN);
+        if (timestampColumn < 0) {
+            throw new CsvFormatException(source + ": no '" + TIMESTAMP_COLUMN + "' column in the header " + columns);
+        }
+        this.featureColumns = new int[featureNames.size()];
+        List<String> missing = new ArrayList<>();
+        for (int i = 0; i < featureColumns.length; i++) {
+            featureColumns[i] = columns.indexOf(featureNames.get(i));
+            if (featureColumns[i] < 0) {
+                missing.add(featureNames.get(i));
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new CsvFormatException(source + ": the model's feature column(s) " + missing
+                    + " are missing from the header " + columns);
+        }
+    }
+
+    /** Opens {@code file} and reads its header. */
+    public static ReadingsCsvReader open(Path file, List<String> featureNames) throws IOException {
+        Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8);
+        try {
+            return open(reader, file.toString(), featureNames);
+        } catch (IOException | RuntimeException e) {
+            reader.close();
+            throw e;
+        }
+    }
+
+    public static ReadingsCsvReader open(Reader reader, String source, List<String> featureNames) throws IOException {
+        CsvMapper mapper = new CsvMapper();
+        MappingIterator<String[]> rows = mapper.readerForArrayOf(String.class)
+                .with(CsvParser.Feature.WRAP_AS_ARRAY)
+                .with(CsvParser.Feature.SKIP_EMPTY_LINES)
+                .readValues(reader);
+        if (!rows.hasNextValue()) {
+            rows.close();
+            throw new CsvFormatException(source + ": empty file (a header row is required)");
+        }
+        String[] header = rows.nextValue();
+        if (header.length > 0 && header[0].startsWith("\uFEFF")) { // a BOM left by spreadsheet tools
+            header[0] = header[0].substring(1);
+        }
+        return new ReadingsCsvReader(source, rows, header, featureNames);
+    }
+
+    public boolean hasKeyColumn() {
+        return keyColumn >= 0;
+    }
+
+    public List<String> featureNames() {
+        return featureNames;
+    }
+
+    /** The next row, or null at the end of the file. */
+    public Row next() throws IOException {
+        String[] cells;
+        try {
+            if (!rows.hasNextValue()) {
+                return null;
+            }
+            cells = rows.nextValue();
+        } catch (RuntimeException e) {
+            throw new CsvFormatException(source + ": unreadable CSV near line " + currentLine() + ": "
+                    + e.getMessage(), e);
+        }
+        long line = currentLine();
+        if (cells.length != headerWidth) {
+            throw new CsvFormatException(source + ":" + line + ": " + cells.length + " columns, the header has "
+                    + headerWidth);
+        }
+        String key = keyColumn >= 0 ? cells[keyColumn] : "";
+        String timestampText = cells[timestampColumn];
+        long millis;
+        try {
+            millis = Timestamps.parseEpochMillis(timestampText);
+        } catch (IllegalArgumentException e) {
+            throw new CsvFormatException(source + ":" + line + ": column '" + TIMESTAMP_COLUMN + "': " + e.getMessage());
+        }
+        float[] features = new float[featureColumns.length];
+        for (int i = 0; i < features.length; i++) {
+            String text = cells[featureColumns[i]].trim();
+            float value;
+            try {
+                value = Float.parseFloat(text);
+            } catch (NumberFormatException e) {
+                throw new CsvFormatException(source + ":" + line + ": column '" + featureNames.get(i) + "': '"
+                        + text + "' is not a number");
+            }
+            if (!Float.isFinite(value)) {
+                throw new CsvFormatException(source + ":" + line + ": column '" + featureNames.get(i) + "': "
+                        + text + " is not a finite float32 value");
+            }
+            features[i] = value;
+        }
+        return new Row(line, key, timestampText, millis, features);
+    }
+
+    private long currentLine() {
+        return rows.getCurrentLocation() == null ? -1 : rows.getCurrentLocation().getLineNr();
+    }
+
+    @Override
+    public void close() throws IOException {
+        rows.close();
+    }
+
+    @Override
+    public String toString() {
+        return "ReadingsCsvReader[" + source + ", features " + Arrays.toString(featureColumns) + "]";
+    }
+
+    /** Thrown by iteration helpers when asked past the end. */
+    static NoSuchElementException endOfFile(String source) {
+        return new NoSuchElementException(source + ": no more rows");
+    }
+}

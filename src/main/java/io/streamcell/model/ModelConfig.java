@@ -1,0 +1,283 @@
+package io.streamcell.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The {@code config.json} of a model directory ({@code format: "streamcell-model/1"}): architecture,
+ * feature and target names, scalers, version and provenance. Immutable and validated on creation.
+ *
+ * @param cell recurrent cell of every layer
+ * @param gruReset where a GRU applies its reset gate; {@link GruReset#AFTER} for LSTM (unused)
+ * @param features input names, in the order the model consumes them
+ * @param targets output names; the head produces {@code targets.size() * horizon} values, step-major
+ * @param horizon number of future events forecast per step (1 = the key's next event)
+ * @param version stamped on every output the model makes
+ * @param provenance free-form object (who made it, from what, when); never null, may be empty
+ */
+public record ModelConfig(
+        CellType cell,
+        GruReset gruReset,
+        int inputSize,
+        int hiddenSize,
+        int numLayers,
+        List<String> features,
+        List<String> targets,
+        int horizon,
+        Scaler inputScaler,
+        Scaler targetScaler,
+        String version,
+        ObjectNode provenance) {
+
+    public static final String FORMAT = "streamcell-model/1";
+
+    /** Bounds that keep a hostile or mistaken config from allocating without limit. */
+    public static final int MAX_INPUT_SIZE = 4096;
+    public static final int MAX_HIDDEN_SIZE = 4096;
+    public static final int MAX_LAYERS = 16;
+    public static final int MAX_TARGETS = 4096;
+    public static final int MAX_HORIZON = 1024;
+
+    private static final Set<String> KNOWN_FIELDS = Set.of(
+            "format", "cell", "gru_reset", "input_size", "hidden_size", "num_layers", "features",
+            "targets", "horizon", "input_scaler", "target_scaler", "version", "provenance");
+
+    public ModelConfig {
+        Objects.requireNonNull(cell, "cell");
+        Objects.requireNonNull(gruReset, "gruReset");
+        features = List.copyOf(features);
+        targets = List.copyOf(targets);
+        Objects.requireNonNull(version, "version");
+        provenance = provenance == null ? JsonNodeFactory.instance.objectNode() : provenance.deepCopy();
+        inputScaler = inputScaler == null ? Scaler.identity(features.size()) : inputScaler;
+        targetScaler = targetScaler == null ? Scaler.identity(targets.size()) : targetScaler;
+        checkRange("input_size", inputSize, 1, MAX_INPUT_SIZE);
+        checkRange("hidden_size", hiddenSize, 1, MAX_HIDDEN_SIZE);
+        checkRange("num_layers", numLayers, 1, MAX_LAYERS);
+        checkRange("horizon", horizon, 1, MAX_HORIZON);
+        checkRange("targets count", targets.size(), 1, MAX_TARGETS);
+        if (features.size() != inputSize) {
+            throw new IllegalArgumentException("features lists " + features.size()
+                    + " names but input_size is " + inputSize);
+        }
+        checkNames("features", features);
+        checkNames("targets", targets);
+        if (inputScaler.size() != inputSize) {
+            throw new IllegalArgumentException("input_scaler has " + inputScaler.size()
+                    + " columns but input_size is " + inputSize);
+        }
+        if (targetScaler.size() != targets.size()) {
+            throw new IllegalArgumentException("target_scaler has " + targetScaler.size()
+                    + " columns but there are " + targets.size() + " targets");
+        }
+    }
+
+    /** Number of head outputs: {@code targets.size() * horizon}. */
+    public int outputSize() {
+        return targets.size() * horizon;
+    }
+
+    /** Floats of per-key recurrent state: h (and c for LSTM) for every layer. */
+    public int stateSize() {
+        return numLayers * hiddenSize * (cell.hasCellState() ? 2 : 1);
+    }
+
+    /**
+     * Parses and validates a config.json document.
+     *
+     * @param source named in error messages (usually the file path)
+     * @throws ModelFormatException naming {@code source} and the field at fault
+     */
+    public static ModelConfig fromJson(JsonNode root, String source) {
+        if (root == null || !root.isObject()) {
+            throw new ModelFormatException(source + ": expected a JSON object");
+        }
+        for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!KNOWN_FIELDS.contains(name)) {
+                throw new ModelFormatException(source + ": unknown field '" + name + "' (known: "
+                        + String.join(", ", KNOWN_FIELDS.stream().sorted().toList()) + ")");
+            }
+        }
+        String format = requiredText(root, "format", source);
+        if (!FORMAT.equals(format)) {
+            throw new ModelFormatException(source + ": format is '" + format + "', expected '" + FORMAT + "'");
+        }
+        try {
+            CellType cell = CellType.fromConfigName(requiredText(root, "cell", source));
+            GruReset reset = root.hasNonNull("gru_reset")
+                    ? GruReset.fromConfigName(requiredText(root, "gru_reset", source))
+                    : GruReset.AFTER;
+            if (cell == CellType.LSTM && reset != GruReset.AFTER) {
+                throw new ModelFormatException(source + ": gru_reset '" + reset.configName()
+                        + "' given for an lstm model");
+            }
+            List<String> features = stringList(root, "features", source);
+            List<String> targets = stringList(root, "targets", source);
+            return new ModelConfig(
+                    cell,
+                    reset,
+                    requiredInt(root, "input_size", source),
+                    requiredInt(root, "hidden_size", source),
+                    requiredInt(root, "num_layers", source),
+                    features,
+                    targets,
+                    root.has("horizon") ? requiredInt(root, "horizon", source) : 1,
+                    scaler(root, "input_scaler", source),
+                    scaler(root, "target_scaler", source),
+                    requiredText(root, "version", source),
+                    provenance(root, source));
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(source + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The config.json document for this config (identity scalers are written out explicitly). */
+    public ObjectNode toJson(ObjectMapper mapper) {
+        ObjectNode root = mapper.createObjectNode();
+        root.put("format", FORMAT);
+        root.put("cell", cell.configName());
+        if (cell == CellType.GRU) {
+            root.put("gru_reset", gruReset.configName());
+        }
+        root.put("input_size", inputSize);
+        root.put("hidden_size", hiddenSize);
+        root.put("num_layers", numLayers);
+        features.forEach(root.putArray("features")::add);
+        targets.forEach(root.putArray("targets")::add);
+        root.put("horizon", horizon);
+        putScaler(root.putObject("input_scaler"), inputScaler);
+        putScaler(root.putObject("target_scaler"), targetScaler);
+        root.put("version", version);
+        root.set("provenance", provenance.deepCopy());
+        return root;
+    }
+
+    @Override
+    public ObjectNode provenance() {
+        return provenance.deepCopy();
+    }
+
+    private static void putScaler(ObjectNode node, Scaler scaler) {
+        ArrayNode mean = node.putArray("mean");
+        for (float v : scaler.mean()) {
+            mean.add(v);
+        }
+        ArrayNode std = node.putArray("std");
+        for (float v : scaler.std()) {
+            std.add(v);
+        }
+    }
+
+    private static void checkRange(String field, int value, int min, int max) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(field + " is " + value + ", expected " + min + ".." + max);
+        }
+    }
+
+    private static void checkNames(String field, List<String> names) {
+        Set<String> seen = new HashSet<>();
+        for (String name : names) {
+            if (name == null || name.isBlank()) {
+                throw new IllegalArgumentException(field + " contains an empty name");
+            }
+            if (!seen.add(name)) {
+                throw new IllegalArgumentException(field + " contains '" + name + "' twice");
+            }
+        }
+    }
+
+    private static String requiredText(JsonNode root, String field, String source) {
+        JsonNode node = root.get(field);
+        if (node == null || !node.isTextual()) {
+            throw new ModelFormatException(source + ": field '" + field + "' must be a string, found "
+                    + describe(node));
+        }
+        return node.textValue();
+    }
+
+    private static int requiredInt(JsonNode root, String field, String source) {
+        JsonNode node = root.get(field);
+        if (node == null || !node.isIntegralNumber() || !node.canConvertToInt()) {
+            throw new ModelFormatException(source + ": field '" + field + "' must be an integer, found "
+                    + describe(node));
+        }
+        return node.intValue();
+    }
+
+    private static List<String> stringList(JsonNode root, String field, String source) {
+        JsonNode node = root.get(field);
+        if (node == null || !node.isArray()) {
+            throw new ModelFormatException(source + ": field '" + field + "' must be an array of strings, found "
+                    + describe(node));
+        }
+        List<String> values = new ArrayList<>(node.size());
+        for (JsonNode element : node) {
+            if (!element.isTextual()) {
+                throw new ModelFormatException(source + ": field '" + field + "' must contain only strings, found "
+                        + describe(element));
+            }
+            values.add(element.textValue());
+        }
+        return values;
+    }
+
+    private static Scaler scaler(JsonNode root, String field, String source) {
+        JsonNode node = root.get(field);
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isObject() || !node.has("mean") || !node.has("std")) {
+            throw new ModelFormatException(source + ": field '" + field
+                    + "' must be an object {\"mean\": [...], \"std\": [...]}");
+        }
+        try {
+            return Scaler.of(floats(node.get("mean")), floats(node.get("std")));
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(source + ": field '" + field + "': " + e.getMessage(), e);
+        }
+    }
+
+    private static float[] floats(JsonNode node) {
+        if (!node.isArray()) {
+            throw new IllegalArgumentException("expected an array of numbers, found " + describe(node));
+        }
+        float[] values = new float[node.size()];
+        for (int i = 0; i < values.length; i++) {
+            JsonNode element = node.get(i);
+            if (!element.isNumber()) {
+                throw new IllegalArgumentException("element " + i + " is " + describe(element) + ", expected a number");
+            }
+            values[i] = (float) element.doubleValue();
+        }
+        return values;
+    }
+
+    private static ObjectNode provenance(JsonNode root, String source) {
+        JsonNode node = root.get("provenance");
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isObject()) {
+            throw new ModelFormatException(source + ": field 'provenance' must be an object, found " + describe(node));
+        }
+        return (ObjectNode) node;
+    }
+
+    private static String describe(JsonNode node) {
+        if (node == null || node.isMissingNode()) {
+            return "nothing (missing)";
+        }
+        String text = node.toString();
+        return node.getNodeType().name().toLowerCase() + " " + (text.length() > 40 ? text.substring(0, 40) + "…" : text);
+    }
+}

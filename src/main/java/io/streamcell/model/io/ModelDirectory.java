@@ -1,0 +1,82 @@
+package io.streamcell.model.io;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.streamcell.model.ModelConfig;
+import io.streamcell.model.ModelFormatException;
+import io.streamcell.model.RecurrentModel;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Map;
+
+/**
+ * A model directory: {@code config.json} + {@code weights.safetensors} (see DESIGN.md "Model
+ * directory"). Reading validates everything and names the file at fault; writing is atomic per file.
+ */
+public final class ModelDirectory {
+    public static final String CONFIG_FILE = "config.json";
+    public static final String WEIGHTS_FILE = "weights.safetensors";
+    /** A config.json larger than this is not a config. */
+    public static final long MAX_CONFIG_BYTES = 16L * 1024 * 1024;
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private ModelDirectory() {}
+
+    /**
+     * Loads and validates a model.
+     *
+     * @throws ModelFormatException if the directory, a file, a field or a tensor is malformed
+     * @throws IOException if a file cannot be read
+     */
+    public static RecurrentModel read(Path directory) throws IOException {
+        if (!Files.isDirectory(directory)) {
+            throw new ModelFormatException(directory + ": not a model directory (expected a directory holding "
+                    + CONFIG_FILE + " and " + WEIGHTS_FILE + ")");
+        }
+        ModelConfig config = readConfig(directory.resolve(CONFIG_FILE));
+        Path weights = directory.resolve(WEIGHTS_FILE);
+        if (!Files.isRegularFile(weights)) {
+            throw new ModelFormatException(weights + ": missing weights file");
+        }
+        Safetensors.Contents contents = Safetensors.read(weights);
+        return RecurrentModel.fromStateDict(config, contents.tensors(), weights.toString());
+    }
+
+    public static ModelConfig readConfig(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new ModelFormatException(file + ": missing config file");
+        }
+        long size = Files.size(file);
+        if (size > MAX_CONFIG_BYTES) {
+            throw new ModelFormatException(file + ": " + size + " bytes, over the " + MAX_CONFIG_BYTES + "-byte limit");
+        }
+        JsonNode root;
+        try {
+            root = JSON.readTree(Files.readAllBytes(file));
+        } catch (JsonProcessingException e) {
+            throw new ModelFormatException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
+        }
+        return ModelConfig.fromJson(root, file.toString());
+    }
+
+    /** Writes {@code model} into {@code directory} (created if needed), replacing both files. */
+    public static void write(RecurrentModel model, Path directory) throws IOException {
+        Files.createDirectories(directory);
+        Safetensors.write(directory.resolve(WEIGHTS_FILE), model.stateDict(),
+                Map.of("format", "pt", "streamcell_version", model.version()));
+        Path config = directory.resolve(CONFIG_FILE);
+        Path temp = Files.createTempFile(directory, CONFIG_FILE, ".tmp");
+        try {
+            JSON.writeValue(temp.toFile(), model.config().toJson(JSON));
+            Files.move(temp, config, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package io.streamcell.model.kernel;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Set;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One-time configuration of ND4J's native BLAS (OpenBLAS) for StreamCell's use: one BLAS thread
+ * (Flink runs one task per slot; a BLAS pool per task would oversubscribe the cores), and a check of
+ * the CPU kernel OpenBLAS will use.
+ *
+ * <p>OpenBLAS 0.3.19, the build ND4J 1.0.0-M2.1 ships, predates AMD Zen 3/4 and recent Intel cores
+ * and falls back to a generic SSE kernel on them ("Prescott"), 4–8× slower. The kernel can only be
+ * chosen by {@code OPENBLAS_CORETYPE} in the environment before the library loads, so the
+ * {@code ./streamcell} launcher sets it from the CPU flags; here we detect a JVM started without it
+ * (a TaskManager, a test runner) on a CPU that needs it and say so in the log, with the fix.
+ */
+public final class NativeMath {
+    private static final Logger LOG = LoggerFactory.getLogger(NativeMath.class);
+
+    /** System property overriding the BLAS thread count (default 1). */
+    public static final String THREADS_PROPERTY = "streamcell.blas.threads";
+
+    private static volatile Status status;
+
+    private NativeMath() {}
+
+    /** What was configured and what the CPU would prefer. */
+    public record Status(int blasThreads, String coreTypeEnv, String recommendedCoreType, String advice) {
+        public boolean misconfigured() {
+            return advice != null;
+        }
+    }
+
+    /** Configures ND4J once per JVM (idempotent, thread-safe) and returns the status. */
+    public static Status ensureConfigured() {
+        Status current = status;
+        if (current != null) {
+            return current;
+        }
+        synchronized (NativeMath.class) {
+            if (status == null) {
+                status = configure();
+            }
+            return status;
+        }
+    }
+
+    private static Status configure() {
+        int threads = Integer.getInteger(THREADS_PROPERTY, 1);
+        Nd4j.factory().blas().setMaxThreads(threads);
+        String env = System.getenv("OPENBLAS_CORETYPE");
+        String recommended = recommendedCoreType(cpuFlags());
+        String advice = advice(env, recommended);
+        if (advice != null) {
+            LOG.warn(advice);
+        } else {
+            LOG.info("OpenBLAS: {} thread(s), OPENBLAS_CORETYPE={}", threads, env == null ? "(auto)" : env);
+        }
+        return new Status(threads, env, recommended, advice);
+    }
+
+    /**
+     * The OpenBLAS core type for a CPU with these /proc/cpuinfo flags, or null when OpenBLAS'
+     * own detection is adequate (or the CPU is not x86).
+     */
+    static String recommendedCoreType(Set<String> flags) {
+        if (flags.contains("avx512f") && flags.contains("avx512bw") && flags.contains("avx512vl")) {
+            return "SKYLAKEX";
+        }
+        if (flags.contains("avx2") && flags.contains("fma")) {
+            return "HASWELL";
+        }
+        return null;
+    }
+
+    /** A warning with the fix when the environment leaves a faster kernel unused, else null. */
+    static String advice(String env, String recommended) {
+        if (recommended == null) {
+            return null;
+        }
+        if (env == null || env.isBlank()) {
+            return "OPENBLAS_CORETYPE is not set: OpenBLAS 0.3.19 (ND4J's) may not recognise this CPU and fall back to "
+                    + "a slow generic kernel. Set OPENBLAS_CORETYPE=" + recommended
+                    + " in the environment of this process (the ./streamcell launcher does; for Flink TaskManagers "
+                    + "set it in containerized.taskmanager.env or the TaskManager's environment).";
+        }
+        if (!env.trim().equalsIgnoreCase(recommended) && recommended.equals("SKYLAKEX")) {
+            return "OPENBLAS_CORETYPE=" + env + " leaves this CPU's AVX-512 unused; OPENBLAS_CORETYPE=SKYLAKEX "
+                    + "runs SGEMM up to ~1.5x faster (see docs/benchmarks.md).";
+        }
+        return null;
+    }
+
+    static Set<String> cpuFlags() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("flags")) {
+                    String flags = line.substring(line.indexOf(':') + 1).trim().toLowerCase(Locale.ROOT);
+                    return new HashSet<>(Arrays.asList(flags.split("\\s+")));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("cannot read /proc/cpuinfo", e);
+        }
+        return Set.of();
+    }
+}

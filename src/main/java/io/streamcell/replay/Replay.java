@@ -1,0 +1,44 @@
+package io.streamcell.replay;
+
+import io.streamcell.io.csv.ForecastCsvWriter;
+import io.streamcell.io.csv.ReadingsCsvReader;
+import io.streamcell.model.RecurrentModel;
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/**
+ * {@code streamcell replay}: a readings CSV through a model into a forecasts CSV, one output row per
+ * input row. The output appears only when complete (written to a temporary file, then moved).
+ */
+public final class Replay {
+    private Replay() {}
+
+    public record Summary(long rows, int keys) {}
+
+    /** @param batchSize 1 for the per-event kernel, more to step up to that many keys at once */
+    public static Summary run(RecurrentModel model, Path input, Path output, int batchSize) throws IOException {
+        Path directory = output.toAbsolutePath().getParent();
+        Files.createDirectories(directory);
+        Path temp = Files.createTempFile(directory, "." + output.getFileName(), ".partial");
+        try (ReplayEngine engine = new ReplayEngine(model, batchSize)) {
+            try (ReadingsCsvReader reader = ReadingsCsvReader.open(input, model.config().features());
+                    Writer writer = Files.newBufferedWriter(temp, StandardCharsets.UTF_8);
+                    ForecastCsvWriter csv = new ForecastCsvWriter(writer, model.config().targets(),
+                            model.config().horizon())) {
+                ReplayEngine.ForecastSink sink = (row, forecast) -> csv.write(row.key(), row.timestampText(), forecast);
+                for (ReadingsCsvReader.Row row = reader.next(); row != null; row = reader.next()) {
+                    engine.accept(row, sink);
+                }
+                engine.flush(sink);
+            }
+            Files.move(temp, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            return new Summary(engine.steps(), engine.keyCount());
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+}
