@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.NoSuchElementException;
 
 /**
  * Streams the rows of a readings CSV (DESIGN.md "Offline replay"): a header row, a
@@ -103,16 +102,17 @@ public final class ReadingsCsvReader implements Closeable {
     /** The next row, or null at the end of the file. */
     public Row next() throws IOException {
         String[] cells;
+        long line;
         try {
             if (!rows.hasNextValue()) {
                 return null;
             }
             cells = rows.nextValue();
+            line = lineOfLastRow();
         } catch (RuntimeException e) {
             throw new CsvFormatException(source + ": unreadable CSV near line " + currentLine() + ": "
                     + e.getMessage(), e);
         }
-        long line = currentLine();
         if (cells.length != headerWidth) {
             throw new CsvFormatException(source + ":" + line + ": " + cells.length + " columns, the header has "
                     + headerWidth);
@@ -144,6 +144,12 @@ public final class ReadingsCsvReader implements Closeable {
         return new Row(line, key, timestampText, millis, features);
     }
 
+    /** The line the row just read ended on: the parser now stands after its newline, if it had one. */
+    private long lineOfLastRow() {
+        var location = rows.getCurrentLocation();
+        return location.getColumnNr() <= 1 ? location.getLineNr() - 1 : location.getLineNr();
+    }
+
     private long currentLine() {
         return rows.getCurrentLocation() == null ? -1 : rows.getCurrentLocation().getLineNr();
     }
@@ -156,10 +162,5 @@ public final class ReadingsCsvReader implements Closeable {
     @Override
     public String toString() {
         return "ReadingsCsvReader[" + source + ", features " + Arrays.toString(featureColumns) + "]";
-    }
-
-    /** Thrown by iteration helpers when asked past the end. */
-    static NoSuchElementException endOfFile(String source) {
-        return new NoSuchElementException(source + ": no more rows");
     }
 }

@@ -1,0 +1,72 @@
+package io.streamcell.cli;
+
+import io.streamcell.io.csv.CsvFormatException;
+import io.streamcell.model.ModelFormatException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.NoSuchFileException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code streamcell}: the command line. Each subcommand lives in its own class. */
+@Command(
+        name = "streamcell",
+        mixinStandardHelpOptions = true,
+        versionProvider = StreamCellCli.Version.class,
+        description = "Per-key LSTM/GRU forecasting and anomaly alerting on Apache Flink.",
+        subcommands = {DemoCommand.class, ReplayCommand.class, InspectCommand.class,
+                CommandLine.HelpCommand.class})
+public final class StreamCellCli implements Runnable {
+
+    /** Exit code for a failure the user can fix (bad file, bad column); 2 is picocli's usage error. */
+    public static final int EXIT_FAILURE = 1;
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs the command line and returns the exit code (for tests: no System.exit). */
+    public static int execute(String... args) {
+        return newCommandLine().execute(args);
+    }
+
+    public static CommandLine newCommandLine() {
+        CommandLine commandLine = new CommandLine(new StreamCellCli());
+        commandLine.setExecutionExceptionHandler(StreamCellCli::handleFailure);
+        return commandLine;
+    }
+
+    /** Expected failures get one clear line on stderr; anything else keeps its stack trace. */
+    private static int handleFailure(Exception e, CommandLine commandLine, CommandLine.ParseResult parseResult) {
+        PrintWriter err = commandLine.getErr();
+        if (e instanceof ModelFormatException || e instanceof CsvFormatException
+                || e instanceof IllegalArgumentException) {
+            err.println("error: " + e.getMessage());
+        } else if (e instanceof NoSuchFileException missing) {
+            err.println("error: no such file: " + missing.getFile());
+        } else if (e instanceof IOException) {
+            err.println("error: " + e);
+        } else {
+            err.println("error: unexpected failure");
+            e.printStackTrace(err);
+        }
+        err.flush();
+        return EXIT_FAILURE;
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = StreamCellCli.class.getPackage().getImplementationVersion();
+            return new String[] {"streamcell " + (version == null ? "(development build)" : version)};
+        }
+    }
+}

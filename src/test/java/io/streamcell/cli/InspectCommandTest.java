@@ -1,0 +1,61 @@
+package io.streamcell.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamcell.model.GoldenFixtures;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class InspectCommandTest {
+    @TempDir
+    Path temp;
+
+    private static String model(String name) {
+        return GoldenFixtures.root().resolve(name).resolve("model").toString();
+    }
+
+    @Test
+    void describesArchitectureParametersAndStateSize() throws Exception {
+        ReplayCommandTest.Run run = ReplayCommandTest.run("inspect", "--model", model("lstm_2layer_in3_h32_2targets_horizon3"),
+                "--json");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode json = new ObjectMapper().readTree(run.out());
+        // PyTorch's count: per layer 4H*(I+H) + 2*4H, head 6*H + 6.
+        long layer0 = 4 * 32 * (3 + 32) + 2 * 4 * 32;
+        long layer1 = 4 * 32 * (32 + 32) + 2 * 4 * 32;
+        long head = 6 * 32 + 6;
+        assertThat(json.get("parameters").asLong()).isEqualTo(layer0 + layer1 + head);
+        assertThat(json.get("cell").asText()).isEqualTo("lstm");
+        assertThat(json.get("outputs").asInt()).isEqualTo(6);
+        assertThat(json.get("state_bytes_per_key").asInt()).isEqualTo(2 * 2 * 32 * 4);
+        assertThat(json.get("provenance").get("tool").asText()).isEqualTo("export_pytorch.py");
+    }
+
+    @Test
+    void textOutputNamesTheGruVariant() {
+        ReplayCommandTest.Run run = ReplayCommandTest.run("inspect", "--model", model("gru_before_1layer_in8_h16"));
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("GRU (reset before").contains("64 bytes per key").contains("golden-1");
+    }
+
+    @Test
+    void missingDirectoryFails() {
+        ReplayCommandTest.Run run = ReplayCommandTest.run("inspect", "--model", temp.resolve("nope").toString());
+
+        assertThat(run.exitCode()).isEqualTo(StreamCellCli.EXIT_FAILURE);
+        assertThat(run.err()).contains("not a model directory");
+    }
+
+    @Test
+    void demoSaysItIsNotYetAvailable() {
+        ReplayCommandTest.Run run = ReplayCommandTest.run("demo");
+
+        assertThat(run.exitCode()).isEqualTo(StreamCellCli.EXIT_FAILURE);
+        assertThat(run.err()).contains("not yet available");
+    }
+}

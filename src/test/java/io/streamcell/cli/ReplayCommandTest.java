@@ -1,0 +1,146 @@
+package io.streamcell.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.streamcell.model.GoldenFixtures;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import picocli.CommandLine;
+
+/**
+ * {@code streamcell replay} end to end on models written by tools/export_pytorch.py from freshly
+ * made PyTorch modules: the output CSV reproduces PyTorch's forecasts row by row.
+ */
+class ReplayCommandTest {
+    @TempDir
+    Path temp;
+
+    static Stream<String> cases() {
+        return GoldenFixtures.caseNames();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void replayReproducesPyTorchForecasts(String name) throws IOException {
+        GoldenFixtures.Case fixture = GoldenFixtures.load(name);
+        Path output = temp.resolve("out.csv");
+
+        Run run = run("replay", "--model", fixture.modelDirectory().toString(), "--input", fixture.input().toString(),
+                "--output", output.toString());
+
+        assertThat(run.exitCode).as(run.err).isZero();
+        assertSameForecasts(output, fixture.expected());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void batchedReplayGivesTheSameForecasts(String name) throws IOException {
+        GoldenFixtures.Case fixture = GoldenFixtures.load(name);
+        Path output = temp.resolve("out.csv");
+
+        Run run = run("replay", "--model", fixture.modelDirectory().toString(), "--input", fixture.input().toString(),
+                "--output", output.toString(), "--batch", "16");
+
+        assertThat(run.exitCode).as(run.err).isZero();
+        assertSameForecasts(output, fixture.expected());
+    }
+
+    @Test
+    void missingFeatureColumnFailsWithoutWritingOutput() throws IOException {
+        GoldenFixtures.Case fixture = GoldenFixtures.load("lstm_1layer_in8_h16");
+        Path input = temp.resolve("in.csv");
+        List<String> lines = Files.readAllLines(fixture.input());
+        lines.set(0, lines.get(0).replace("humidity", "humid"));
+        Files.write(input, lines);
+        Path output = temp.resolve("out.csv");
+
+        Run run = run("replay", "--model", fixture.modelDirectory().toString(), "--input", input.toString(),
+                "--output", output.toString());
+
+        assertThat(run.exitCode).isEqualTo(StreamCellCli.EXIT_FAILURE);
+        assertThat(run.err).contains("[humidity]").contains("missing").contains(input.toString());
+        assertThat(output).doesNotExist();
+        assertThat(temp).isDirectoryNotContaining("glob:**.partial");
+    }
+
+    @Test
+    void badValueNamesTheLineAndColumnAndLeavesNoPartialOutput() throws IOException {
+        GoldenFixtures.Case fixture = GoldenFixtures.load("lstm_1layer_in8_h16");
+        Path input = temp.resolve("in.csv");
+        List<String> lines = Files.readAllLines(fixture.input());
+        String[] cells = lines.get(700).split(",");
+        cells[3] = "n/a"; // humidity
+        lines.set(700, String.join(",", cells));
+        Files.write(input, lines);
+        Path output = temp.resolve("out.csv");
+
+        Run run = run("replay", "--model", fixture.modelDirectory().toString(), "--input", input.toString(),
+                "--output", output.toString());
+
+        assertThat(run.exitCode).isEqualTo(StreamCellCli.EXIT_FAILURE);
+        assertThat(run.err).contains(input + ":701").contains("'humidity'").contains("'n/a' is not a number");
+        assertThat(output).doesNotExist();
+        assertThat(temp).isDirectoryNotContaining("glob:**.partial");
+    }
+
+    @Test
+    void malformedModelIsReportedWithTheFile() throws IOException {
+        Path model = temp.resolve("model");
+        Files.createDirectories(model);
+        Files.writeString(model.resolve("config.json"), "{\"format\": \"streamcell-model/1\", \"cell\": \"rnn\"}");
+
+        Run run = run("replay", "--model", model.toString(), "--input", "in.csv", "--output", "out.csv");
+
+        assertThat(run.exitCode).isEqualTo(StreamCellCli.EXIT_FAILURE);
+        assertThat(run.err).startsWith("error: ").contains(model.resolve("config.json").toString());
+    }
+
+    @Test
+    void missingOptionIsAUsageError() {
+        Run run = run("replay", "--input", "in.csv");
+
+        assertThat(run.exitCode).isEqualTo(2);
+        assertThat(run.err).contains("Missing required options");
+    }
+
+    /** Same rows, same key and timestamp text, forecasts within the golden tolerance. */
+    static void assertSameForecasts(Path actual, Path expected) throws IOException {
+        List<String> actualLines = Files.readAllLines(actual);
+        List<String> expectedLines = Files.readAllLines(expected);
+        assertThat(actualLines).hasSameSizeAs(expectedLines);
+        assertThat(actualLines.get(0)).isEqualTo(expectedLines.get(0));
+        for (int i = 1; i < expectedLines.size(); i++) {
+            String[] got = actualLines.get(i).split(",", -1);
+            String[] want = expectedLines.get(i).split(",", -1);
+            assertThat(got).as("line %d", i + 1).hasSameSizeAs(want);
+            assertThat(got[0]).as("key, line %d", i + 1).isEqualTo(want[0]);
+            assertThat(got[1]).as("timestamp, line %d", i + 1).isEqualTo(want[1]);
+            for (int j = 2; j < want.length; j++) {
+                float g = Float.parseFloat(got[j]);
+                float w = Float.parseFloat(want[j]);
+                assertThat(GoldenFixtures.close(g, w)).as("line %d column %d: %s vs %s", i + 1, j + 1, g, w).isTrue();
+            }
+        }
+    }
+
+    record Run(int exitCode, String out, String err) {}
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine commandLine = StreamCellCli.newCommandLine();
+        commandLine.setOut(new PrintWriter(out, true));
+        commandLine.setErr(new PrintWriter(err, true));
+        int exitCode = commandLine.execute(args);
+        return new Run(exitCode, out.toString(), err.toString());
+    }
+}
