@@ -26,8 +26,16 @@ import java.util.Objects;
  * </pre>
  * and the Cho 2014 / Keras {@code reset_after=False} variant ({@link GruReset#BEFORE}) with
  * {@code n = tanh(W_in x + b_in + W_hn (r * h) + b_hn)}, the same parameter tensors and the same
- * z convention. (The seed article writes {@code h' = (1 - z) h + z h~}: its z is our 1 - z.)
- * The head is {@code forecast = (W_head h_top + b_head) * target_std + target_mean}, step-major.
+ * z convention. The head is {@code forecast = (W_head h_top + b_head) * target_std + target_mean},
+ * step-major.
+ *
+ * <p>On the article this project grew from: its equations are the ones above (its GRU writes
+ * {@code h' = (1 - z) h + z h~}, so its z is our {@code 1 - z}), but its numpy sketch must not be
+ * copied: {@code np.sigmoid} does not exist; each gate multiplies x and h by the same
+ * {@code (I+H) × H} matrix, whose shape fits neither, and in the LSTM every gate's hidden term uses
+ * {@code Wxf}; the LSTM loop has no cell state ({@code h = o * tanh(f * h + i * g)}); the GRU loop
+ * computes a reset gate but never applies it; {@code Why} and {@code b_y} are never defined. The golden tests hold this class to
+ * PyTorch instead.
  *
  * <h2>Packed layout</h2>
  * Each layer has one weight matrix {@link Layer#weights()} of {@code (inputs + H)} rows by
