@@ -1,0 +1,127 @@
+package io.streamcell.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JobConfigLoaderTest {
+    @TempDir
+    Path temp;
+
+    private Path yaml(String text) throws IOException {
+        Path file = temp.resolve("job.yaml");
+        Files.writeString(file, text);
+        return file;
+    }
+
+    @Test
+    void defaultsNeedOnlyTheBrokers() throws IOException {
+        JobConfig config = JobConfigLoader.load(null, List.of("kafka.bootstrap-servers=localhost:9092"));
+
+        assertThat(config.kafka().delivery()).isEqualTo(JobConfig.Delivery.EXACTLY_ONCE);
+        assertThat(config.kafka().transactionalIdPrefix()).isEqualTo("streamcell");
+        assertThat(config.kafka().transactionTimeout()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(config.topics()).isEqualTo(new JobConfig.Topics("readings", "forecasts", "anomalies", "dead-letters"));
+        assertThat(config.ordering().mode()).isEqualTo(JobConfig.OrderingMode.EVENT_TIME);
+        assertThat(config.state().ttl()).isNull();
+        assertThat(config.modelPath()).isEqualTo(JobConfig.BUNDLED_MODEL);
+        assertThat(config.parallelism()).isEqualTo(-1);
+    }
+
+    @Test
+    void nestedYamlWithOverridesOnTop() throws IOException {
+        Path file = yaml("""
+                kafka:
+                  bootstrap-servers: broker-1:9093,broker-2:9093
+                  delivery: at-least-once
+                  properties:
+                    security.protocol: SASL_SSL
+                    sasl.mechanism: SCRAM-SHA-512
+                ordering:
+                  mode: arrival
+                state:
+                  ttl: 7d
+                  reset-after-gap: 1h
+                  backend: rocksdb
+                checkpoints.interval: 30s
+                parallelism: 4
+                """);
+
+        JobConfig config = JobConfigLoader.load(file, List.of("parallelism=2", "kafka.properties.sasl.mechanism=PLAIN",
+                "state.ttl=none"));
+
+        assertThat(config.kafka().bootstrapServers()).isEqualTo("broker-1:9093,broker-2:9093");
+        assertThat(config.kafka().delivery()).isEqualTo(JobConfig.Delivery.AT_LEAST_ONCE);
+        assertThat(config.kafka().properties())
+                .containsEntry("security.protocol", "SASL_SSL")
+                .containsEntry("sasl.mechanism", "PLAIN");
+        assertThat(config.ordering().mode()).isEqualTo(JobConfig.OrderingMode.ARRIVAL);
+        assertThat(config.state().ttl()).isNull();
+        assertThat(config.state().resetAfterGap()).isEqualTo(Duration.ofHours(1));
+        assertThat(config.state().backend()).isEqualTo(JobConfig.StateBackend.ROCKSDB);
+        assertThat(config.checkpoints().interval()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(config.parallelism()).isEqualTo(2);
+    }
+
+    @Test
+    void typoIsAnErrorWithASuggestion() throws IOException {
+        Path file = yaml("kafka:\n  bootstrap-servers: x:1\n  bootstrap_servers: y:2\n");
+
+        assertThatThrownBy(() -> JobConfigLoader.load(file, List.of()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(file.toString())
+                .hasMessageContaining("unknown option 'kafka.bootstrap_servers' (did you mean 'kafka.bootstrap-servers'?)");
+    }
+
+    @Test
+    void badValuesAreAllReportedAtOnce() {
+        assertThatThrownBy(() -> JobConfigLoader.load(null, List.of("kafka.bootstrap-servers=x:1",
+                "kafka.delivery=maybe", "ordering.allowed-lateness=soon")))
+                .hasMessageContaining("kafka.delivery: 'maybe' is not one of exactly-once, at-least-once")
+                .hasMessageContaining("ordering.allowed-lateness: 'soon' is not a duration");
+    }
+
+    @Test
+    void sanityCheckSaysWhatToDo() {
+        assertThatThrownBy(() -> JobConfig.builder().bootstrapServers("x:1").transactionalIdPrefix(" ")
+                .transactionTimeout(Duration.ofMinutes(20)).build())
+                .hasMessageContaining("exactly-once requires kafka.transactional-id-prefix")
+                .hasMessageContaining("exceeds the brokers' default transaction.max.timeout.ms (15m)");
+        assertThatThrownBy(() -> JobConfig.builder().build())
+                .hasMessageContaining("kafka.bootstrap-servers is required");
+        assertThatThrownBy(() -> JobConfig.builder().bootstrapServers("x:1").forecastsTopic("readings").build())
+                .hasMessageContaining("must be four different topics");
+        assertThatThrownBy(() -> JobConfig.builder().bootstrapServers("x:1").checkpointInterval(Duration.ofMinutes(11))
+                .build())
+                .hasMessageContaining("must be longer than checkpoints.interval (11m)");
+    }
+
+    @Test
+    void atLeastOnceNeedsNoTransactionalPrefix() {
+        JobConfig config = JobConfig.builder().bootstrapServers("x:1").delivery(JobConfig.Delivery.AT_LEAST_ONCE)
+                .transactionalIdPrefix(null).build();
+        assertThat(config.kafka().delivery()).isEqualTo(JobConfig.Delivery.AT_LEAST_ONCE);
+    }
+
+    @Test
+    void overrideWithoutEqualsIsRejected() {
+        assertThatThrownBy(() -> JobConfigLoader.load(null, List.of("parallelism")))
+                .hasMessageContaining("--set parallelism: expected key=value");
+    }
+
+    @Test
+    void durationForms() {
+        assertThat(Durations.parse("500ms")).isEqualTo(Duration.ofMillis(500));
+        assertThat(Durations.parse("2 h")).isEqualTo(Duration.ofHours(2));
+        assertThat(Durations.parse("PT1M30S")).isEqualTo(Duration.ofSeconds(90));
+        assertThat(Durations.format(Duration.ofSeconds(90))).isEqualTo("90s");
+        assertThat(Durations.format(Duration.ofDays(7))).isEqualTo("7d");
+    }
+}
