@@ -29,7 +29,7 @@ public final class Replay {
                     Writer writer = Files.newBufferedWriter(temp, StandardCharsets.UTF_8);
                     ForecastCsvWriter csv = new ForecastCsvWriter(writer, model.config().targets(),
                             model.config().horizon())) {
-                ReplayEngine.ForecastSink sink = (row, forecast) -> csv.write(row.key(), row.timestampText(), forecast);
+                ReplayEngine.OutcomeSink sink = (row, outcome) -> csv.write(row.key(), row.timestampText(), outcome.forecast());
                 for (ReadingsCsvReader.Row row = reader.next(); row != null; row = reader.next()) {
                     engine.accept(row, sink);
                 }

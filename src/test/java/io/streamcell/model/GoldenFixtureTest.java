@@ -54,7 +54,7 @@ class GoldenFixtureTest {
                     fixture.name() + " row " + (i + 1) + " (key " + fixture.readings().get(i).key() + ")");
         }
         for (Map.Entry<String, float[]> expected : fixture.expectedStates().entrySet()) {
-            assertClose(result.engine.state(expected.getKey()), expected.getValue(),
+            assertClose(result.engine.state(expected.getKey()).recurrent(), expected.getValue(),
                     fixture.name() + " final state of key '" + expected.getKey() + "'");
         }
         result.engine.close();
@@ -67,9 +67,9 @@ class GoldenFixtureTest {
         List<float[]> forecasts = new ArrayList<>();
         try {
             for (Row row : fixture.readings()) {
-                engine.accept(row, (r, forecast) -> forecasts.add(forecast));
+                engine.accept(row, (r, outcome) -> forecasts.add(outcome.forecast()));
             }
-            engine.flush((r, forecast) -> forecasts.add(forecast));
+            engine.flush((r, outcome) -> forecasts.add(outcome.forecast()));
         } catch (IOException e) {
             throw new AssertionError(e);
         }

@@ -1,0 +1,108 @@
+package io.streamcell.job;
+
+import io.streamcell.model.RecurrentModel;
+import io.streamcell.model.kernel.StepKernel;
+import io.streamcell.state.KeyState;
+import java.time.Duration;
+import java.util.Arrays;
+
+/**
+ * What the forecast operator does with one event of one key, without Flink: the same code serves
+ * the Flink operator and {@code streamcell replay}, so both give the same numbers.
+ *
+ * <ol>
+ *   <li><b>reset</b> the key's state if it does not fit the model (restored from a model of another
+ *       shape) or if the event comes more than {@code resetAfterGap} after the key's last one;
+ *   <li><b>score</b>: the observed targets against the forecast made after the previous event
+ *       (horizon step 1), before the state learns anything from this event;
+ *   <li><b>step</b> the recurrent state one event forward and keep the new forecast for the next
+ *       event's score.
+ * </ol>
+ * Not thread-safe (it owns the kernel's scratch buffers): one per operator instance.
+ */
+public final class KeyStepper {
+    private final RecurrentModel model;
+    private final StepKernel kernel;
+    private final long resetAfterGapMillis;
+    private final int[] targetFeature; // feature index holding each target's observed value, or -1
+
+    /** The result of one event. */
+    public record Outcome(
+            /** The forecast from the new state, {@link RecurrentModel#outputSize()} values, step-major. */
+            float[] forecast,
+            /** Observed minus forecast for each target (horizon step 1); null without a previous
+             *  forecast or when a target is not among the features. */
+            float[] errors,
+            /** Events this key has been stepped with since its last reset, this one included. */
+            long step,
+            /** Whether the key's state was reset before this event. */
+            boolean reset) {}
+
+    /** @param resetAfterGap null never resets a key because of a gap */
+    public KeyStepper(RecurrentModel model, Duration resetAfterGap) {
+        this.model = model;
+        this.kernel = new StepKernel(model);
+        this.resetAfterGapMillis = resetAfterGap == null ? Long.MAX_VALUE : resetAfterGap.toMillis();
+        this.targetFeature = model.config().targets().stream()
+                .mapToInt(target -> model.config().features().indexOf(target))
+                .toArray();
+    }
+
+    public RecurrentModel model() {
+        return model;
+    }
+
+    /**
+     * Advances {@code state} (in place) with one event.
+     *
+     * @param features the event's feature values in the model's feature order, finite
+     */
+    public Outcome step(KeyState state, long eventTime, float[] features) {
+        Scored scored = beforeStep(state, eventTime, features);
+        float[] forecast = new float[model.outputSize()];
+        kernel.step(state.recurrent(), features, forecast);
+        return afterStep(state, eventTime, forecast, scored);
+    }
+
+    /** Reset and score, done before the recurrent step (see {@link #beforeStep}). */
+    public record Scored(float[] errors, boolean reset) {}
+
+    /**
+     * The part of {@link #step} before the recurrent state moves: reset if due, then score. For
+     * callers that step many keys at once with the batched kernel: {@code beforeStep} each key, step
+     * them all, then {@link #afterStep} each.
+     */
+    public Scored beforeStep(KeyState state, long eventTime, float[] features) {
+        boolean reset = needsReset(state, eventTime);
+        if (reset) {
+            state.reset(model);
+        }
+        return new Scored(score(state, features), reset);
+    }
+
+    /** The part of {@link #step} after the recurrent state moved and {@code forecast} was made. */
+    public Outcome afterStep(KeyState state, long eventTime, float[] forecast, Scored scored) {
+        state.setLastForecast(forecast);
+        state.advance(eventTime);
+        return new Outcome(forecast, scored.errors(), state.steps(), scored.reset());
+    }
+
+    private boolean needsReset(KeyState state, long eventTime) {
+        if (!state.fits(model)) {
+            return true;
+        }
+        return state.hasEventTime() && eventTime - state.lastEventTime() > resetAfterGapMillis;
+    }
+
+    private float[] score(KeyState state, float[] features) {
+        if (!state.hasLastForecast() || Arrays.stream(targetFeature).anyMatch(i -> i < 0)) {
+            return null;
+        }
+        float[] previous = state.lastForecast();
+        float[] errors = new float[targetFeature.length];
+        for (int j = 0; j < errors.length; j++) {
+            errors[j] = features[targetFeature[j]] - previous[j]; // horizon step 1 is the first block
+        }
+        return errors;
+    }
+}
