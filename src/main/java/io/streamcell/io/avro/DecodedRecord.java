@@ -1,0 +1,81 @@
+package io.streamcell.io.avro;
+
+import io.streamcell.io.deadletter.DeadLetterRecord;
+import java.util.Arrays;
+
+/**
+ * What the readings source emits for each Kafka record: either a valid reading or a dead letter.
+ * A flat Flink POJO (public fields of types String, long, int, float[], byte[] only) so it
+ * serializes without Kryo; split the stream with {@link #isReading()}.
+ *
+ * <p>Reading fields: {@link #key}, {@link #eventTime}, {@link #features}. Dead-letter fields:
+ * {@link #reason} (non-null exactly for dead letters) and the rest, see {@link #toDeadLetter()}.
+ */
+public class DecodedRecord {
+    /** The sensor key (the Avro {@code key} field). Reading only. */
+    public String key;
+    /** The Avro {@code event_time}, epoch milliseconds. Reading only. */
+    public long eventTime;
+    /** Feature values in the order of the decoder's feature names. Reading only. */
+    public float[] features;
+
+    /** A {@code DeadLetterReason} wire name; null for a reading. */
+    public String reason;
+    public String sourceTopic;
+    public int partition;
+    public long offset;
+    /** The Kafka record timestamp (-1 when none). Dead letter only. */
+    public long kafkaTimestamp;
+    public byte[] originalKey;
+    public byte[] originalValue;
+    public String errorClass;
+    public String errorMessage;
+    public long detectedAt;
+
+    /** For Flink's POJO serializer. */
+    public DecodedRecord() {}
+
+    public static DecodedRecord reading(String key, long eventTime, float[] features) {
+        DecodedRecord record = new DecodedRecord();
+        record.key = key;
+        record.eventTime = eventTime;
+        record.features = features;
+        return record;
+    }
+
+    public static DecodedRecord deadLetter(DeadLetterRecord deadLetter) {
+        DecodedRecord record = new DecodedRecord();
+        record.reason = deadLetter.reason;
+        record.sourceTopic = deadLetter.sourceTopic;
+        record.partition = deadLetter.partition;
+        record.offset = deadLetter.offset;
+        record.kafkaTimestamp = deadLetter.timestamp;
+        record.originalKey = deadLetter.key;
+        record.originalValue = deadLetter.value;
+        record.errorClass = deadLetter.errorClass;
+        record.errorMessage = deadLetter.errorMessage;
+        record.detectedAt = deadLetter.detectedAt;
+        return record;
+    }
+
+    /** True for a valid reading, false for a dead letter. */
+    public boolean isReading() {
+        return reason == null;
+    }
+
+    /** The dead-letter fields, for the dead-letter sink. */
+    public DeadLetterRecord toDeadLetter() {
+        if (isReading()) {
+            throw new IllegalStateException("a reading (key '" + key + "') is not a dead letter; filter with isReading()");
+        }
+        return new DeadLetterRecord(sourceTopic, partition, offset, kafkaTimestamp, originalKey, originalValue,
+                reason, errorClass, errorMessage, detectedAt);
+    }
+
+    @Override
+    public String toString() {
+        return isReading()
+                ? "Reading{key=" + key + ", eventTime=" + eventTime + ", features=" + Arrays.toString(features) + "}"
+                : "DeadLetter" + toDeadLetter().toString().substring("DeadLetterRecord".length());
+    }
+}
