@@ -1,5 +1,6 @@
 package io.streamcell.io.avro;
 
+import io.streamcell.io.deadletter.DeadLetterReason;
 import io.streamcell.io.deadletter.DeadLetterRecord;
 import java.util.Arrays;
 
@@ -59,6 +60,34 @@ public class DecodedRecord {
     }
 
     /** True for a valid reading, false for a dead letter. */
+    /**
+     * Records where a reading came from and its original bytes (in place; returns this), so that a
+     * reading the job later cannot step (a late one) becomes a complete dead letter.
+     */
+    public DecodedRecord withSource(String topic, int partition, long offset, long kafkaTimestamp, byte[] key,
+            byte[] value) {
+        this.sourceTopic = topic;
+        this.partition = partition;
+        this.offset = offset;
+        this.kafkaTimestamp = kafkaTimestamp;
+        this.originalKey = key;
+        this.originalValue = value;
+        return this;
+    }
+
+    /**
+     * The dead letter for a reading the job could not step, with its source and original bytes.
+     *
+     * @throws IllegalStateException if this is already a dead letter
+     */
+    public DeadLetterRecord asDeadLetter(DeadLetterReason reason, String errorMessage, long detectedAt) {
+        if (!isReading()) {
+            throw new IllegalStateException("already a dead letter: " + this.reason);
+        }
+        return new DeadLetterRecord(sourceTopic, partition, offset, kafkaTimestamp, originalKey, originalValue,
+                reason.wireName(), "", errorMessage, detectedAt);
+    }
+
     public boolean isReading() {
         return reason == null;
     }

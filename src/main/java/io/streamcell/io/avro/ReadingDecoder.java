@@ -105,7 +105,8 @@ public final class ReadingDecoder {
      */
     public DecodedRecord decode(String topic, int partition, long offset, long timestamp, byte[] key, byte[] value) {
         try {
-            return validate(decodeAvro(key, value), key);
+            // A reading keeps where it came from and its bytes: the job may still dead-letter it (late).
+            return validate(decodeAvro(key, value), key).withSource(topic, partition, offset, timestamp, key, value);
         } catch (Rejected rejected) {
             String message = rejected.getMessage();
             if (message.length() > MAX_MESSAGE_CHARS) {

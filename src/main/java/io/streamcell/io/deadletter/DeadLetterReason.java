@@ -21,7 +21,12 @@ public enum DeadLetterReason {
     /** {@code event_time} is outside the configured window. */
     BAD_TIMESTAMP,
     /** The record's value or key bytes, the reading's key, or its number of values exceed the configured limits. */
-    OVERSIZED;
+    OVERSIZED,
+    /**
+     * A valid reading the forecast operator could not step in order: more than the allowed lateness
+     * behind the watermark, or older than the key's last stepped reading (event-time ordering).
+     */
+    LATE;
 
     /** The lower-case name written to the {@code reason} field, e.g. {@code "unknown_schema"}. */
     public String wireName() {

@@ -9,7 +9,6 @@ import io.streamcell.model.ModelFormatException;
 import io.streamcell.model.RecurrentModel;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Map;
@@ -46,6 +45,42 @@ public final class ModelDirectory {
         }
         Safetensors.Contents contents = Safetensors.read(weights);
         return RecurrentModel.fromStateDict(config, contents.tensors(), weights.toString());
+    }
+
+    /** Prefix of a model location inside the classpath (for models bundled in the jar). */
+    public static final String CLASSPATH_PREFIX = "classpath:";
+
+    /**
+     * Loads a model from a location as users configure it: a directory path, or
+     * {@code classpath:/models/name} for a model directory bundled in the jar.
+     */
+    public static RecurrentModel load(String location) throws IOException {
+        if (!location.startsWith(CLASSPATH_PREFIX)) {
+            return read(Path.of(location));
+        }
+        String base = location.substring(CLASSPATH_PREFIX.length());
+        base = (base.startsWith("/") ? base : "/" + base).replaceAll("/+$", "");
+        byte[] configBytes = resource(base + "/" + CONFIG_FILE, location);
+        byte[] weightBytes = resource(base + "/" + WEIGHTS_FILE, location);
+        String configSource = location + "/" + CONFIG_FILE;
+        JsonNode root;
+        try {
+            root = JSON.readTree(configBytes);
+        } catch (JsonProcessingException e) {
+            throw new ModelFormatException(configSource + ": not valid JSON: " + e.getOriginalMessage(), e);
+        }
+        ModelConfig config = ModelConfig.fromJson(root, configSource);
+        String weightsSource = location + "/" + WEIGHTS_FILE;
+        return RecurrentModel.fromStateDict(config, Safetensors.parse(weightBytes, weightsSource).tensors(), weightsSource);
+    }
+
+    private static byte[] resource(String name, String location) throws IOException {
+        try (var in = ModelDirectory.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new ModelFormatException(location + ": no " + name + " on the classpath");
+            }
+            return in.readNBytes((int) Math.min(Safetensors.MAX_FILE_BYTES, Integer.MAX_VALUE - 8));
+        }
     }
 
     public static ModelConfig readConfig(Path file) throws IOException {

@@ -1,0 +1,172 @@
+package io.streamcell.job;
+
+import io.streamcell.io.avro.DecodedRecord;
+import io.streamcell.io.avro.ForecastRecord;
+import io.streamcell.io.deadletter.DeadLetterReason;
+import io.streamcell.io.deadletter.DeadLetterRecord;
+import io.streamcell.model.RecurrentModel;
+import io.streamcell.model.io.ModelDirectory;
+import io.streamcell.state.KeyState;
+import io.streamcell.state.KeyStateTypeInfo;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.StateTtlConfig;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * The forecast operator: per key, score each reading against the forecast made for it, advance the
+ * recurrent state one step, emit the new forecast ({@link KeyStepper} does the work; this class is
+ * the Flink wiring around it: keyed state, ordering, TTL, metrics).
+ *
+ * <p>Ordering: in {@link JobConfig.OrderingMode#EVENT_TIME} mode a reading waits in keyed state
+ * until the watermark passes its timestamp, then readings are stepped in timestamp order (equal
+ * timestamps in arrival order); a reading more than the allowed lateness behind the watermark, or
+ * older than the key's last stepped reading, is a dead letter with reason {@code late}. In
+ * {@link JobConfig.OrderingMode#ARRIVAL} mode readings are stepped as they come.
+ *
+ * <p>The model is loaded in {@link #open} from its configured location (never captured from
+ * {@code main}), so every parallel instance and every restart reads the same files.
+ */
+public class ForecastFunction extends KeyedProcessFunction<String, DecodedRecord, ForecastRecord> {
+    private static final long serialVersionUID = 1L;
+
+    /** Readings that could not be stepped (late ones), as dead letters. */
+    public static final OutputTag<DeadLetterRecord> DEAD_LETTERS =
+            new OutputTag<>("forecast-dead-letters", TypeInformation.of(DeadLetterRecord.class));
+
+    private final String modelLocation;
+    private final JobConfig.OrderingMode ordering;
+    private final long allowedLatenessMillis;
+    private final Duration resetAfterGap;
+    private final Duration stateTtl;
+
+    private transient KeyStepper stepper;
+    private transient ValueState<KeyState> keyState;
+    private transient MapState<Long, List<DecodedRecord>> pending;
+    private transient Counter readingsIn;
+    private transient Counter forecastsOut;
+    private transient Counter lateReadings;
+    private transient Counter stateResets;
+    private transient Counter keysCreated;
+    private transient Histogram stepNanos;
+
+    public ForecastFunction(String modelLocation, JobConfig.Ordering ordering, JobConfig.State state) {
+        this.modelLocation = modelLocation;
+        this.ordering = ordering.mode();
+        this.allowedLatenessMillis = ordering.allowedLateness().toMillis();
+        this.resetAfterGap = state.resetAfterGap();
+        this.stateTtl = state.ttl();
+    }
+
+    @Override
+    public void open(OpenContext openContext) throws Exception {
+        RecurrentModel model = ModelDirectory.load(modelLocation);
+        stepper = new KeyStepper(model, resetAfterGap);
+
+        ValueStateDescriptor<KeyState> stateDescriptor = new ValueStateDescriptor<>("key-state", new KeyStateTypeInfo());
+        MapStateDescriptor<Long, List<DecodedRecord>> pendingDescriptor = new MapStateDescriptor<>("pending-readings",
+                Types.LONG, Types.LIST(TypeInformation.of(DecodedRecord.class)));
+        if (stateTtl != null) {
+            StateTtlConfig ttl = StateTtlConfig.newBuilder(stateTtl)
+                    .updateTtlOnCreateAndWrite()
+                    .neverReturnExpired()
+                    .build();
+            stateDescriptor.enableTimeToLive(ttl);
+        }
+        keyState = getRuntimeContext().getState(stateDescriptor);
+        pending = getRuntimeContext().getMapState(pendingDescriptor);
+
+        MetricGroup metrics = getRuntimeContext().getMetricGroup().addGroup("streamcell");
+        readingsIn = metrics.counter("readingsIn");
+        forecastsOut = metrics.counter("forecastsOut");
+        lateReadings = metrics.counter("lateReadings");
+        stateResets = metrics.counter("stateResets");
+        keysCreated = metrics.counter("keysCreated");
+        stepNanos = metrics.histogram("stepLatencyNanos", new DescriptiveStatisticsHistogram(10_000));
+        String version = model.version();
+        metrics.gauge("modelVersion", () -> version);
+    }
+
+    @Override
+    public void processElement(DecodedRecord reading, Context ctx, Collector<ForecastRecord> out) throws Exception {
+        readingsIn.inc();
+        if (ordering == JobConfig.OrderingMode.ARRIVAL) {
+            step(reading, out);
+            return;
+        }
+        long watermark = ctx.timerService().currentWatermark();
+        if (reading.eventTime > watermark) { // the usual case: wait for the watermark
+            List<DecodedRecord> atTime = pending.get(reading.eventTime);
+            if (atTime == null) {
+                atTime = new ArrayList<>(1);
+                ctx.timerService().registerEventTimeTimer(reading.eventTime);
+            }
+            atTime.add(reading);
+            pending.put(reading.eventTime, atTime);
+            return;
+        }
+        // Behind the watermark: everything earlier for this key has been stepped already, so the
+        // reading can still go in order if it is within the allowed lateness and not older than
+        // the key's last reading.
+        KeyState state = keyState.value();
+        boolean olderThanLast = state != null && state.hasEventTime() && reading.eventTime < state.lastEventTime();
+        if (reading.eventTime < watermark - allowedLatenessMillis || olderThanLast) {
+            lateReadings.inc();
+            ctx.output(DEAD_LETTERS, late(reading, watermark, olderThanLast ? state.lastEventTime() : Long.MIN_VALUE));
+            return;
+        }
+        step(reading, out);
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<ForecastRecord> out) throws Exception {
+        List<DecodedRecord> due = pending.get(timestamp);
+        if (due == null) {
+            return;
+        }
+        pending.remove(timestamp);
+        for (DecodedRecord reading : due) {
+            step(reading, out);
+        }
+    }
+
+    private void step(DecodedRecord reading, Collector<ForecastRecord> out) throws Exception {
+        KeyState state = keyState.value();
+        if (state == null) {
+            state = KeyState.fresh(stepper.model());
+            keysCreated.inc();
+        }
+        long start = System.nanoTime();
+        KeyStepper.Outcome outcome = stepper.step(state, reading.eventTime, reading.features);
+        stepNanos.update(System.nanoTime() - start);
+        if (outcome.reset() && outcome.step() == 1 && state.lastEventTime() == reading.eventTime) {
+            stateResets.inc();
+        }
+        keyState.update(state);
+        forecastsOut.inc();
+        out.collect(new ForecastRecord(reading.key, reading.eventTime, outcome.forecast(), stepper.model().version(),
+                outcome.step(), null));
+    }
+
+    private static DeadLetterRecord late(DecodedRecord reading, long watermark, long lastStepped) {
+        String message = lastStepped != Long.MIN_VALUE
+                ? "event time " + reading.eventTime + " is older than the key's last stepped reading at " + lastStepped
+                : "event time " + reading.eventTime + " is behind the watermark " + watermark + " by more than the "
+                        + "allowed lateness";
+        return reading.asDeadLetter(DeadLetterReason.LATE, message, System.currentTimeMillis());
+    }
+}

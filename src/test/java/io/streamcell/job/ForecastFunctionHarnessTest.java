@@ -1,0 +1,218 @@
+package io.streamcell.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.streamcell.io.avro.DecodedRecord;
+import io.streamcell.io.avro.ForecastRecord;
+import io.streamcell.io.csv.ReadingsCsvReader.Row;
+import io.streamcell.io.deadletter.DeadLetterRecord;
+import io.streamcell.model.GoldenFixtures;
+import io.streamcell.replay.ReplayEngine;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Random;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The forecast operator in Flink's keyed operator harness: state, ordering, timers, TTL, snapshots. */
+class ForecastFunctionHarnessTest {
+    private static final String CASE = "lstm_1layer_in8_h16";
+    private final GoldenFixtures.Case fixture = GoldenFixtures.load(CASE);
+    private final String model = fixture.modelDirectory().toString();
+    private final List<KeyedOneInputStreamOperatorTestHarness<String, DecodedRecord, ForecastRecord>> harnesses =
+            new ArrayList<>();
+
+    ForecastFunctionHarnessTest() throws IOException {}
+
+    @AfterEach
+    void closeHarnesses() throws Exception {
+        for (var harness : harnesses) {
+            harness.close();
+        }
+    }
+
+    private KeyedOneInputStreamOperatorTestHarness<String, DecodedRecord, ForecastRecord> harness(
+            JobConfig.OrderingMode mode, Duration lateness, Duration ttl, Duration gap, OperatorSubtaskState restore)
+            throws Exception {
+        ForecastFunction function = new ForecastFunction(model,
+                new JobConfig.Ordering(mode, Duration.ofSeconds(5), lateness, Duration.ofSeconds(30)),
+                new JobConfig.State(ttl, gap, JobConfig.StateBackend.HASHMAP));
+        var harness = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(function),
+                (DecodedRecord r) -> r.key, Types.STRING);
+        harnesses.add(harness);
+        if (restore != null) {
+            harness.initializeState(restore);
+        }
+        harness.open();
+        return harness;
+    }
+
+    private KeyedOneInputStreamOperatorTestHarness<String, DecodedRecord, ForecastRecord> arrivalHarness() throws Exception {
+        return harness(JobConfig.OrderingMode.ARRIVAL, Duration.ZERO, null, null, null);
+    }
+
+    private static DecodedRecord reading(Row row, long offset) {
+        return DecodedRecord.reading(row.key(), row.epochMillis(), row.features().clone())
+                .withSource("readings", 0, offset, row.epochMillis(), row.key().getBytes(StandardCharsets.UTF_8),
+                        new byte[] {(byte) 0xC3, 0x01, (byte) offset});
+    }
+
+    /** The replay engine's forecasts (the offline path) for the same rows, in order. */
+    private List<float[]> replay(List<Row> rows) throws IOException {
+        List<float[]> forecasts = new ArrayList<>();
+        try (ReplayEngine engine = new ReplayEngine(fixture.model(), 1)) {
+            for (Row row : rows) {
+                engine.accept(row, (r, outcome) -> forecasts.add(outcome.forecast()));
+            }
+        }
+        return forecasts;
+    }
+
+    private static void assertBitwiseEqual(List<ForecastRecord> actual, List<float[]> expected) {
+        assertThat(actual).hasSameSizeAs(expected);
+        for (int i = 0; i < expected.size(); i++) {
+            assertThat(actual.get(i).values).as("forecast %d", i).containsExactly(expected.get(i));
+        }
+    }
+
+    @Test
+    void arrivalOrderGivesExactlyTheReplayForecasts() throws Exception {
+        var harness = arrivalHarness();
+        List<Row> rows = fixture.readings();
+        for (int i = 0; i < rows.size(); i++) {
+            harness.processElement(new StreamRecord<>(reading(rows.get(i), i), rows.get(i).epochMillis()));
+        }
+
+        List<ForecastRecord> output = harness.extractOutputValues();
+
+        assertBitwiseEqual(output, replay(rows));
+        assertThat(output.get(0).modelVersion).isEqualTo(fixture.model().version());
+        long stepsOfLastKey = rows.stream().filter(r -> r.key().equals(rows.get(rows.size() - 1).key())).count();
+        assertThat(output.get(output.size() - 1).step).isEqualTo(stepsOfLastKey);
+    }
+
+    @Test
+    void eventTimeModeStepsEachKeyInTimestampOrder() throws Exception {
+        var harness = harness(JobConfig.OrderingMode.EVENT_TIME, Duration.ZERO, null, null, null);
+        List<Row> rows = new ArrayList<>(fixture.readings().subList(0, 400));
+        List<Row> shuffled = new ArrayList<>(rows);
+        Collections.shuffle(shuffled, new Random(7)); // arbitrarily out of order, watermark only at the end
+
+        for (int i = 0; i < shuffled.size(); i++) {
+            harness.processElement(new StreamRecord<>(reading(shuffled.get(i), i), shuffled.get(i).epochMillis()));
+        }
+        assertThat(harness.extractOutputValues()).as("nothing before the watermark").isEmpty();
+        harness.processWatermark(new Watermark(Long.MAX_VALUE));
+
+        List<ForecastRecord> output = new ArrayList<>(harness.extractOutputValues());
+        output.sort(Comparator.comparingLong((ForecastRecord f) -> f.eventTime));
+        rows.sort(Comparator.comparingLong(Row::epochMillis));
+        assertBitwiseEqual(output, replay(rows));
+        assertThat(harness.numEventTimeTimers()).as("timers left").isZero();
+    }
+
+    @Test
+    void readingsBehindTheWatermarkBeyondTheLatenessAreDeadLetters() throws Exception {
+        var harness = harness(JobConfig.OrderingMode.EVENT_TIME, Duration.ofSeconds(10), null, null, null);
+        List<Row> rows = fixture.readings().stream().filter(r -> r.key().equals("sensor-a")).toList();
+        Row first = rows.get(0);
+        Row second = rows.get(1);
+        Row third = rows.get(2);
+        harness.processElement(new StreamRecord<>(reading(second, 1), second.epochMillis()));
+        harness.processWatermark(new Watermark(second.epochMillis()));
+
+        // older than the key's last stepped reading: cannot be stepped in order
+        harness.processElement(new StreamRecord<>(reading(first, 0), first.epochMillis()));
+        // far behind the watermark
+        harness.processWatermark(new Watermark(third.epochMillis() + 60_000));
+        harness.processElement(new StreamRecord<>(reading(third, 2), third.epochMillis()));
+
+        List<DeadLetterRecord> late = new ArrayList<>();
+        harness.getSideOutput(ForecastFunction.DEAD_LETTERS).forEach(r -> late.add(r.getValue()));
+        assertThat(late).extracting(d -> d.reason).containsExactly("late", "late");
+        assertThat(late).extracting(d -> d.offset).containsExactly(0L, 2L);
+        assertThat(late.get(0).errorMessage).contains("older than the key's last stepped reading");
+        assertThat(late.get(1).errorMessage).contains("behind the watermark");
+        assertThat(late.get(1).value).containsExactly((byte) 0xC3, 0x01, 2);
+        assertThat(late.get(1).key).isEqualTo("sensor-a".getBytes(StandardCharsets.UTF_8));
+        assertThat(harness.extractOutputValues()).hasSize(1);
+    }
+
+    @Test
+    void readingWithinTheAllowedLatenessIsStillStepped() throws Exception {
+        var harness = harness(JobConfig.OrderingMode.EVENT_TIME, Duration.ofMinutes(5), null, null, null);
+        Row row = fixture.readings().get(0);
+        harness.processWatermark(new Watermark(row.epochMillis() + 60_000));
+
+        harness.processElement(new StreamRecord<>(reading(row, 0), row.epochMillis()));
+
+        assertThat(harness.extractOutputValues()).hasSize(1);
+        assertThat(harness.getSideOutput(ForecastFunction.DEAD_LETTERS)).isNull();
+    }
+
+    @Test
+    void restoredFromASnapshotContinuesExactlyAsWithoutIt() throws Exception {
+        List<Row> rows = fixture.readings();
+        int cut = 1013;
+        var first = harness(JobConfig.OrderingMode.EVENT_TIME, Duration.ZERO, null, null, null);
+        for (int i = 0; i < cut; i++) {
+            first.processElement(new StreamRecord<>(reading(rows.get(i), i), rows.get(i).epochMillis()));
+        }
+        // the watermark releases some readings; the rest stay pending in state across the snapshot
+        first.processWatermark(new Watermark(rows.get(cut - 40).epochMillis()));
+        List<ForecastRecord> output = new ArrayList<>(first.extractOutputValues());
+        OperatorSubtaskState snapshot = first.snapshot(1L, 1L);
+        first.close();
+        harnesses.remove(first);
+
+        var restored = harness(JobConfig.OrderingMode.EVENT_TIME, Duration.ZERO, null, null, snapshot);
+        for (int i = cut; i < rows.size(); i++) {
+            restored.processElement(new StreamRecord<>(reading(rows.get(i), i), rows.get(i).epochMillis()));
+        }
+        restored.processWatermark(new Watermark(Long.MAX_VALUE));
+        output.addAll(restored.extractOutputValues());
+
+        assertBitwiseEqual(output, replay(rows));
+    }
+
+    @Test
+    void silentKeysLoseTheirStateAfterTheTtl() throws Exception {
+        var harness = harness(JobConfig.OrderingMode.ARRIVAL, Duration.ZERO, Duration.ofMinutes(1), null, null);
+        List<Row> rows = fixture.readings().stream().filter(r -> r.key().equals("sensor-b")).toList();
+        harness.setStateTtlProcessingTime(0);
+        harness.processElement(new StreamRecord<>(reading(rows.get(0), 0), rows.get(0).epochMillis()));
+        harness.processElement(new StreamRecord<>(reading(rows.get(1), 1), rows.get(1).epochMillis()));
+
+        harness.setStateTtlProcessingTime(Duration.ofMinutes(2).toMillis());
+        harness.processElement(new StreamRecord<>(reading(rows.get(2), 2), rows.get(2).epochMillis()));
+
+        assertThat(harness.extractOutputValues()).extracting(f -> f.step).containsExactly(1L, 2L, 1L);
+    }
+
+    @Test
+    void aLongGapStartsTheKeyAfresh() throws Exception {
+        var harness = harness(JobConfig.OrderingMode.ARRIVAL, Duration.ZERO, null, Duration.ofHours(1), null);
+        Row row = fixture.readings().get(0);
+        DecodedRecord early = reading(row, 0);
+        DecodedRecord later = reading(row, 1);
+        later.eventTime = early.eventTime + Duration.ofHours(2).toMillis();
+
+        harness.processElement(new StreamRecord<>(early, early.eventTime));
+        harness.processElement(new StreamRecord<>(later, later.eventTime));
+
+        List<ForecastRecord> output = harness.extractOutputValues();
+        assertThat(output).extracting(f -> f.step).containsExactly(1L, 1L);
+        assertThat(output.get(1).values).containsExactly(output.get(0).values); // same input from a fresh state
+    }
+}
