@@ -1,0 +1,34 @@
+package io.streamcell.cli;
+
+import io.streamcell.job.JobConfig;
+import io.streamcell.job.JobConfigLoader;
+import io.streamcell.job.KafkaForecastJob;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code streamcell run}: the forecast job against a real Kafka. Started with {@code java} (or
+ * {@code ./streamcell run}) it runs on a local Flink; submitted with {@code flink run
+ * target/streamcell.jar run ...} it runs on that cluster.
+ */
+@Command(name = "run", description = {"Run the forecast job against Kafka (locally, or on a cluster through `flink run`).",
+        "Options: README.md \"Configuration\"."})
+final class RunCommand implements Callable<Integer> {
+    @Option(names = "--config", paramLabel = "job.yaml", description = "Job configuration file (YAML).")
+    private Path config;
+
+    @Option(names = "--set", paramLabel = "key=value", description = "Override one option (repeatable), "
+            + "e.g. --set kafka.bootstrap-servers=broker:9092")
+    private List<String> overrides = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        JobConfig jobConfig = JobConfigLoader.load(config, overrides);
+        KafkaForecastJob.environment(jobConfig).execute("streamcell forecast");
+        return 0;
+    }
+}

@@ -1,0 +1,54 @@
+package io.streamcell.job;
+
+import io.streamcell.io.avro.DecodedRecord;
+import io.streamcell.io.kafka.AvroRecordSerializationSchema;
+import io.streamcell.io.kafka.KafkaConnections;
+import io.streamcell.io.kafka.ReadingDeserializationSchema;
+import io.streamcell.io.kafka.StartingOffsets;
+import io.streamcell.model.ModelConfig;
+import io.streamcell.model.RecurrentModel;
+import io.streamcell.model.io.ModelDirectory;
+import java.io.IOException;
+import java.util.Locale;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * The forecast job wired to Kafka from a {@link JobConfig}: the readings source, the forecasts and
+ * dead-letters sinks. {@code streamcell run} and {@code streamcell demo} both start it; on a cluster
+ * it is submitted with {@code flink run target/streamcell.jar run --config job.yaml}.
+ */
+public final class KafkaForecastJob {
+    private KafkaForecastJob() {}
+
+    /** Builds the job's graph into a new environment configured for it. */
+    public static StreamExecutionEnvironment environment(JobConfig config) throws IOException {
+        // Reading the model here validates it before anything starts and tells the serde its
+        // features and targets; the operator loads it again in open() on the task managers.
+        RecurrentModel model = ModelDirectory.load(config.modelPath());
+        ModelConfig modelConfig = model.config();
+        KafkaConnections kafka = KafkaConnections.builder()
+                .bootstrapServers(config.kafka().bootstrapServers())
+                .properties(config.kafka().properties())
+                .deliveryGuarantee(config.kafka().delivery() == JobConfig.Delivery.EXACTLY_ONCE
+                        ? DeliveryGuarantee.EXACTLY_ONCE
+                        : DeliveryGuarantee.AT_LEAST_ONCE)
+                .transactionalIdPrefix(config.kafka().delivery() == JobConfig.Delivery.EXACTLY_ONCE
+                        ? config.kafka().transactionalIdPrefix()
+                        : null)
+                .transactionTimeout(config.kafka().transactionTimeout())
+                .build();
+        KafkaSource<DecodedRecord> readings = kafka.readingsSource(config.topics().readings(), config.kafka().groupId(),
+                StartingOffsets.parse(config.kafka().startingOffsets().name().toLowerCase(Locale.ROOT)),
+                new ReadingDeserializationSchema(modelConfig.features()));
+        ForecastJob job = new ForecastJob(config, readings,
+                kafka.sink("forecasts", AvroRecordSerializationSchema.forecasts(config.topics().forecasts(),
+                        modelConfig.targets(), modelConfig.horizon())),
+                kafka.sink("dead-letters", AvroRecordSerializationSchema.deadLetters(config.topics().deadLetters())));
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.getExecutionEnvironment(ForecastJob.flinkConfiguration(config));
+        job.build(env);
+        return env;
+    }
+}
