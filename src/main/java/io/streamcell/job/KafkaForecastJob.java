@@ -10,6 +10,7 @@ import io.streamcell.model.RecurrentModel;
 import io.streamcell.model.io.ModelDirectory;
 import java.io.IOException;
 import java.util.Locale;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -22,8 +23,20 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 public final class KafkaForecastJob {
     private KafkaForecastJob() {}
 
-    /** Builds the job's graph into a new environment configured for it. */
+    /** A new environment configured for the job (local, or the cluster's under {@code flink run}), with the job in it. */
     public static StreamExecutionEnvironment environment(JobConfig config) throws IOException {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(config));
+        addTo(env, config);
+        return env;
+    }
+
+    /** The Flink settings the job needs (see {@link ForecastJob#flinkConfiguration}). */
+    public static Configuration flinkConfiguration(JobConfig config) {
+        return ForecastJob.flinkConfiguration(config);
+    }
+
+    /** Adds the job, wired to Kafka, to {@code env} (which must be configured with {@link #flinkConfiguration}). */
+    public static void addTo(StreamExecutionEnvironment env, JobConfig config) throws IOException {
         // Reading the model here validates it before anything starts and tells the serde its
         // features and targets; the operator loads it again in open() on the task managers.
         RecurrentModel model = ModelDirectory.load(config.modelPath());
@@ -42,13 +55,10 @@ public final class KafkaForecastJob {
         KafkaSource<DecodedRecord> readings = kafka.readingsSource(config.topics().readings(), config.kafka().groupId(),
                 StartingOffsets.parse(config.kafka().startingOffsets().name().toLowerCase(Locale.ROOT)),
                 new ReadingDeserializationSchema(modelConfig.features()));
-        ForecastJob job = new ForecastJob(config, readings,
+        new ForecastJob(config, readings,
                 kafka.sink("forecasts", AvroRecordSerializationSchema.forecasts(config.topics().forecasts(),
                         modelConfig.targets(), modelConfig.horizon())),
-                kafka.sink("dead-letters", AvroRecordSerializationSchema.deadLetters(config.topics().deadLetters())));
-        StreamExecutionEnvironment env =
-                StreamExecutionEnvironment.getExecutionEnvironment(ForecastJob.flinkConfiguration(config));
-        job.build(env);
-        return env;
+                kafka.sink("dead-letters", AvroRecordSerializationSchema.deadLetters(config.topics().deadLetters())))
+                .build(env);
     }
 }
