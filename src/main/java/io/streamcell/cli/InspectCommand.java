@@ -7,6 +7,8 @@ import io.streamcell.model.CellType;
 import io.streamcell.model.ModelConfig;
 import io.streamcell.model.RecurrentModel;
 import io.streamcell.model.io.ModelDirectory;
+import io.streamcell.state.KeyState;
+import io.streamcell.state.KeyStateSerializer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -62,10 +64,18 @@ final class InspectCommand implements Callable<Integer> {
         node.put("parameters", model.parameterCount());
         node.put("state_floats_per_key", model.stateSize());
         node.put("state_bytes_per_key", 4L * model.stateSize());
+        node.put("keyed_state_bytes_per_key", keyedStateBytes(model));
         node.put("input_scaler", config.inputScaler().isIdentity() ? "identity" : "per-feature mean/std");
         node.put("target_scaler", config.targetScaler().isIdentity() ? "identity" : "per-target mean/std");
         node.set("provenance", config.provenance());
         return node;
+    }
+
+    /** Serialized size of a key's full operator state (h/c, last forecast, counters) after its first event. */
+    static int keyedStateBytes(RecurrentModel model) {
+        KeyState state = KeyState.fresh(model);
+        state.setLastForecast(new float[model.outputSize()]);
+        return KeyStateSerializer.serializedSize(state);
     }
 
     private static void printText(PrintWriter out, RecurrentModel model, ObjectNode d) throws Exception {
@@ -81,8 +91,9 @@ final class InspectCommand implements Callable<Integer> {
                 config.horizon(), config.outputSize());
         out.printf("scalers    input: %s, target: %s%n", d.get("input_scaler").asText(), d.get("target_scaler").asText());
         out.printf("parameters %,d%n", model.parameterCount());
-        out.printf("state      %d floats = %d bytes per key (h%s per layer)%n", model.stateSize(), 4 * model.stateSize(),
-                config.cell().hasCellState() ? " and c" : "");
+        out.printf("state      %d floats = %d bytes per key (h%s per layer); %d bytes per key in Flink state%n",
+                model.stateSize(), 4 * model.stateSize(), config.cell().hasCellState() ? " and c" : "",
+                keyedStateBytes(model));
         out.printf("provenance %s%n", config.provenance().isEmpty() ? "(none)" : JSON.writeValueAsString(config.provenance()));
     }
 }
