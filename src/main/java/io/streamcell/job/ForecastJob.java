@@ -56,7 +56,9 @@ public final class ForecastJob {
     public void build(StreamExecutionEnvironment env) {
         WatermarkStrategy<DecodedRecord> watermarks = WatermarkStrategy
                 .<DecodedRecord>forBoundedOutOfOrderness(config.ordering().maxOutOfOrderness())
-                .withTimestampAssigner((record, kafkaTimestamp) -> record.isReading() ? record.eventTime : kafkaTimestamp)
+                // A dead letter carries no event time; its Kafka timestamp (wall clock) must not drag the
+                // watermark ahead of the readings, which would make them all late. MIN_VALUE never advances it.
+                .withTimestampAssigner((record, kafkaTimestamp) -> record.isReading() ? record.eventTime : Long.MIN_VALUE)
                 .withIdleness(config.ordering().idleTimeout());
         SingleOutputStreamOperator<DecodedRecord> decoded = env.fromSource(readings, watermarks, "readings")
                 .uid("readings-source")

@@ -1,0 +1,229 @@
+package io.streamcell.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.streamcell.avro.DeadLetter;
+import io.streamcell.avro.Forecast;
+import io.streamcell.embedded.EmbeddedKafka;
+import io.streamcell.io.avro.DecodedRecord;
+import io.streamcell.io.csv.ReadingsCsvReader.Row;
+import io.streamcell.io.kafka.AvroRecordSerializationSchema;
+import io.streamcell.io.kafka.KafkaConnections;
+import io.streamcell.io.kafka.ReadingDeserializationSchema;
+import io.streamcell.model.GoldenFixtures;
+import io.streamcell.replay.ReplayEngine;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The forecast job end to end: a real Kafka broker (in-process, KRaft), the job on a local Flink
+ * MiniCluster at parallelism 2 with exactly-once sinks, and the committed output read back with
+ * {@code read_committed}: every reading gives exactly one forecast, equal bit for bit to
+ * {@code streamcell replay}'s, and every malformed record exactly one dead letter with its reason.
+ */
+class ForecastJobITCase {
+    private static final String CASE = "gru_before_2layer_in3_h20_2targets_horizon2";
+    private static EmbeddedKafka kafka;
+
+    @BeforeAll
+    static void startKafka() {
+        kafka = EmbeddedKafka.builder().build();
+        kafka.start();
+    }
+
+    @AfterAll
+    static void stopKafka() {
+        kafka.close();
+    }
+
+    @ParameterizedTest
+    @EnumSource(JobConfig.OrderingMode.class)
+    void everyRecordEndsAsExactlyOneForecastOrDeadLetterAndForecastsEqualReplay(JobConfig.OrderingMode ordering)
+            throws Exception {
+        String suffix = "-" + ordering.name().toLowerCase();
+        JobConfig config = JobConfig.builder()
+                .bootstrapServers(kafka.bootstrapServers())
+                .readingsTopic("readings" + suffix).forecastsTopic("forecasts" + suffix)
+                .anomaliesTopic("anomalies" + suffix).deadLettersTopic("dead-letters" + suffix)
+                .transactionalIdPrefix("it" + suffix)
+                .transactionTimeout(Duration.ofMinutes(2))
+                .checkpointInterval(Duration.ofMillis(500))
+                .ordering(ordering)
+                .parallelism(2)
+                .modelPath(GoldenFixtures.root().resolve(CASE).resolve("model").toString())
+                .build();
+        kafka.createTopics(Map.of(config.topics().readings(), 2, config.topics().forecasts(), 2,
+                config.topics().deadLetters(), 1));
+        GoldenFixtures.Case fixture = GoldenFixtures.load(CASE);
+        int malformed = produce(config.topics().readings(), fixture);
+
+        run(config, fixture);
+
+        Map<String, List<Forecast>> forecastsByKey = new LinkedHashMap<>();
+        List<DeadLetter> deadLetters = new ArrayList<>();
+        readCommitted(config.topics().forecasts(), bytes -> {
+            Forecast forecast = Forecast.getDecoder().decode(bytes);
+            forecastsByKey.computeIfAbsent(forecast.getKey(), k -> new ArrayList<>()).add(forecast);
+        });
+        readCommitted(config.topics().deadLetters(), bytes -> deadLetters.add(DeadLetter.getDecoder().decode(bytes)));
+
+        int forecastCount = forecastsByKey.values().stream().mapToInt(List::size).sum();
+        assertThat(forecastCount).as("one forecast per reading").isEqualTo(fixture.readings().size());
+        assertThat(deadLetters).as("one dead letter per malformed record").hasSize(malformed);
+        assertThat(deadLetters).extracting(DeadLetter::getReason)
+                .containsOnly("undecodable", "missing_feature", "non_finite");
+        Map<String, List<float[]>> replayed = replayByKey(fixture);
+        forecastsByKey.forEach((key, forecasts) -> {
+            List<float[]> expected = replayed.get(key);
+            assertThat(forecasts).as(key).hasSameSizeAs(expected);
+            for (int i = 0; i < forecasts.size(); i++) {
+                assertThat(forecasts.get(i).getStep()).isEqualTo(i + 1);
+                assertThat(flatten(forecasts.get(i))).as("%s forecast %d", key, i).containsExactly(expected.get(i));
+            }
+        });
+    }
+
+    /** Writes the fixture's readings (Kafka key = sensor key) with a malformed record after every 50th. */
+    private static int produce(String topic, GoldenFixtures.Case fixture) throws Exception {
+        Properties properties = new Properties();
+        properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        properties.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        properties.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        List<String> features = fixture.model().config().features();
+        int malformed = 0;
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(properties)) {
+            int n = 0;
+            for (Row row : fixture.readings()) {
+                Map<String, Double> values = new HashMap<>();
+                for (int i = 0; i < features.size(); i++) {
+                    values.put(features.get(i), (double) row.features()[i]);
+                }
+                byte[] key = row.key().getBytes(StandardCharsets.UTF_8);
+                producer.send(new ProducerRecord<>(topic, key, encode(row.key(), row.epochMillis(), values)));
+                if (++n % 50 == 0) {
+                    byte[] bad = switch (malformed % 3) {
+                        case 0 -> new byte[] {1, 2, 3, 4, 5};
+                        case 1 -> encode(row.key(), row.epochMillis() + 1, Map.of("nothing", 1.0));
+                        default -> {
+                            Map<String, Double> nan = new HashMap<>(values);
+                            nan.put(features.get(0), Double.NaN);
+                            yield encode(row.key(), row.epochMillis() + 1, nan);
+                        }
+                    };
+                    producer.send(new ProducerRecord<>(topic, key, bad));
+                    malformed++;
+                }
+            }
+        }
+        return malformed;
+    }
+
+    private static byte[] encode(String key, long eventTime, Map<String, Double> values) throws Exception {
+        ByteBuffer buffer = io.streamcell.avro.SensorReading.newBuilder().setKey(key)
+                .setEventTime(Instant.ofEpochMilli(eventTime)).setValues(values).build().toByteBuffer();
+        byte[] bytes = new byte[buffer.remaining()];
+        buffer.get(bytes);
+        return bytes;
+    }
+
+    /** Runs the job over everything in the readings topic (a bounded source) to completion. */
+    private static void run(JobConfig config, GoldenFixtures.Case fixture) throws Exception {
+        KafkaConnections connections = KafkaConnections.builder()
+                .bootstrapServers(config.kafka().bootstrapServers())
+                .deliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                .transactionalIdPrefix(config.kafka().transactionalIdPrefix())
+                .transactionTimeout(config.kafka().transactionTimeout())
+                .build();
+        KafkaSource<DecodedRecord> source = KafkaSource.<DecodedRecord>builder()
+                .setBootstrapServers(config.kafka().bootstrapServers())
+                .setTopics(config.topics().readings())
+                .setGroupId("it")
+                .setStartingOffsets(OffsetsInitializer.earliest())
+                .setBounded(OffsetsInitializer.latest())
+                .setDeserializer(new ReadingDeserializationSchema(fixture.model().config().features()))
+                .build();
+        ForecastJob job = new ForecastJob(config, source,
+                connections.sink("forecasts", AvroRecordSerializationSchema.forecasts(config.topics().forecasts(),
+                        fixture.model().config().targets(), fixture.model().config().horizon())),
+                connections.sink("dead-letters", AvroRecordSerializationSchema.deadLetters(config.topics().deadLetters())));
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.getExecutionEnvironment(ForecastJob.flinkConfiguration(config));
+        job.build(env);
+        env.execute("forecast job ITCase");
+    }
+
+    /** A consumer of record values that may fail to decode. */
+    private interface ValueConsumer {
+        void accept(byte[] value) throws Exception;
+    }
+
+    private static void readCommitted(String topic, ValueConsumer each) throws Exception {
+        Properties properties = new Properties();
+        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        properties.put(ConsumerConfig.GROUP_ID_CONFIG, "verify-" + topic);
+        properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        properties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(properties)) {
+            consumer.subscribe(List.of(topic));
+            int emptyPolls = 0;
+            while (emptyPolls < 5) {
+                var records = consumer.poll(Duration.ofSeconds(1));
+                emptyPolls = records.isEmpty() ? emptyPolls + 1 : 0;
+                for (ConsumerRecord<byte[], byte[]> record : records) {
+                    each.accept(record.value());
+                }
+            }
+        }
+    }
+
+    private static Map<String, List<float[]>> replayByKey(GoldenFixtures.Case fixture) throws Exception {
+        Map<String, List<float[]>> byKey = new HashMap<>();
+        try (ReplayEngine engine = new ReplayEngine(fixture.model(), 1)) {
+            for (Row row : fixture.readings()) {
+                engine.accept(row, (r, outcome) -> byKey.computeIfAbsent(r.key(), k -> new ArrayList<>())
+                        .add(outcome.forecast()));
+            }
+        }
+        return byKey;
+    }
+
+    /** The forecast's values step-major (step s, target j at s * targets + j), as the model emits them. */
+    private static float[] flatten(Forecast forecast) {
+        int targets = forecast.getForecasts().size();
+        int horizon = forecast.getForecasts().get(0).getValues().size();
+        float[] values = new float[targets * horizon];
+        for (int j = 0; j < targets; j++) {
+            List<Float> steps = forecast.getForecasts().get(j).getValues();
+            for (int s = 0; s < horizon; s++) {
+                values[s * targets + j] = steps.get(s);
+            }
+        }
+        return values;
+    }
+}
