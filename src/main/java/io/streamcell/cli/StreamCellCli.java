@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = StreamCellCli.Version.class,
         description = "Per-key LSTM/GRU forecasting and anomaly alerting on Apache Flink.",
-        subcommands = {DemoCommand.class, ReplayCommand.class, InspectCommand.class,
+        subcommands = {DemoCommand.class, ReplayCommand.class, InspectCommand.class, GenerateCommand.class,
                 CommandLine.HelpCommand.class})
 public final class StreamCellCli implements Runnable {
 
