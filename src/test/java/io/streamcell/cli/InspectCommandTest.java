@@ -52,12 +52,4 @@ class InspectCommandTest {
         assertThat(run.exitCode()).isEqualTo(StreamCellCli.EXIT_FAILURE);
         assertThat(run.err()).contains("not a model directory");
     }
-
-    @Test
-    void demoSaysItIsNotYetAvailable() {
-        ReplayCommandTest.Run run = ReplayCommandTest.run("demo");
-
-        assertThat(run.exitCode()).isEqualTo(StreamCellCli.EXIT_FAILURE);
-        assertThat(run.err()).contains("not yet available");
-    }
 }
