@@ -6,33 +6,62 @@ import io.streamcell.model.RecurrentModel;
 import io.streamcell.model.RecurrentModel.Layer;
 import io.streamcell.model.Scaler;
 import java.nio.FloatBuffer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.openblas.global.openblas_nolapack;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Advances many keys by one event each: row b of a matrix is key b, and each layer is one SGEMM
- * ({@code [X | H] · W}) for all keys through ND4J's BLAS, followed by the same fused gate loops as
- * {@link StepKernel} over the product. The GRU reset-before variant needs a second product
- * ({@code (r * h) · W_hn}) per layer; the head is one more.
+ * ({@code [X | H | 1] · [W ; bias]}) for all keys, followed by the same {@link GateMath} loops as
+ * {@link StepKernel}, run once over all keys' units. The GRU reset-before variant needs a second
+ * product ({@code [r * h | 1] · [W_hn ; b_hn]}) per layer; the head is one more.
  *
- * <p>All matrices are allocated off-heap once, for {@code capacity} keys; a step copies each key's
- * input and state in, multiplies, and copies the gates back out, with no per-step allocation
- * (row views per batch size are created on first use and cached). Results equal {@link StepKernel}'s
- * up to float rounding of the sums (BLAS adds in another order). Not thread-safe; close it to free
- * the off-heap memory.
+ * <h2>How the product is called</h2>
+ * Directly through {@code cblas_sgemm} of {@code org.bytedeco.openblas.global.openblas_nolapack}
+ * — the OpenBLAS build and entry point ND4J's own {@code CpuLevel3.sgemm} uses — on the pointers
+ * of off-heap ND4J arrays allocated once, rather than through {@code Nd4j.gemm} on row views.
+ * Measured with JMH on the development machine (2-core AMD EPYC with AVX-512, OpenBLAS 0.3.19,
+ * docs/benchmarks.md), one 256×72×256 product: 43.5 µs direct vs 52.3 µs through
+ * {@code Nd4j.gemm} with OPENBLAS_CORETYPE=SKYLAKEX, 79.6 vs 89.1 µs with Haswell. The ~9 µs of
+ * op dispatch per call is ~0.035 µs per key at 256 keys, paid twice per LSTM step (layer and
+ * head): about 15 % of the whole batched step with SKYLAKEX, so the direct call was chosen. It
+ * also drops the per-row-count view cache. The bias rides in the product as a last input column
+ * fixed at 1 (set once), which saves a Java pass that C2 would not vectorise (one bias vector
+ * against many rows means an offset index).
+ *
+ * <h2>Copies</h2>
+ * Inputs go in with one bulk {@link FloatBuffer} put per key and row part; the product comes out
+ * with one bulk get per key and gate block straight into the block arrays {@link GateMath} wants
+ * (one array per gate block, keys back to back, so its loops run over {@code count × H} units at
+ * once; measured: 1,024 such 64-float gets cost ~4.6 µs per 256-key layer step, one fewer copy
+ * than getting the whole product and splitting it on-heap). Per-key state moves with
+ * {@link System#arraycopy}. No per-step allocation.
+ *
+ * <p>JMH (docs/benchmarks.md), LSTM with input 8, hidden 64, one layer, 256 keys: 0.41 µs per
+ * key-step with OPENBLAS_CORETYPE=SKYLAKEX and 0.57 µs with Haswell (2.2 and 2.4 µs before the
+ * float activations, the direct SGEMM call and the block layout); the product itself is about
+ * 0.17 and 0.31 µs of that.
+ *
+ * <p>Results equal {@link StepKernel}'s up to float rounding of the sums (BLAS adds in another
+ * order). Not thread-safe; close it to free the off-heap memory.
  */
 public final class BatchStepKernel implements AutoCloseable {
     private final RecurrentModel model;
     private final int capacity;
     private final int hidden;
+    private final CellType cell;
+    private final boolean resetBefore;
     private final Scaler inputScaler;
     private final Scaler targetScaler;
     private final float[] scaledInput;
-    private final LayerBuffers[] layers;
+    private final Product[] products;
+    private final Product[] candidateProducts; // GRU reset-before only
     private final Product head;
-    private final float[] gates; // capacity rows × widest gate width, the product copied on-heap
+    private final float[] headOut;
+    private final GateMath.Buffers buffers;
+    private boolean closed;
 
     public BatchStepKernel(RecurrentModel model, int capacity) {
         if (capacity < 1) {
@@ -42,18 +71,30 @@ public final class BatchStepKernel implements AutoCloseable {
         this.model = model;
         this.capacity = capacity;
         this.hidden = model.hiddenSize();
+        this.cell = model.cell();
+        this.resetBefore = cell == CellType.GRU && model.config().gruReset() == GruReset.BEFORE;
         this.inputScaler = model.config().inputScaler();
         this.targetScaler = model.config().targetScaler();
         this.scaledInput = new float[model.inputSize()];
-        this.layers = new LayerBuffers[model.numLayers()];
-        int widest = model.outputSize();
-        for (int l = 0; l < layers.length; l++) {
-            Layer layer = model.layer(l);
-            layers[l] = new LayerBuffers(layer, capacity, hidden);
-            widest = Math.max(widest, layer.gateWidth());
+        this.products = new Product[model.numLayers()];
+        this.candidateProducts = new Product[model.numLayers()];
+        try {
+            for (int l = 0; l < products.length; l++) {
+                Layer layer = model.layer(l);
+                products[l] = new Product(layer.weights(), layer.bias(), layer.inputSize() + hidden,
+                        layer.gateWidth(), capacity);
+                if (layer.candidateWeights() != null) {
+                    candidateProducts[l] = new Product(layer.candidateWeights(), layer.candidateBias(), hidden, hidden,
+                            capacity);
+                }
+            }
+            this.head = new Product(model.headWeights(), null, hidden, model.outputSize(), capacity);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
         }
-        this.head = new Product(model.headWeights(), hidden, model.outputSize(), capacity);
-        this.gates = new float[capacity * widest];
+        this.headOut = new float[capacity * model.outputSize()];
+        this.buffers = new GateMath.Buffers(capacity * hidden, cell, model.config().gruReset());
     }
 
     public RecurrentModel model() {
@@ -75,155 +116,162 @@ public final class BatchStepKernel implements AutoCloseable {
         if (count == 0) {
             return;
         }
-        for (int l = 0; l < layers.length; l++) {
+        for (int l = 0; l < products.length; l++) {
             stepLayer(l, states, features, count);
         }
-        head(states, forecasts, count);
+        head(forecasts, count);
     }
 
     private void stepLayer(int l, float[][] states, float[][] features, int count) {
-        LayerBuffers buffers = layers[l];
-        Layer layer = buffers.layer;
-        int inputs = layer.inputSize();
-        int width = layer.gateWidth();
+        Product product = products[l];
+        int inputs = model.layer(l).inputSize();
         int h = model.hiddenOffset(l);
-        int rowLength = inputs + hidden;
-        FloatBuffer in = buffers.product.input;
+        int rowLength = product.depth;
+        FloatBuffer in = product.input;
+        float[] newHidden = buffers.hidden;
         for (int b = 0; b < count; b++) {
             int row = b * rowLength;
             if (l == 0) {
                 inputScaler.scale(features[b], scaledInput);
                 in.put(row, scaledInput, 0, inputs);
             } else {
-                in.put(row, states[b], model.hiddenOffset(l - 1), inputs);
+                in.put(row, newHidden, b * hidden, inputs); // the layer below's new h, still in buffers
             }
             in.put(row + inputs, states[b], h, hidden);
         }
-        buffers.product.multiply(count, gates);
-        float[] bias = layer.bias();
-        for (int b = 0; b < count; b++) {
-            addBias(gates, b * width, bias, width);
-        }
-        CellType cell = model.cell();
+        product.multiply(count);
+        float[][] g = buffers.gate;
+        product.splitColumns(count, g, hidden);
+        int n = count * hidden;
         if (cell == CellType.LSTM) {
             int c = model.cellOffset(l);
+            float[] cellState = buffers.cell;
             for (int b = 0; b < count; b++) {
-                GateMath.lstm(gates, b * width, states[b], h, c, hidden);
+                System.arraycopy(states[b], c, cellState, b * hidden, hidden);
             }
-        } else if (model.config().gruReset() == GruReset.AFTER) {
+            GateMath.lstm(g[0], g[1], g[2], g[3], cellState, newHidden, n, buffers);
             for (int b = 0; b < count; b++) {
-                GateMath.gruResetAfter(gates, b * width, states[b], h, hidden);
+                System.arraycopy(cellState, b * hidden, states[b], c, hidden);
             }
         } else {
-            float[] resetHidden = buffers.resetHidden;
             for (int b = 0; b < count; b++) {
-                GateMath.gruResetBeforeGates(gates, b * width, states[b], h, resetHidden, b * hidden, hidden);
+                System.arraycopy(states[b], h, newHidden, b * hidden, hidden);
             }
-            buffers.candidate.input.put(0, resetHidden, 0, count * hidden);
-            float[] candidate = buffers.candidateOut;
-            buffers.candidate.multiply(count, candidate);
-            for (int b = 0; b < count; b++) {
-                addBias(candidate, b * hidden, layer.candidateBias(), hidden);
-                GateMath.gruResetBeforeUpdate(gates, b * width, candidate, b * hidden, states[b], h, hidden);
+            if (!resetBefore) {
+                GateMath.gruResetAfter(g[0], g[1], g[2], g[3], newHidden, n, buffers);
+            } else {
+                GateMath.gruResetBeforeGates(g[0], g[1], newHidden, buffers.resetHidden, n, buffers);
+                Product candidate = candidateProducts[l];
+                for (int b = 0; b < count; b++) {
+                    candidate.input.put(b * candidate.depth, buffers.resetHidden, b * hidden, hidden);
+                }
+                candidate.multiply(count);
+                candidate.output.get(0, buffers.candidate, 0, n);
+                GateMath.gruResetBeforeUpdate(g[1], g[2], buffers.candidate, newHidden, n, buffers);
             }
+        }
+        for (int b = 0; b < count; b++) {
+            System.arraycopy(newHidden, b * hidden, states[b], h, hidden);
         }
     }
 
-    private void head(float[][] states, float[][] forecasts, int count) {
-        int top = model.topHiddenOffset();
+    private void head(float[][] forecasts, int count) {
         int outputs = model.outputSize();
-        for (int b = 0; b < count; b++) {
-            head.input.put(b * hidden, states[b], top, hidden);
-        }
-        head.multiply(count, gates);
+        head.input.put(0, buffers.hidden, 0, count * hidden); // the top layer's new h, keys back to back
+        head.multiply(count);
+        head.output.get(0, headOut, 0, count * outputs);
         float[] bias = model.headBias();
         for (int b = 0; b < count; b++) {
             float[] forecast = forecasts[b];
             for (int j = 0; j < outputs; j++) {
-                forecast[j] = gates[b * outputs + j] + bias[j];
+                forecast[j] = headOut[b * outputs + j] + bias[j];
             }
             targetScaler.unscaleInPlace(forecast, 0, outputs);
         }
     }
 
-    private static void addBias(float[] values, int offset, float[] bias, int count) {
-        for (int j = 0; j < count; j++) {
-            values[offset + j] += bias[j];
-        }
-    }
-
+    /** Frees the off-heap matrices; idempotent. */
     @Override
     public void close() {
-        for (LayerBuffers buffers : layers) {
-            buffers.product.close();
-            if (buffers.candidate != null) {
-                buffers.candidate.close();
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (Product[] list : new Product[][] {products, candidateProducts}) {
+            if (list != null) {
+                for (Product product : list) {
+                    if (product != null) {
+                        product.close();
+                    }
+                }
             }
         }
-        head.close();
-    }
-
-    private static final class LayerBuffers {
-        final Layer layer;
-        final Product product;
-        final Product candidate; // GRU reset-before only
-        final float[] resetHidden;
-        final float[] candidateOut;
-
-        LayerBuffers(Layer layer, int capacity, int hidden) {
-            this.layer = layer;
-            this.product = new Product(layer.weights(), layer.inputSize() + hidden, layer.gateWidth(), capacity);
-            if (layer.candidateWeights() != null) {
-                this.candidate = new Product(layer.candidateWeights(), hidden, hidden, capacity);
-                this.resetHidden = new float[capacity * hidden];
-                this.candidateOut = new float[capacity * hidden];
-            } else {
-                this.candidate = null;
-                this.resetHidden = null;
-                this.candidateOut = null;
-            }
+        if (head != null) {
+            head.close();
         }
     }
 
     /**
-     * {@code out[rows × columns] = input[rows × inner] · weights[inner × columns]} on off-heap ND4J
-     * arrays, for any row count up to the capacity.
+     * {@code out[rows × columns] = [input | 1][rows × (inner + 1)] · [weights ; bias]} on off-heap
+     * ND4J arrays, for any row count up to the capacity, by {@code cblas_sgemm} on the arrays'
+     * pointers. Without a bias, the product is {@code input · weights}. Callers fill the first
+     * {@code inner} columns of each input row.
      */
     private static final class Product implements AutoCloseable {
-        final int inner;
+        final int depth; // input row length: inner, plus 1 for the bias column
         final int columns;
         final INDArray weights;
         final INDArray inputMatrix;
         final INDArray outputMatrix;
+        final FloatPointer weightsPointer;
+        final FloatPointer inputPointer;
+        final FloatPointer outputPointer;
         final FloatBuffer input;
         final FloatBuffer output;
-        final INDArray[] inputViews;
-        final INDArray[] outputViews;
 
-        Product(float[] weights, int inner, int columns, int capacity) {
-            this.inner = inner;
+        Product(float[] weights, float[] bias, int inner, int columns, int capacity) {
+            this.depth = bias == null ? inner : inner + 1;
             this.columns = columns;
-            this.weights = Nd4j.create(weights, new long[] {inner, columns}, DataType.FLOAT);
-            this.inputMatrix = Nd4j.create(DataType.FLOAT, capacity, inner);
+            float[] packed = weights;
+            if (bias != null) {
+                packed = new float[(inner + 1) * columns];
+                System.arraycopy(weights, 0, packed, 0, inner * columns);
+                System.arraycopy(bias, 0, packed, inner * columns, columns);
+            }
+            this.weights = Nd4j.create(packed, new long[] {depth, columns}, DataType.FLOAT);
+            this.inputMatrix = Nd4j.create(DataType.FLOAT, capacity, depth);
             this.outputMatrix = Nd4j.create(DataType.FLOAT, capacity, columns);
+            // The same casts ND4J's CpuLevel3.sgemm makes; the addresses are fixed for the arrays' life.
+            this.weightsPointer = (FloatPointer) this.weights.data().addressPointer();
+            this.inputPointer = (FloatPointer) inputMatrix.data().addressPointer();
+            this.outputPointer = (FloatPointer) outputMatrix.data().addressPointer();
             this.input = inputMatrix.data().asNioFloat();
             this.output = outputMatrix.data().asNioFloat();
-            this.inputViews = new INDArray[capacity + 1];
-            this.outputViews = new INDArray[capacity + 1];
+            if (bias != null) {
+                for (int b = 0; b < capacity; b++) {
+                    input.put(b * depth + inner, 1f);
+                }
+            }
         }
 
-        /** Multiplies the first {@code rows} rows and copies the product into {@code into}. */
-        void multiply(int rows, float[] into) {
-            INDArray in = inputViews[rows];
-            INDArray out = outputViews[rows];
-            if (in == null) {
-                in = inputMatrix.get(NDArrayIndex.interval(0, rows), NDArrayIndex.all());
-                out = outputMatrix.get(NDArrayIndex.interval(0, rows), NDArrayIndex.all());
-                inputViews[rows] = in;
-                outputViews[rows] = out;
+        /** Multiplies the first {@code rows} rows into the output matrix. */
+        void multiply(int rows) {
+            openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasNoTrans,
+                    openblas_nolapack.CblasNoTrans, rows, columns, depth, 1f, inputPointer, depth, weightsPointer,
+                    columns, 0f, outputPointer, columns);
+        }
+
+        /**
+         * Copies column block {@code q} ({@code block} columns wide) of the first {@code rows}
+         * output rows into {@code into[q]}, rows back to back.
+         */
+        void splitColumns(int rows, float[][] into, int block) {
+            for (int b = 0; b < rows; b++) {
+                int row = b * columns;
+                for (int q = 0; q < into.length; q++) {
+                    output.get(row + q * block, into[q], b * block, block);
+                }
             }
-            Nd4j.gemm(in, weights, out, false, false, 1.0, 0.0);
-            output.get(0, into, 0, rows * columns);
         }
 
         @Override

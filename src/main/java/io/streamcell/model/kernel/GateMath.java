@@ -1,62 +1,139 @@
 package io.streamcell.model.kernel;
 
-import static io.streamcell.model.kernel.Activations.sigmoid;
-import static io.streamcell.model.kernel.Activations.tanh;
+import io.streamcell.model.CellType;
+import io.streamcell.model.GruReset;
 
 /**
  * The elementwise part of a cell step, applied to pre-activations already summed by a matrix
  * product (see {@link io.streamcell.model.RecurrentModel} for the gate column layout). Shared by
- * the one-key and the batched kernel, so they differ only in how the products are summed.
+ * the one-key and the batched kernel, so they differ only in how the products are summed: every
+ * value here depends only on the same unit's inputs, so {@code n} can be one key's {@code H} units
+ * ({@link StepKernel}) or many keys' units back to back ({@link BatchStepKernel}) with
+ * bit-identical results per unit.
+ *
+ * <p>Each gate block, the cell state and the hidden state are separate arrays, all indexed
+ * {@code [0, n)}: HotSpot's C2 in JDK 17 only vectorises a loop whose array indices are the bare
+ * loop variable ({@code a[j]}; {@code a[offset + j]} with a runtime {@code offset} stays scalar,
+ * measured 5–7× slower), so blocks of one packed row cannot be addressed in place. Pre-activation
+ * arrays are overwritten.
+ *
+ * <p>Each cell has a whole-step method (nonlinearities per gate block, then the cell update),
+ * which the batched kernel uses with {@code n = keys × H}, and the cell update alone
+ * ({@code ...Cell}), which the one-key kernel uses after applying the same {@link Activations}
+ * functions to contiguous runs of its gate row (one sigmoid pass over {@code 3H} or {@code 2H}
+ * gates rather than several passes of {@code H}: a vectorised loop of only 64 iterations spends
+ * much of its time in C2's scalar pre- and post-loops). The activations are elementwise and
+ * bit-identical however they are grouped ({@code ActivationsTest}), so both kernels compute the
+ * same values from the same pre-activations.
  */
 final class GateMath {
     private GateMath() {}
 
-    /** LSTM: gates {@code [i | f | g | o]} at {@code g}; updates h and c in {@code state}. */
-    static void lstm(float[] gates, int g, float[] state, int h, int c, int hidden) {
-        for (int j = 0; j < hidden; j++) {
-            float input = sigmoid(gates[g + j]);
-            float forget = sigmoid(gates[g + hidden + j]);
-            float candidate = tanh(gates[g + 2 * hidden + j]);
-            float output = sigmoid(gates[g + 3 * hidden + j]);
-            float cell = forget * state[c + j] + input * candidate;
-            state[c + j] = cell;
-            state[h + j] = output * tanh(cell);
-        }
+    /**
+     * LSTM, gates {@code [i | f | g | o]} (pre-activations): {@code c = f*c + i*g},
+     * {@code h = o*tanh(c)}; updates {@code c}, writes {@code h}.
+     */
+    static void lstm(float[] i, float[] f, float[] g, float[] o, float[] c, float[] h, int n, Buffers s) {
+        Activations.sigmoid(i, 0, n, s.scratch);
+        Activations.sigmoid(f, 0, n, s.scratch);
+        Activations.tanh(g, 0, n, s.scratch, s.scratch2);
+        Activations.sigmoid(o, 0, n, s.scratch);
+        lstmCell(i, f, g, o, c, h, n, s);
     }
 
-    /** GRU, reset after: gates {@code [r | z | n_x | n_h]} at {@code g}; updates h in {@code state}. */
-    static void gruResetAfter(float[] gates, int g, float[] state, int h, int hidden) {
-        for (int j = 0; j < hidden; j++) {
-            float reset = sigmoid(gates[g + j]);
-            float update = sigmoid(gates[g + hidden + j]);
-            float candidate = tanh(gates[g + 2 * hidden + j] + reset * gates[g + 3 * hidden + j]);
-            state[h + j] = (1f - update) * candidate + update * state[h + j];
+    /** {@link #lstm} after the gate nonlinearities: {@code i, f, o} hold sigmoids, {@code g} a tanh. */
+    static void lstmCell(float[] i, float[] f, float[] g, float[] o, float[] c, float[] h, int n, Buffers s) {
+        for (int j = 0; j < n; j++) {
+            float cell = f[j] * c[j] + i[j] * g[j];
+            c[j] = cell;
+            g[j] = cell; // g is used up: its array takes c' for tanh(c')
+        }
+        Activations.tanh(g, 0, n, s.scratch, s.scratch2);
+        for (int j = 0; j < n; j++) {
+            h[j] = o[j] * g[j];
         }
     }
 
     /**
-     * GRU, reset before, first half: turns r and z pre-activations into gate values in place and
-     * writes {@code r * h} to {@code resetHidden} for the candidate's product with W_hn.
+     * GRU, reset after, gates {@code [r | z | n_x | n_h]} (pre-activations):
+     * {@code n = tanh(n_x + r*n_h)}, {@code h = (1-z)*n + z*h}; updates {@code h}.
      */
-    static void gruResetBeforeGates(float[] gates, int g, float[] state, int h, float[] resetHidden, int rh,
-            int hidden) {
-        for (int j = 0; j < hidden; j++) {
-            float reset = sigmoid(gates[g + j]);
-            gates[g + hidden + j] = sigmoid(gates[g + hidden + j]);
-            resetHidden[rh + j] = reset * state[h + j];
+    static void gruResetAfter(float[] r, float[] z, float[] nx, float[] nh, float[] h, int n, Buffers s) {
+        Activations.sigmoid(r, 0, n, s.scratch);
+        Activations.sigmoid(z, 0, n, s.scratch);
+        gruResetAfterCell(r, z, nx, nh, h, n, s);
+    }
+
+    /** {@link #gruResetAfter} after the sigmoids of {@code r} and {@code z}. */
+    static void gruResetAfterCell(float[] r, float[] z, float[] nx, float[] nh, float[] h, int n, Buffers s) {
+        for (int j = 0; j < n; j++) {
+            nx[j] = nx[j] + r[j] * nh[j];
+        }
+        Activations.tanh(nx, 0, n, s.scratch, s.scratch2);
+        update(z, nx, h, n);
+    }
+
+    /**
+     * GRU, reset before, first half: turns the r and z pre-activations into gate values in place
+     * and writes {@code r * h} to {@code resetHidden} for the candidate's product with W_hn.
+     */
+    static void gruResetBeforeGates(float[] r, float[] z, float[] h, float[] resetHidden, int n, Buffers s) {
+        Activations.sigmoid(r, 0, n, s.scratch);
+        Activations.sigmoid(z, 0, n, s.scratch);
+        resetHidden(r, h, resetHidden, n);
+    }
+
+    /** {@code resetHidden = r * h}, {@link #gruResetBeforeGates} after the sigmoids. */
+    static void resetHidden(float[] r, float[] h, float[] resetHidden, int n) {
+        for (int j = 0; j < n; j++) {
+            resetHidden[j] = r[j] * h[j];
         }
     }
 
     /**
-     * GRU, reset before, second half: {@code n = tanh(n_x + candidate)} where {@code candidate} at
-     * {@code n} holds {@code W_hn (r * h) + b_hn}; updates h with the z stored by the first half.
+     * GRU, reset before, second half: {@code n = tanh(n_x + candidate)} where {@code candidate}
+     * holds {@code W_hn (r * h) + b_hn}; {@code h = (1-z)*n + z*h} with the z of the first half.
      */
-    static void gruResetBeforeUpdate(float[] gates, int g, float[] candidate, int n, float[] state, int h,
-            int hidden) {
-        for (int j = 0; j < hidden; j++) {
-            float update = gates[g + hidden + j];
-            float newGate = tanh(gates[g + 2 * hidden + j] + candidate[n + j]);
-            state[h + j] = (1f - update) * newGate + update * state[h + j];
+    static void gruResetBeforeUpdate(float[] z, float[] nx, float[] candidate, float[] h, int n, Buffers s) {
+        for (int j = 0; j < n; j++) {
+            nx[j] = nx[j] + candidate[j];
+        }
+        Activations.tanh(nx, 0, n, s.scratch, s.scratch2);
+        update(z, nx, h, n);
+    }
+
+    private static void update(float[] z, float[] candidate, float[] h, int n) {
+        for (int j = 0; j < n; j++) {
+            float update = z[j];
+            h[j] = (1f - update) * candidate[j] + update * h[j];
+        }
+    }
+
+    /**
+     * Work arrays for {@code n ≤ size} units: the gate blocks, the state arrays, the GRU
+     * reset-before extras (only for that variant) and the activations' scratch. Allocated once per
+     * kernel.
+     */
+    static final class Buffers {
+        final int size;
+        final float[][] gate;
+        final float[] cell;
+        final float[] hidden;
+        final float[] resetHidden;
+        final float[] candidate;
+        final float[] scratch;
+        final float[] scratch2;
+
+        Buffers(int size, CellType cell, GruReset reset) {
+            this.size = size;
+            boolean resetBefore = cell == CellType.GRU && reset == GruReset.BEFORE;
+            this.gate = new float[resetBefore ? 3 : 4][size];
+            this.cell = cell.hasCellState() ? new float[size] : null;
+            this.hidden = new float[size];
+            this.resetHidden = resetBefore ? new float[size] : null;
+            this.candidate = resetBefore ? new float[size] : null;
+            this.scratch = new float[size];
+            this.scratch2 = new float[size];
         }
     }
 }

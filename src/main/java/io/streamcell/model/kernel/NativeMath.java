@@ -81,23 +81,44 @@ public final class NativeMath {
         return null;
     }
 
-    /** A warning with the fix when the environment leaves a faster kernel unused, else null. */
+    /**
+     * A warning with the fix when the environment leaves a faster kernel unused or forces one the
+     * CPU cannot run, else null. {@code recommended} is {@link #recommendedCoreType}'s answer.
+     */
     static String advice(String env, String recommended) {
         if (recommended == null) {
             return null;
         }
         if (env == null || env.isBlank()) {
             return "OPENBLAS_CORETYPE is not set: OpenBLAS 0.3.19 (ND4J's) may not recognise this CPU and fall back to "
-                    + "a slow generic kernel. Set OPENBLAS_CORETYPE=" + recommended
-                    + " in the environment of this process (the ./streamcell launcher does; for Flink TaskManagers "
-                    + "set it in containerized.taskmanager.env or the TaskManager's environment).";
+                    + "a generic kernel (SGEMM 2-4x slower, measured on AMD Zen 5). Set OPENBLAS_CORETYPE="
+                    + recommended + " in the environment of this process (the ./streamcell launcher does; for Flink "
+                    + "TaskManagers set it in containerized.taskmanager.env or the TaskManager's environment).";
         }
-        if (!env.trim().equalsIgnoreCase(recommended) && recommended.equals("SKYLAKEX")) {
+        String forced = env.trim().toUpperCase(Locale.ROOT);
+        if (forced.equals(recommended)) {
+            return null;
+        }
+        if (recommended.equals("SKYLAKEX")) {
             return "OPENBLAS_CORETYPE=" + env + " leaves this CPU's AVX-512 unused; OPENBLAS_CORETYPE=SKYLAKEX "
-                    + "runs SGEMM up to ~1.5x faster (see docs/benchmarks.md).";
+                    + "ran single-thread SGEMM ~2x faster on AVX-512 hardware (see docs/benchmarks.md).";
+        }
+        if (AVX512_CORE_TYPES.contains(forced)) {
+            return "OPENBLAS_CORETYPE=" + env + " selects AVX-512 kernels but this CPU has no AVX-512 (it may crash "
+                    + "with an illegal instruction); set OPENBLAS_CORETYPE=" + recommended + ".";
+        }
+        if (!HASWELL_CLASS_CORE_TYPES.contains(forced)) {
+            return "OPENBLAS_CORETYPE=" + env + " is not an AVX2 kernel; OPENBLAS_CORETYPE=" + recommended
+                    + " is faster on this CPU.";
         }
         return null;
     }
+
+    /** OpenBLAS core types whose kernels need AVX-512. */
+    private static final Set<String> AVX512_CORE_TYPES = Set.of("SKYLAKEX", "COOPERLAKE", "SAPPHIRERAPIDS");
+
+    /** OpenBLAS core types that use the AVX2/FMA (Haswell) kernels. */
+    private static final Set<String> HASWELL_CLASS_CORE_TYPES = Set.of("HASWELL", "ZEN");
 
     static Set<String> cpuFlags() {
         try {
