@@ -32,16 +32,16 @@ class GenerateCommandTest {
     void writesOneRowPerKeyAndStepInTheReplayInputFormat() throws IOException {
         Path output = temp.resolve("readings.csv");
 
-        Run run = run("generate", "--keys", "7", "--steps", "300", "--seed", "1", "--output", output.toString());
+        CliRun run = CliRun.of("generate", "--keys", "7", "--steps", "300", "--seed", "1", "--output", output.toString());
 
-        assertThat(run.exitCode).as(run.err).isZero();
+        assertThat(run.exitCode()).as(run.err()).isZero();
         List<String> lines = Files.readAllLines(output);
         assertThat(lines).hasSize(1 + 7 * 300);
         assertThat(lines.get(0)).isEqualTo("key,timestamp,temperature,humidity,anomaly");
         assertThat(lines.get(1)).startsWith("sensor-0001,2024-01-01T00:00:00Z,");
         assertThat(lines.get(7)).startsWith("sensor-0007,2024-01-01T00:00:00Z,");
         assertThat(lines.get(8)).startsWith("sensor-0001,2024-01-01T00:05:00Z,");
-        assertThat(run.err).contains("generated 2100 readings").contains(output.toString());
+        assertThat(run.err()).contains("generated 2100 readings").contains(output.toString());
         assertThat(temp).isDirectoryNotContaining("glob:**.partial");
     }
 
@@ -51,9 +51,9 @@ class GenerateCommandTest {
         Path second = temp.resolve("second.csv");
         Path otherSeed = temp.resolve("other.csv");
 
-        run("generate", "--keys", "20", "--steps", "500", "--seed", "5", "--shuffle", "--output", first.toString());
-        run("generate", "--keys", "20", "--steps", "500", "--seed", "5", "--shuffle", "--output", second.toString());
-        run("generate", "--keys", "20", "--steps", "500", "--seed", "6", "--shuffle", "--output", otherSeed.toString());
+        CliRun.of("generate", "--keys", "20", "--steps", "500", "--seed", "5", "--shuffle", "--output", first.toString());
+        CliRun.of("generate", "--keys", "20", "--steps", "500", "--seed", "5", "--shuffle", "--output", second.toString());
+        CliRun.of("generate", "--keys", "20", "--steps", "500", "--seed", "6", "--shuffle", "--output", otherSeed.toString());
 
         assertThat(Files.mismatch(first, second)).isEqualTo(-1L);
         assertThat(Files.mismatch(first, otherSeed)).isNotEqualTo(-1L);
@@ -64,7 +64,7 @@ class GenerateCommandTest {
         Path output = temp.resolve("readings.csv");
         Instant start = Instant.parse("2025-06-30T22:00:00Z");
 
-        run("generate", "--keys", "9", "--steps", "400", "--shuffle", "--start", start.toString(),
+        CliRun.of("generate", "--keys", "9", "--steps", "400", "--shuffle", "--start", start.toString(),
                 "--output", output.toString());
 
         Map<String, Instant> last = new HashMap<>();
@@ -81,7 +81,7 @@ class GenerateCommandTest {
     void anomaliesStartAtRoughlyTheConfiguredRate() throws IOException {
         Path output = temp.resolve("readings.csv");
 
-        run("generate", "--keys", "50", "--steps", "4000", "--anomaly-rate", "0.004", "--output", output.toString());
+        CliRun.of("generate", "--keys", "50", "--steps", "4000", "--anomaly-rate", "0.004", "--output", output.toString());
 
         // spikes are single readings; a shift is a run of 20-60 "shift" readings of one key
         Map<String, String> previousLabel = new HashMap<>();
@@ -107,7 +107,7 @@ class GenerateCommandTest {
         assertThat((double) shiftReadings / shiftRuns).isBetween(20.0, 61.0);
 
         Path none = temp.resolve("none.csv");
-        run("generate", "--keys", "50", "--steps", "400", "--anomaly-rate", "0", "--output", none.toString());
+        CliRun.of("generate", "--keys", "50", "--steps", "400", "--anomaly-rate", "0", "--output", none.toString());
         assertThat(rows(none)).allSatisfy(row -> assertThat(row[4]).isEqualTo("none"));
     }
 
@@ -115,7 +115,7 @@ class GenerateCommandTest {
     void valuesArePlausibleSensorReadings() throws IOException {
         Path output = temp.resolve("readings.csv");
 
-        run("generate", "--keys", "100", "--steps", "600", "--output", output.toString());
+        CliRun.of("generate", "--keys", "100", "--steps", "600", "--output", output.toString());
 
         double sum = 0;
         List<String[]> rows = rows(output);
@@ -137,12 +137,12 @@ class GenerateCommandTest {
         Path forecasts = temp.resolve("forecasts.csv");
         Path model = temp.resolve("model");
         ModelDirectory.write(tinyTemperatureModel(), model);
-        run("generate", "--keys", "10", "--steps", "200", "--shuffle", "--output", readings.toString());
+        CliRun.of("generate", "--keys", "10", "--steps", "200", "--shuffle", "--output", readings.toString());
 
-        Run replay = run("replay", "--model", model.toString(), "--input", readings.toString(),
+        CliRun replay = CliRun.of("replay", "--model", model.toString(), "--input", readings.toString(),
                 "--output", forecasts.toString());
 
-        assertThat(replay.exitCode).as(replay.err).isZero();
+        assertThat(replay.exitCode()).as(replay.err()).isZero();
         List<String> in = Files.readAllLines(readings);
         List<String> out = Files.readAllLines(forecasts);
         assertThat(out).hasSameSizeAs(in);
@@ -160,25 +160,25 @@ class GenerateCommandTest {
     void badOptionsFailWithTheReasonAndNoFile() {
         Path output = temp.resolve("readings.csv");
 
-        Run noKeys = run("generate", "--keys", "0", "--output", output.toString());
-        Run badRate = run("generate", "--anomaly-rate", "1.5", "--output", output.toString());
-        Run badStart = run("generate", "--start", "yesterday", "--output", output.toString());
-        Run noOutput = run("generate", "--keys", "3");
+        CliRun noKeys = CliRun.of("generate", "--keys", "0", "--output", output.toString());
+        CliRun badRate = CliRun.of("generate", "--anomaly-rate", "1.5", "--output", output.toString());
+        CliRun badStart = CliRun.of("generate", "--start", "yesterday", "--output", output.toString());
+        CliRun noOutput = CliRun.of("generate", "--keys", "3");
 
-        assertThat(noKeys.exitCode).isEqualTo(StreamCellCli.EXIT_FAILURE);
-        assertThat(noKeys.err).isEqualTo("error: --keys must be >= 1, got 0" + System.lineSeparator());
-        assertThat(badRate.exitCode).isEqualTo(StreamCellCli.EXIT_FAILURE);
-        assertThat(badRate.err).startsWith("error: --anomaly-rate").contains("[0, 1]");
-        assertThat(badStart.exitCode).isEqualTo(2);
-        assertThat(badStart.err).contains("--start").contains("yesterday");
-        assertThat(noOutput.exitCode).isEqualTo(2);
-        assertThat(noOutput.err).contains("Missing required option").contains("--output");
+        assertThat(noKeys.exitCode()).isEqualTo(StreamCellCli.EXIT_FAILURE);
+        assertThat(noKeys.err()).isEqualTo("error: --keys must be >= 1, got 0" + System.lineSeparator());
+        assertThat(badRate.exitCode()).isEqualTo(StreamCellCli.EXIT_FAILURE);
+        assertThat(badRate.err()).startsWith("error: --anomaly-rate").contains("[0, 1]");
+        assertThat(badStart.exitCode()).isEqualTo(2);
+        assertThat(badStart.err()).contains("--start").contains("yesterday");
+        assertThat(noOutput.exitCode()).isEqualTo(2);
+        assertThat(noOutput.err()).contains("Missing required option").contains("--output");
         assertThat(output).doesNotExist();
     }
 
     @Test
     void theCommandLineListsGenerate() {
-        assertThat(run("--help").out).contains("generate");
+        assertThat(CliRun.of("--help").out()).contains("generate");
     }
 
     /** A 2-unit LSTM on (temperature, humidity) with small fixed weights: enough for replay to run. */
@@ -203,15 +203,4 @@ class GenerateCommandTest {
         return lines.subList(1, lines.size()).stream().map(line -> line.split(",")).toList();
     }
 
-    record Run(int exitCode, String out, String err) {}
-
-    static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine commandLine = StreamCellCli.newCommandLine();
-        commandLine.setOut(new PrintWriter(out, true));
-        commandLine.setErr(new PrintWriter(err, true));
-        int exitCode = commandLine.execute(args);
-        return new Run(exitCode, out.toString(), err.toString());
-    }
 }

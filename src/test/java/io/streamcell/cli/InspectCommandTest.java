@@ -19,7 +19,7 @@ class InspectCommandTest {
 
     @Test
     void describesArchitectureParametersAndStateSize() throws Exception {
-        ReplayCommandTest.Run run = ReplayCommandTest.run("inspect", "--model", model("lstm_2layer_in3_h32_2targets_horizon3"),
+        CliRun run = CliRun.of("inspect", "--model", model("lstm_2layer_in3_h32_2targets_horizon3"),
                 "--json");
 
         assertThat(run.exitCode()).as(run.err()).isZero();
@@ -39,7 +39,7 @@ class InspectCommandTest {
 
     @Test
     void textOutputNamesTheGruVariant() {
-        ReplayCommandTest.Run run = ReplayCommandTest.run("inspect", "--model", model("gru_before_1layer_in8_h16"));
+        CliRun run = CliRun.of("inspect", "--model", model("gru_before_1layer_in8_h16"));
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out()).contains("GRU (reset before").contains("64 bytes per key").contains("golden-1");
@@ -47,7 +47,7 @@ class InspectCommandTest {
 
     @Test
     void missingDirectoryFails() {
-        ReplayCommandTest.Run run = ReplayCommandTest.run("inspect", "--model", temp.resolve("nope").toString());
+        CliRun run = CliRun.of("inspect", "--model", temp.resolve("nope").toString());
 
         assertThat(run.exitCode()).isEqualTo(StreamCellCli.EXIT_FAILURE);
         assertThat(run.err()).contains("not a model directory");

@@ -34,10 +34,10 @@ class ReplayCommandTest {
         GoldenFixtures.Case fixture = GoldenFixtures.load(name);
         Path output = temp.resolve("out.csv");
 
-        Run run = run("replay", "--model", fixture.modelDirectory().toString(), "--input", fixture.input().toString(),
+        CliRun run = CliRun.of("replay", "--model", fixture.modelDirectory().toString(), "--input", fixture.input().toString(),
                 "--output", output.toString());
 
-        assertThat(run.exitCode).as(run.err).isZero();
+        assertThat(run.exitCode()).as(run.err()).isZero();
         assertSameForecasts(output, fixture.expected());
     }
 
@@ -47,10 +47,10 @@ class ReplayCommandTest {
         GoldenFixtures.Case fixture = GoldenFixtures.load(name);
         Path output = temp.resolve("out.csv");
 
-        Run run = run("replay", "--model", fixture.modelDirectory().toString(), "--input", fixture.input().toString(),
+        CliRun run = CliRun.of("replay", "--model", fixture.modelDirectory().toString(), "--input", fixture.input().toString(),
                 "--output", output.toString(), "--batch", "16");
 
-        assertThat(run.exitCode).as(run.err).isZero();
+        assertThat(run.exitCode()).as(run.err()).isZero();
         assertSameForecasts(output, fixture.expected());
     }
 
@@ -63,11 +63,11 @@ class ReplayCommandTest {
         Files.write(input, lines);
         Path output = temp.resolve("out.csv");
 
-        Run run = run("replay", "--model", fixture.modelDirectory().toString(), "--input", input.toString(),
+        CliRun run = CliRun.of("replay", "--model", fixture.modelDirectory().toString(), "--input", input.toString(),
                 "--output", output.toString());
 
-        assertThat(run.exitCode).isEqualTo(StreamCellCli.EXIT_FAILURE);
-        assertThat(run.err).contains("[humidity]").contains("missing").contains(input.toString());
+        assertThat(run.exitCode()).isEqualTo(StreamCellCli.EXIT_FAILURE);
+        assertThat(run.err()).contains("[humidity]").contains("missing").contains(input.toString());
         assertThat(output).doesNotExist();
         assertThat(temp).isDirectoryNotContaining("glob:**.partial");
     }
@@ -83,11 +83,11 @@ class ReplayCommandTest {
         Files.write(input, lines);
         Path output = temp.resolve("out.csv");
 
-        Run run = run("replay", "--model", fixture.modelDirectory().toString(), "--input", input.toString(),
+        CliRun run = CliRun.of("replay", "--model", fixture.modelDirectory().toString(), "--input", input.toString(),
                 "--output", output.toString());
 
-        assertThat(run.exitCode).isEqualTo(StreamCellCli.EXIT_FAILURE);
-        assertThat(run.err).contains(input + ":701").contains("'humidity'").contains("'n/a' is not a number");
+        assertThat(run.exitCode()).isEqualTo(StreamCellCli.EXIT_FAILURE);
+        assertThat(run.err()).contains(input + ":701").contains("'humidity'").contains("'n/a' is not a number");
         assertThat(output).doesNotExist();
         assertThat(temp).isDirectoryNotContaining("glob:**.partial");
     }
@@ -98,18 +98,18 @@ class ReplayCommandTest {
         Files.createDirectories(model);
         Files.writeString(model.resolve("config.json"), "{\"format\": \"streamcell-model/1\", \"cell\": \"rnn\"}");
 
-        Run run = run("replay", "--model", model.toString(), "--input", "in.csv", "--output", "out.csv");
+        CliRun run = CliRun.of("replay", "--model", model.toString(), "--input", "in.csv", "--output", "out.csv");
 
-        assertThat(run.exitCode).isEqualTo(StreamCellCli.EXIT_FAILURE);
-        assertThat(run.err).startsWith("error: ").contains(model.resolve("config.json").toString());
+        assertThat(run.exitCode()).isEqualTo(StreamCellCli.EXIT_FAILURE);
+        assertThat(run.err()).startsWith("error: ").contains(model.resolve("config.json").toString());
     }
 
     @Test
     void missingOptionIsAUsageError() {
-        Run run = run("replay", "--input", "in.csv");
+        CliRun run = CliRun.of("replay", "--input", "in.csv");
 
-        assertThat(run.exitCode).isEqualTo(2);
-        assertThat(run.err).contains("Missing required options");
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("Missing required options");
     }
 
     /** Same rows, same key and timestamp text, forecasts within the golden tolerance. */
@@ -132,15 +132,4 @@ class ReplayCommandTest {
         }
     }
 
-    record Run(int exitCode, String out, String err) {}
-
-    static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine commandLine = StreamCellCli.newCommandLine();
-        commandLine.setOut(new PrintWriter(out, true));
-        commandLine.setErr(new PrintWriter(err, true));
-        int exitCode = commandLine.execute(args);
-        return new Run(exitCode, out.toString(), err.toString());
-    }
 }
