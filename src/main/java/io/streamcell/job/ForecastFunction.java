@@ -159,7 +159,7 @@ public class ForecastFunction extends KeyedProcessFunction<String, DecodedRecord
         keyState.update(state);
         forecastsOut.inc();
         out.collect(new ForecastRecord(reading.key, reading.eventTime, outcome.forecast(), stepper.model().version(),
-                outcome.step(), null));
+                outcome.step(), outcome.score() == null ? null : outcome.score().anomalyScore()));
     }
 
     private static DeadLetterRecord late(DecodedRecord reading, long watermark, long lastStepped) {

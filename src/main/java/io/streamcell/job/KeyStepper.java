@@ -1,5 +1,6 @@
 package io.streamcell.job;
 
+import io.streamcell.anomaly.AnomalyScorer;
 import io.streamcell.model.RecurrentModel;
 import io.streamcell.model.kernel.StepKernel;
 import io.streamcell.state.KeyState;
@@ -14,7 +15,8 @@ import java.util.Arrays;
  *   <li><b>reset</b> the key's state if it does not fit the model (restored from a model of another
  *       shape) or if the event comes more than {@code resetAfterGap} after the key's last one;
  *   <li><b>score</b>: the observed targets against the forecast made after the previous event
- *       (horizon step 1), before the state learns anything from this event;
+ *       (horizon step 1), turned into an anomaly score by the key's {@link AnomalyScorer}
+ *       statistics, before the state learns anything from this event;
  *   <li><b>step</b> the recurrent state one event forward and keep the new forecast for the next
  *       event's score.
  * </ol>
@@ -25,6 +27,7 @@ public final class KeyStepper {
     private final StepKernel kernel;
     private final long resetAfterGapMillis;
     private final int[] targetFeature; // feature index holding each target's observed value, or -1
+    private final AnomalyScorer scorer;
 
     /** The result of one event. */
     public record Outcome(
@@ -36,7 +39,9 @@ public final class KeyStepper {
             /** Events this key has been stepped with since its last reset, this one included. */
             long step,
             /** Whether the key's state was reset before this event. */
-            boolean reset) {}
+            boolean reset,
+            /** The anomaly score of this observation; null when {@code errors} is null. */
+            AnomalyScorer.Score score) {}
 
     /** @param resetAfterGap null never resets a key because of a gap */
     public KeyStepper(RecurrentModel model, Duration resetAfterGap) {
@@ -46,6 +51,7 @@ public final class KeyStepper {
         this.targetFeature = model.config().targets().stream()
                 .mapToInt(target -> model.config().features().indexOf(target))
                 .toArray();
+        this.scorer = new AnomalyScorer(targetFeature.length, AnomalyScorer.DEFAULTS);
     }
 
     public RecurrentModel model() {
@@ -65,7 +71,7 @@ public final class KeyStepper {
     }
 
     /** Reset and score, done before the recurrent step (see {@link #beforeStep}). */
-    public record Scored(float[] errors, boolean reset) {}
+    public record Scored(float[] errors, boolean reset, AnomalyScorer.Score score) {}
 
     /**
      * The part of {@link #step} before the recurrent state moves: reset if due, then score. For
@@ -77,14 +83,21 @@ public final class KeyStepper {
         if (reset) {
             state.reset(model);
         }
-        return new Scored(score(state, features), reset);
+        float[] errors = score(state, features);
+        AnomalyScorer.Score anomaly = null;
+        if (errors != null) { // score before learn: the statistics learn this error only after scoring it
+            AnomalyScorer.Result result = scorer.score(state.anomalyStats(), errors);
+            state.setAnomalyStats(result.state());
+            anomaly = result.score();
+        }
+        return new Scored(errors, reset, anomaly);
     }
 
     /** The part of {@link #step} after the recurrent state moved and {@code forecast} was made. */
     public Outcome afterStep(KeyState state, long eventTime, float[] forecast, Scored scored) {
         state.setLastForecast(forecast);
         state.advance(eventTime);
-        return new Outcome(forecast, scored.errors(), state.steps(), scored.reset());
+        return new Outcome(forecast, scored.errors(), state.steps(), scored.reset(), scored.score());
     }
 
     private boolean needsReset(KeyState state, long eventTime) {

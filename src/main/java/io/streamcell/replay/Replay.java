@@ -29,7 +29,8 @@ public final class Replay {
                     Writer writer = Files.newBufferedWriter(temp, StandardCharsets.UTF_8);
                     ForecastCsvWriter csv = new ForecastCsvWriter(writer, model.config().targets(),
                             model.config().horizon())) {
-                ReplayEngine.OutcomeSink sink = (row, outcome) -> csv.write(row.key(), row.timestampText(), outcome.forecast());
+                ReplayEngine.OutcomeSink sink = (row, outcome) -> csv.write(row.key(), row.timestampText(), outcome.forecast(),
+                        outcome.score() == null ? 0f : outcome.score().anomalyScore());
                 for (ReadingsCsvReader.Row row = reader.next(); row != null; row = reader.next()) {
                     engine.accept(row, sink);
                 }

@@ -112,16 +112,19 @@ class ReplayCommandTest {
         assertThat(run.err()).contains("Missing required options");
     }
 
-    /** Same rows, same key and timestamp text, forecasts within the golden tolerance. */
+    /**
+     * Same rows, same key and timestamp text, forecasts within the golden tolerance (the golden
+     * files hold PyTorch's forecasts; replay's last column, anomaly_score, is checked to be in [0, 1]).
+     */
     static void assertSameForecasts(Path actual, Path expected) throws IOException {
         List<String> actualLines = Files.readAllLines(actual);
         List<String> expectedLines = Files.readAllLines(expected);
         assertThat(actualLines).hasSameSizeAs(expectedLines);
-        assertThat(actualLines.get(0)).isEqualTo(expectedLines.get(0));
+        assertThat(actualLines.get(0)).isEqualTo(expectedLines.get(0) + ",anomaly_score");
         for (int i = 1; i < expectedLines.size(); i++) {
             String[] got = actualLines.get(i).split(",", -1);
             String[] want = expectedLines.get(i).split(",", -1);
-            assertThat(got).as("line %d", i + 1).hasSameSizeAs(want);
+            assertThat(got).as("line %d", i + 1).hasSize(want.length + 1);
             assertThat(got[0]).as("key, line %d", i + 1).isEqualTo(want[0]);
             assertThat(got[1]).as("timestamp, line %d", i + 1).isEqualTo(want[1]);
             for (int j = 2; j < want.length; j++) {
@@ -129,6 +132,7 @@ class ReplayCommandTest {
                 float w = Float.parseFloat(want[j]);
                 assertThat(GoldenFixtures.close(g, w)).as("line %d column %d: %s vs %s", i + 1, j + 1, g, w).isTrue();
             }
+            assertThat(Float.parseFloat(got[want.length])).as("anomaly_score, line %d", i + 1).isBetween(0f, 1f);
         }
     }
 

@@ -96,13 +96,17 @@ class ForecastJobITCase {
         assertThat(deadLetters).as("one dead letter per malformed record").hasSize(malformed);
         assertThat(deadLetters).extracting(DeadLetter::getReason)
                 .containsOnly("undecodable", "missing_feature", "non_finite");
-        Map<String, List<float[]>> replayed = replayByKey(fixture);
+        Map<String, List<float[]>> replayed = new HashMap<>();
+        Map<String, List<Float>> replayedScores = new HashMap<>();
+        replayByKey(fixture, replayed, replayedScores);
         forecastsByKey.forEach((key, forecasts) -> {
             List<float[]> expected = replayed.get(key);
             assertThat(forecasts).as(key).hasSameSizeAs(expected);
             for (int i = 0; i < forecasts.size(); i++) {
                 assertThat(forecasts.get(i).getStep()).isEqualTo(i + 1);
                 assertThat(flatten(forecasts.get(i))).as("%s forecast %d", key, i).containsExactly(expected.get(i));
+                assertThat(forecasts.get(i).getAnomalyScore()).as("%s anomaly score %d", key, i)
+                        .isEqualTo(replayedScores.get(key).get(i));
             }
         });
     }
@@ -202,15 +206,18 @@ class ForecastJobITCase {
         }
     }
 
-    private static Map<String, List<float[]>> replayByKey(GoldenFixtures.Case fixture) throws Exception {
-        Map<String, List<float[]>> byKey = new HashMap<>();
+    /** Replay's forecasts and anomaly scores per key (null score for a key's first reading). */
+    private static void replayByKey(GoldenFixtures.Case fixture, Map<String, List<float[]>> forecasts,
+            Map<String, List<Float>> scores) throws Exception {
         try (ReplayEngine engine = new ReplayEngine(fixture.model(), 1)) {
             for (Row row : fixture.readings()) {
-                engine.accept(row, (r, outcome) -> byKey.computeIfAbsent(r.key(), k -> new ArrayList<>())
-                        .add(outcome.forecast()));
+                engine.accept(row, (r, outcome) -> {
+                    forecasts.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(outcome.forecast());
+                    scores.computeIfAbsent(r.key(), k -> new ArrayList<>())
+                            .add(outcome.score() == null ? null : outcome.score().anomalyScore());
+                });
             }
         }
-        return byKey;
     }
 
     /** The forecast's values step-major (step s, target j at s * targets + j), as the model emits them. */

@@ -9,7 +9,8 @@ import java.util.List;
 
 /**
  * Writes replay output (DESIGN.md "Offline replay"): {@code key,timestamp}, then
- * {@code forecast_<target>} (horizon 1) or {@code forecast_<target>_h<k>} step-major. Floats are
+ * {@code forecast_<target>} (horizon 1) or {@code forecast_<target>_h<k>} step-major, then
+ * {@code anomaly_score}. Floats are
  * written with {@link Float#toString(float)}, which round-trips exactly. Keys and timestamps are
  * quoted when they need it (RFC 4180).
  */
@@ -33,10 +34,14 @@ public final class ForecastCsvWriter implements Closeable {
                 columns.add(horizon == 1 ? "forecast_" + target : "forecast_" + target + "_h" + step);
             }
         }
+        columns.add(ANOMALY_SCORE_COLUMN);
         return columns;
     }
 
-    public void write(String key, String timestamp, float[] forecast) throws IOException {
+    public static final String ANOMALY_SCORE_COLUMN = "anomaly_score";
+
+    /** @param anomalyScore in [0, 1]; 0 for a reading with nothing to score it against (a key's first) */
+    public void write(String key, String timestamp, float[] forecast, float anomalyScore) throws IOException {
         line.setLength(0);
         appendCell(key);
         line.append(',');
@@ -44,6 +49,7 @@ public final class ForecastCsvWriter implements Closeable {
         for (float value : forecast) {
             line.append(',').append(value);
         }
+        line.append(',').append(anomalyScore);
         line.append('\n');
         out.append(line);
     }

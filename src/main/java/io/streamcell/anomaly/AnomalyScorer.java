@@ -1,0 +1,175 @@
+package io.streamcell.anomaly;
+
+import java.util.Arrays;
+
+/**
+ * Turns each observation's forecast errors into an anomaly score in [0, 1], per key, scoring
+ * before learning, with a fixed, small state per key (a {@code float[]} of {@link #stateSize()}).
+ *
+ * <h2>Method</h2>
+ * In the spirit of Numenta's anomaly likelihood (Ahmad et al. 2017) and of predictive anomaly
+ * detection as in River, but with constant-size statistics instead of a sliding window:
+ * <ol>
+ *   <li><b>Normalised error.</b> Each target's error {@code e_j} (observed − forecast) is divided by
+ *       the key's own running error scale {@code s_j} (an exponentially weighted RMS of past errors,
+ *       half-life {@link Settings#scaleHalfLife()}). Targets are combined as the RMS of the normalised
+ *       errors, {@code r = sqrt(mean_j (e_j / s_j)^2)}: every target weighs the same whatever its
+ *       units, and one target far off its usual error raises {@code r} by {@code 1/sqrt(targets)}
+ *       of its excess. {@code r} is capped at {@link Settings#maxRaw()}.
+ *   <li><b>Short against long.</b> A short exponential average of {@code r} (half-life
+ *       {@link Settings#shortHalfLife()}) is compared with the long-run mean and variance of
+ *       {@code r} (half-life {@link Settings#longHalfLife()}): {@code z = (short - mean) / std}.
+ *       The <i>likelihood</i> that recent errors are unusual is {@code Φ(z)}.
+ *   <li><b>Score.</b> {@code anomaly_score = log(1 - Φ(z)) / log(1e-10)} clipped to [0, 1]
+ *       (Numenta's log-likelihood transform): 0.5 likelihood scores ~0.03, 0.9999 scores 0.4,
+ *       1 - 1e-10 and beyond score 1, so thresholds spread where they matter.
+ *   <li><b>Warm-up.</b> The first {@link Settings#warmup()} scored steps of a key only learn; they
+ *       score 0.
+ *   <li><b>No learning from anomalies.</b> When the likelihood, or the same test applied to this
+ *       step's normalised error alone, is at or above {@link Settings#learnCutoff()}, the scale and
+ *       the long-run statistics are left as they were, so an anomaly does not teach the key that
+ *       large errors are normal.
+ * </ol>
+ *
+ * <h2>State layout</h2>
+ * {@code [count, s_1^2 .. s_T^2, mean, variance, short]}: {@code 4 + targets} floats ({@code count}
+ * of learned steps, capped at 2^20, exact in a float). An empty
+ * array is a key with no statistics yet. Immutable and thread-safe (all state is passed in).
+ */
+public final class AnomalyScorer {
+
+    /**
+     * @param warmup scored steps a key learns before it scores
+     * @param scaleHalfLife half-life, in steps, of each target's error scale
+     * @param longHalfLife half-life of the long-run mean and variance of the normalised error
+     * @param shortHalfLife half-life of the recent average of the normalised error
+     * @param learnCutoff likelihood at or above which a step is not learned from
+     * @param maxRaw cap of the normalised error (keeps one wild value from swamping the variance)
+     */
+    public record Settings(int warmup, double scaleHalfLife, double longHalfLife, double shortHalfLife,
+            double learnCutoff, double maxRaw) {
+        public Settings {
+            if (warmup < 1 || scaleHalfLife <= 0 || longHalfLife <= 0 || shortHalfLife <= 0 || maxRaw <= 0
+                    || !(learnCutoff > 0.5 && learnCutoff <= 1)) {
+                throw new IllegalArgumentException("invalid anomaly scorer settings: " + this);
+            }
+        }
+    }
+
+    public static final Settings DEFAULTS = new Settings(50, 200, 1000, 3, 0.9999, 10);
+
+    /** One step's result. */
+    public record Score(double normalisedError, double likelihood, float anomalyScore) {}
+
+    private static final int COUNT = 0;
+    /** Steps counted per key; beyond this every average runs at its own rate anyway. */
+    private static final float MAX_COUNT = 1 << 20;
+    private static final double LOG_EPSILON = Math.log(1e-10);
+    private static final double MIN_STD = 1e-3;
+
+    private final int targets;
+    private final Settings settings;
+    private final float scaleRate;
+    private final float longRate;
+    private final float shortRate;
+
+    public AnomalyScorer(int targets, Settings settings) {
+        if (targets < 1) {
+            throw new IllegalArgumentException("targets must be >= 1");
+        }
+        this.targets = targets;
+        this.settings = settings;
+        this.scaleRate = rate(settings.scaleHalfLife());
+        this.longRate = rate(settings.longHalfLife());
+        this.shortRate = rate(settings.shortHalfLife());
+    }
+
+    /** The weight of a new value in an exponential average with this half-life. */
+    private static float rate(double halfLife) {
+        return (float) (1 - Math.pow(0.5, 1 / halfLife));
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    /** Floats of per-key state. */
+    public int stateSize() {
+        return 4 + targets;
+    }
+
+    /**
+     * Scores one observation's errors and then learns from them.
+     *
+     * @param state the key's statistics: empty (a new key) or {@link #stateSize()} floats; returned
+     *     updated (a new array when the input was empty or of another size, else the same one)
+     * @param errors observed − forecast per target, finite
+     * @return the updated state and the score
+     */
+    public Result score(float[] state, float[] errors) {
+        float[] s = state.length == stateSize() ? state : new float[stateSize()];
+        int mean = 1 + targets;
+        int variance = mean + 1;
+        int shortAverage = mean + 2;
+        boolean hasScale = s[COUNT] >= 1;
+
+        double sumSquares = 0;
+        for (int j = 0; j < targets; j++) {
+            double scale2 = s[1 + j];
+            double e = errors[j];
+            sumSquares += hasScale ? e * e / Math.max(scale2, 1e-12) : 0;
+        }
+        double raw = Math.min(Math.sqrt(sumSquares / targets), settings.maxRaw());
+
+        boolean warm = s[COUNT] >= settings.warmup();
+        double recent = s[shortAverage] + shortRate * (raw - s[shortAverage]);
+        double likelihood = 0.5;
+        boolean outlier = false;
+        float anomalyScore = 0f;
+        if (warm) {
+            double std = Math.max(Math.sqrt(s[variance]), MIN_STD);
+            double tail = NormalTail.upper((recent - s[mean]) / std);
+            likelihood = 1 - tail;
+            anomalyScore = (float) Math.min(1.0, Math.max(0.0, Math.log(tail + 1e-12) / LOG_EPSILON));
+            // This step alone may be far out before the recent average says so: do not learn it either.
+            outlier = Math.max(likelihood, 1 - NormalTail.upper((raw - s[mean]) / std)) >= settings.learnCutoff();
+        }
+        s[shortAverage] = (float) recent;
+        if (!outlier) {
+            // Until a key has seen 1/rate steps, the exponential averages are plain running
+            // averages (rate 1/n): no bias towards the zero they start from.
+            double n = s[COUNT] + 1;
+            double scaleWeight = Math.max(scaleRate, 1 / n);
+            for (int j = 0; j < targets; j++) {
+                double e2 = (double) errors[j] * errors[j];
+                s[1 + j] = (float) (s[1 + j] + scaleWeight * (e2 - s[1 + j]));
+            }
+            if (hasScale) { // the first step has no scale yet, so no meaningful normalised error
+                double longWeight = Math.max(longRate, 1 / s[COUNT]);
+                double delta = raw - s[mean];
+                s[mean] = (float) (s[mean] + longWeight * delta);
+                s[variance] = (float) ((1 - longWeight) * (s[variance] + longWeight * delta * delta));
+            }
+            s[COUNT] = (float) Math.min(n, MAX_COUNT);
+        }
+        return new Result(s, new Score(raw, likelihood, anomalyScore));
+    }
+
+    /** The updated statistics and the step's score. */
+    public record Result(float[] state, Score score) {
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Result that && Arrays.equals(state, that.state) && score.equals(that.score);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * Arrays.hashCode(state) + score.hashCode();
+        }
+
+        @Override
+        public String toString() {
+            return "Result[" + score + ", state=" + Arrays.toString(state) + "]";
+        }
+    }
+}
