@@ -146,7 +146,7 @@ class GenerateCommandTest {
         List<String> in = Files.readAllLines(readings);
         List<String> out = Files.readAllLines(forecasts);
         assertThat(out).hasSameSizeAs(in);
-        assertThat(out.get(0)).isEqualTo("key,timestamp,forecast_temperature");
+        assertThat(out.get(0)).isEqualTo("key,timestamp,forecast_temperature,anomaly_score");
         for (int i = 1; i < in.size(); i++) {
             String[] input = in.get(i).split(",");
             String[] forecast = out.get(i).split(",");
