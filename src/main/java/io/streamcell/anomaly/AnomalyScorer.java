@@ -101,13 +101,14 @@ public final class AnomalyScorer {
     /**
      * Scores one observation's errors and then learns from them.
      *
-     * @param state the key's statistics: empty (a new key) or {@link #stateSize()} floats; returned
-     *     updated (a new array when the input was empty or of another size, else the same one)
+     * @param state the key's statistics in its first {@link #stateSize()} floats (callers may keep
+     *     more after them), or an array too short for that (a new key: a zeroed array of exactly
+     *     {@link #stateSize()} is used); returned updated
      * @param errors observed − forecast per target, finite
      * @return the updated state and the score
      */
     public Result score(float[] state, float[] errors) {
-        float[] s = state.length == stateSize() ? state : new float[stateSize()];
+        float[] s = state.length >= stateSize() ? state : new float[stateSize()];
         int mean = 1 + targets;
         int variance = mean + 1;
         int shortAverage = mean + 2;

@@ -1,5 +1,6 @@
 package io.streamcell.job;
 
+import io.streamcell.io.avro.AnomalyAlertRecord;
 import io.streamcell.io.avro.DecodedRecord;
 import io.streamcell.io.avro.ForecastRecord;
 import io.streamcell.io.deadletter.DeadLetterReason;
@@ -44,6 +45,10 @@ import org.apache.flink.util.OutputTag;
 public class ForecastFunction extends KeyedProcessFunction<String, DecodedRecord, ForecastRecord> {
     private static final long serialVersionUID = 1L;
 
+    /** Alerts raised by the per-key alert policy. */
+    public static final OutputTag<AnomalyAlertRecord> ALERTS =
+            new OutputTag<>("anomaly-alerts", TypeInformation.of(AnomalyAlertRecord.class));
+
     /** Readings that could not be stepped (late ones), as dead letters. */
     public static final OutputTag<DeadLetterRecord> DEAD_LETTERS =
             new OutputTag<>("forecast-dead-letters", TypeInformation.of(DeadLetterRecord.class));
@@ -62,6 +67,7 @@ public class ForecastFunction extends KeyedProcessFunction<String, DecodedRecord
     private transient Counter lateReadings;
     private transient Counter stateResets;
     private transient Counter keysCreated;
+    private transient Counter alertsOut;
     private transient Histogram stepNanos;
 
     public ForecastFunction(String modelLocation, JobConfig.Ordering ordering, JobConfig.State state) {
@@ -96,6 +102,7 @@ public class ForecastFunction extends KeyedProcessFunction<String, DecodedRecord
         lateReadings = metrics.counter("lateReadings");
         stateResets = metrics.counter("stateResets");
         keysCreated = metrics.counter("keysCreated");
+        alertsOut = metrics.counter("alertsOut");
         stepNanos = metrics.histogram("stepLatencyNanos", new DescriptiveStatisticsHistogram(10_000));
         String version = model.version();
         metrics.gauge("modelVersion", () -> version);
@@ -105,7 +112,7 @@ public class ForecastFunction extends KeyedProcessFunction<String, DecodedRecord
     public void processElement(DecodedRecord reading, Context ctx, Collector<ForecastRecord> out) throws Exception {
         readingsIn.inc();
         if (ordering == JobConfig.OrderingMode.ARRIVAL) {
-            step(reading, out);
+            step(reading, ctx, out);
             return;
         }
         long watermark = ctx.timerService().currentWatermark();
@@ -129,7 +136,7 @@ public class ForecastFunction extends KeyedProcessFunction<String, DecodedRecord
             ctx.output(DEAD_LETTERS, late(reading, watermark, olderThanLast ? state.lastEventTime() : Long.MIN_VALUE));
             return;
         }
-        step(reading, out);
+        step(reading, ctx, out);
     }
 
     @Override
@@ -140,11 +147,11 @@ public class ForecastFunction extends KeyedProcessFunction<String, DecodedRecord
         }
         pending.remove(timestamp);
         for (DecodedRecord reading : due) {
-            step(reading, out);
+            step(reading, ctx, out);
         }
     }
 
-    private void step(DecodedRecord reading, Collector<ForecastRecord> out) throws Exception {
+    private void step(DecodedRecord reading, Context ctx, Collector<ForecastRecord> out) throws Exception {
         KeyState state = keyState.value();
         if (state == null) {
             state = KeyState.fresh(stepper.model());
@@ -160,6 +167,12 @@ public class ForecastFunction extends KeyedProcessFunction<String, DecodedRecord
         forecastsOut.inc();
         out.collect(new ForecastRecord(reading.key, reading.eventTime, outcome.forecast(), stepper.model().version(),
                 outcome.step(), outcome.score() == null ? null : outcome.score().anomalyScore()));
+        if (outcome.alert() != null) {
+            alertsOut.inc();
+            ctx.output(ALERTS, new AnomalyAlertRecord(reading.key, reading.eventTime, outcome.observed(),
+                    outcome.expected(), outcome.score().anomalyScore(), (float) outcome.score().likelihood(),
+                    outcome.alert().label(), stepper.model().version()));
+        }
     }
 
     private static DeadLetterRecord late(DecodedRecord reading, long watermark, long lastStepped) {

@@ -1,5 +1,6 @@
 package io.streamcell.job;
 
+import io.streamcell.io.avro.AnomalyAlertRecord;
 import io.streamcell.io.avro.DecodedRecord;
 import io.streamcell.io.avro.ForecastRecord;
 import io.streamcell.io.deadletter.DeadLetterRecord;
@@ -22,6 +23,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * tests):
  * <pre>
  *   readings ─► split dead letters ─► keyBy(key) ─► ForecastFunction ─► forecasts
+ *                     │                                     └──── alerts ───► anomalies
  *                     └──────────────── dead letters (source + late) ─────► dead-letters
  * </pre>
  */
@@ -29,13 +31,15 @@ public final class ForecastJob {
     private final JobConfig config;
     private final Source<DecodedRecord, ?, ?> readings;
     private final Sink<ForecastRecord> forecasts;
+    private final Sink<AnomalyAlertRecord> anomalies;
     private final Sink<DeadLetterRecord> deadLetters;
 
     public ForecastJob(JobConfig config, Source<DecodedRecord, ?, ?> readings, Sink<ForecastRecord> forecasts,
-            Sink<DeadLetterRecord> deadLetters) {
+            Sink<AnomalyAlertRecord> anomalies, Sink<DeadLetterRecord> deadLetters) {
         this.config = Objects.requireNonNull(config, "config");
         this.readings = Objects.requireNonNull(readings, "readings");
         this.forecasts = Objects.requireNonNull(forecasts, "forecasts");
+        this.anomalies = Objects.requireNonNull(anomalies, "anomalies");
         this.deadLetters = Objects.requireNonNull(deadLetters, "deadLetters");
     }
 
@@ -74,6 +78,7 @@ public final class ForecastJob {
             forecastStream.setParallelism(config.parallelism());
         }
         forecastStream.sinkTo(forecasts).uid("forecasts-sink").name("forecasts");
+        forecastStream.getSideOutput(ForecastFunction.ALERTS).sinkTo(anomalies).uid("anomalies-sink").name("anomalies");
         DataStream<DeadLetterRecord> allDeadLetters = decoded.getSideOutput(DeadLetterSplitter.DEAD_LETTERS)
                 .union(forecastStream.getSideOutput(ForecastFunction.DEAD_LETTERS));
         allDeadLetters.sinkTo(deadLetters).uid("dead-letters-sink").name("dead letters");

@@ -58,6 +58,8 @@ public final class KafkaForecastJob {
         new ForecastJob(config, readings,
                 kafka.sink("forecasts", AvroRecordSerializationSchema.forecasts(config.topics().forecasts(),
                         modelConfig.targets(), modelConfig.horizon())),
+                kafka.sink("anomalies", AvroRecordSerializationSchema.anomalyAlerts(config.topics().anomalies(),
+                        modelConfig.targets())),
                 kafka.sink("dead-letters", AvroRecordSerializationSchema.deadLetters(config.topics().deadLetters())))
                 .build(env);
     }

@@ -1,5 +1,7 @@
 package io.streamcell.job;
 
+import io.streamcell.anomaly.AlertPolicy;
+import io.streamcell.anomaly.AnomalyDetector;
 import io.streamcell.anomaly.AnomalyScorer;
 import io.streamcell.model.RecurrentModel;
 import io.streamcell.model.kernel.StepKernel;
@@ -27,7 +29,7 @@ public final class KeyStepper {
     private final StepKernel kernel;
     private final long resetAfterGapMillis;
     private final int[] targetFeature; // feature index holding each target's observed value, or -1
-    private final AnomalyScorer scorer;
+    private final AnomalyDetector detector;
 
     /** The result of one event. */
     public record Outcome(
@@ -41,7 +43,13 @@ public final class KeyStepper {
             /** Whether the key's state was reset before this event. */
             boolean reset,
             /** The anomaly score of this observation; null when {@code errors} is null. */
-            AnomalyScorer.Score score) {}
+            AnomalyScorer.Score score,
+            /** The alert to raise for this observation, or null. */
+            AlertPolicy.Severity alert,
+            /** The observed targets (null when not scored). */
+            float[] observed,
+            /** The forecast made for this observation, horizon step 1 (null when not scored). */
+            float[] expected) {}
 
     /** @param resetAfterGap null never resets a key because of a gap */
     public KeyStepper(RecurrentModel model, Duration resetAfterGap) {
@@ -51,7 +59,7 @@ public final class KeyStepper {
         this.targetFeature = model.config().targets().stream()
                 .mapToInt(target -> model.config().features().indexOf(target))
                 .toArray();
-        this.scorer = new AnomalyScorer(targetFeature.length, AnomalyScorer.DEFAULTS);
+        this.detector = new AnomalyDetector(targetFeature.length, AnomalyScorer.DEFAULTS, AlertPolicy.DEFAULTS);
     }
 
     public RecurrentModel model() {
@@ -71,7 +79,8 @@ public final class KeyStepper {
     }
 
     /** Reset and score, done before the recurrent step (see {@link #beforeStep}). */
-    public record Scored(float[] errors, boolean reset, AnomalyScorer.Score score) {}
+    public record Scored(float[] errors, boolean reset, AnomalyDetector.Detection detection, float[] observed,
+            float[] expected) {}
 
     /**
      * The part of {@link #step} before the recurrent state moves: reset if due, then score. For
@@ -83,21 +92,31 @@ public final class KeyStepper {
         if (reset) {
             state.reset(model);
         }
-        float[] errors = score(state, features);
-        AnomalyScorer.Score anomaly = null;
-        if (errors != null) { // score before learn: the statistics learn this error only after scoring it
-            AnomalyScorer.Result result = scorer.score(state.anomalyStats(), errors);
-            state.setAnomalyStats(result.state());
-            anomaly = result.score();
+        if (!state.hasLastForecast() || Arrays.stream(targetFeature).anyMatch(i -> i < 0)) {
+            return new Scored(null, reset, null, null, null);
         }
-        return new Scored(errors, reset, anomaly);
+        int targets = targetFeature.length;
+        float[] observed = new float[targets];
+        float[] expected = Arrays.copyOf(state.lastForecast(), targets); // horizon step 1 is the first block
+        float[] errors = new float[targets];
+        for (int j = 0; j < targets; j++) {
+            observed[j] = features[targetFeature[j]];
+            errors[j] = observed[j] - expected[j];
+        }
+        // score before learn: the statistics learn this error only after scoring it
+        AnomalyDetector.Detection detection = detector.detect(state.anomalyStats(), errors);
+        state.setAnomalyStats(detection.state());
+        return new Scored(errors, reset, detection, observed, expected);
     }
 
     /** The part of {@link #step} after the recurrent state moved and {@code forecast} was made. */
     public Outcome afterStep(KeyState state, long eventTime, float[] forecast, Scored scored) {
         state.setLastForecast(forecast);
         state.advance(eventTime);
-        return new Outcome(forecast, scored.errors(), state.steps(), scored.reset(), scored.score());
+        AnomalyDetector.Detection detection = scored.detection();
+        return new Outcome(forecast, scored.errors(), state.steps(), scored.reset(),
+                detection == null ? null : detection.score(), detection == null ? null : detection.alert(),
+                scored.observed(), scored.expected());
     }
 
     private boolean needsReset(KeyState state, long eventTime) {
@@ -107,15 +126,4 @@ public final class KeyStepper {
         return state.hasEventTime() && eventTime - state.lastEventTime() > resetAfterGapMillis;
     }
 
-    private float[] score(KeyState state, float[] features) {
-        if (!state.hasLastForecast() || Arrays.stream(targetFeature).anyMatch(i -> i < 0)) {
-            return null;
-        }
-        float[] previous = state.lastForecast();
-        float[] errors = new float[targetFeature.length];
-        for (int j = 0; j < errors.length; j++) {
-            errors[j] = features[targetFeature[j]] - previous[j]; // horizon step 1 is the first block
-        }
-        return errors;
-    }
 }

@@ -2,6 +2,7 @@ package io.streamcell.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.streamcell.avro.AnomalyAlert;
 import io.streamcell.avro.DeadLetter;
 import io.streamcell.avro.Forecast;
 import io.streamcell.embedded.EmbeddedKafka;
@@ -77,9 +78,10 @@ class ForecastJobITCase {
                 .modelPath(GoldenFixtures.root().resolve(CASE).resolve("model").toString())
                 .build();
         kafka.createTopics(Map.of(config.topics().readings(), 2, config.topics().forecasts(), 2,
-                config.topics().deadLetters(), 1));
+                config.topics().anomalies(), 1, config.topics().deadLetters(), 1));
         GoldenFixtures.Case fixture = GoldenFixtures.load(CASE);
-        int malformed = produce(config.topics().readings(), fixture);
+        List<Row> rows = withSpikes(fixture.readings());
+        int malformed = produce(config.topics().readings(), fixture, rows);
 
         run(config, fixture);
 
@@ -90,15 +92,24 @@ class ForecastJobITCase {
             forecastsByKey.computeIfAbsent(forecast.getKey(), k -> new ArrayList<>()).add(forecast);
         });
         readCommitted(config.topics().deadLetters(), bytes -> deadLetters.add(DeadLetter.getDecoder().decode(bytes)));
+        List<String> alerts = new ArrayList<>();
+        readCommitted(config.topics().anomalies(), bytes -> {
+            AnomalyAlert alert = AnomalyAlert.getDecoder().decode(bytes);
+            alerts.add(alert.getKey() + "@" + alert.getEventTime().toEpochMilli() + " " + alert.getSeverity() + " "
+                    + alert.getScore());
+        });
 
         int forecastCount = forecastsByKey.values().stream().mapToInt(List::size).sum();
-        assertThat(forecastCount).as("one forecast per reading").isEqualTo(fixture.readings().size());
+        assertThat(forecastCount).as("one forecast per reading").isEqualTo(rows.size());
         assertThat(deadLetters).as("one dead letter per malformed record").hasSize(malformed);
         assertThat(deadLetters).extracting(DeadLetter::getReason)
                 .containsOnly("undecodable", "missing_feature", "non_finite");
         Map<String, List<float[]>> replayed = new HashMap<>();
         Map<String, List<Float>> replayedScores = new HashMap<>();
-        replayByKey(fixture, replayed, replayedScores);
+        List<String> replayedAlerts = new ArrayList<>();
+        replayByKey(fixture, rows, replayed, replayedScores, replayedAlerts);
+        assertThat(replayedAlerts).as("the injected spikes raise alerts").isNotEmpty();
+        assertThat(alerts).as("alerts, exactly once, as replay raises them").containsExactlyInAnyOrderElementsOf(replayedAlerts);
         forecastsByKey.forEach((key, forecasts) -> {
             List<float[]> expected = replayed.get(key);
             assertThat(forecasts).as(key).hasSameSizeAs(expected);
@@ -111,8 +122,22 @@ class ForecastJobITCase {
         });
     }
 
-    /** Writes the fixture's readings (Kafka key = sensor key) with a malformed record after every 50th. */
-    private static int produce(String topic, GoldenFixtures.Case fixture) throws Exception {
+    /** The readings with the first feature (a target) of a few of them pushed far off, to raise alerts. */
+    private static List<Row> withSpikes(List<Row> readings) {
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < readings.size(); i++) {
+            Row row = readings.get(i);
+            float[] features = row.features().clone();
+            if (i == 900 || i == 1400 || i == 1900) {
+                features[0] += 40f;
+            }
+            rows.add(new Row(row.line(), row.key(), row.timestampText(), row.epochMillis(), features));
+        }
+        return rows;
+    }
+
+    /** Writes the readings (Kafka key = sensor key) with a malformed record after every 50th. */
+    private static int produce(String topic, GoldenFixtures.Case fixture, List<Row> rows) throws Exception {
         Properties properties = new Properties();
         properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         properties.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
@@ -121,7 +146,7 @@ class ForecastJobITCase {
         int malformed = 0;
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(properties)) {
             int n = 0;
-            for (Row row : fixture.readings()) {
+            for (Row row : rows) {
                 Map<String, Double> values = new HashMap<>();
                 for (int i = 0; i < features.size(); i++) {
                     values.put(features.get(i), (double) row.features()[i]);
@@ -173,6 +198,8 @@ class ForecastJobITCase {
         ForecastJob job = new ForecastJob(config, source,
                 connections.sink("forecasts", AvroRecordSerializationSchema.forecasts(config.topics().forecasts(),
                         fixture.model().config().targets(), fixture.model().config().horizon())),
+                connections.sink("anomalies", AvroRecordSerializationSchema.anomalyAlerts(config.topics().anomalies(),
+                        fixture.model().config().targets())),
                 connections.sink("dead-letters", AvroRecordSerializationSchema.deadLetters(config.topics().deadLetters())));
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.getExecutionEnvironment(ForecastJob.flinkConfiguration(config));
@@ -206,15 +233,19 @@ class ForecastJobITCase {
         }
     }
 
-    /** Replay's forecasts and anomaly scores per key (null score for a key's first reading). */
-    private static void replayByKey(GoldenFixtures.Case fixture, Map<String, List<float[]>> forecasts,
-            Map<String, List<Float>> scores) throws Exception {
+    /** Replay's forecasts, anomaly scores (null for a key's first reading) and alerts per key. */
+    private static void replayByKey(GoldenFixtures.Case fixture, List<Row> rows, Map<String, List<float[]>> forecasts,
+            Map<String, List<Float>> scores, List<String> alerts) throws Exception {
         try (ReplayEngine engine = new ReplayEngine(fixture.model(), 1)) {
-            for (Row row : fixture.readings()) {
+            for (Row row : rows) {
                 engine.accept(row, (r, outcome) -> {
                     forecasts.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(outcome.forecast());
                     scores.computeIfAbsent(r.key(), k -> new ArrayList<>())
                             .add(outcome.score() == null ? null : outcome.score().anomalyScore());
+                    if (outcome.alert() != null) {
+                        alerts.add(r.key() + "@" + r.epochMillis() + " " + outcome.alert().label() + " "
+                                + outcome.score().anomalyScore());
+                    }
                 });
             }
         }
