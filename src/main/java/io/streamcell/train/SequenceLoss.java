@@ -3,6 +3,7 @@ package io.streamcell.train;
 import io.streamcell.model.CellType;
 import io.streamcell.model.GruReset;
 import io.streamcell.model.ModelConfig;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -418,7 +419,7 @@ public final class SequenceLoss {
                     gbHh[r] += da[r];
                 }
                 backAffine(wIh, gWih, cols, da, layerInput[l][t], 0, width, dx[t]);
-                java.util.Arrays.fill(dhNext, 0.0);
+                Arrays.fill(dhNext, 0.0);
                 backAffine(wHh, gWhh, hidden, da, hPrev, 0, width, dhNext);
             }
             return dx;
@@ -456,7 +457,7 @@ public final class SequenceLoss {
                     direct[j] = dhj * z;
                 }
                 // n rows of the hidden side: against h₋ (after) or s = r ⊙ h₋ (before)
-                java.util.Arrays.fill(dcand, 0.0);
+                Arrays.fill(dcand, 0.0);
                 backAffine(wHh, gWhh, hidden, dgh, resetAfter ? hPrev : saved, 2 * hidden, width, dcand);
                 for (int j = 0; j < hidden; j++) {
                     double r = g[j];

@@ -1,6 +1,7 @@
 package io.streamcell.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import io.streamcell.model.CellType;
 import io.streamcell.model.GruReset;
@@ -70,7 +71,7 @@ class SequenceLossGradientCheckTest {
                 double numeric = (plus - minus) / (2 * EPS);
                 double tolerance = RELATIVE * Math.max(Math.abs(numeric), Math.abs(analytic[i])) + ABSOLUTE;
                 assertThat(analytic[i]).as("%s[%d] (numeric %s)", name, i, numeric).isCloseTo(numeric,
-                        org.assertj.core.data.Offset.offset(tolerance));
+                        within(tolerance));
                 largest = Math.max(largest, Math.abs(analytic[i]));
                 checked++;
             }
