@@ -31,6 +31,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -87,13 +88,17 @@ class ForecastJobITCase {
 
         Map<String, List<Forecast>> forecastsByKey = new LinkedHashMap<>();
         List<DeadLetter> deadLetters = new ArrayList<>();
-        readCommitted(config.topics().forecasts(), bytes -> {
+        Map<String, List<float[]>> replayed = new HashMap<>();
+        Map<String, List<Float>> replayedScores = new HashMap<>();
+        List<String> replayedAlerts = new ArrayList<>();
+        replayByKey(fixture, rows, replayed, replayedScores, replayedAlerts);
+        readCommitted(config.topics().forecasts(), rows.size(), bytes -> {
             Forecast forecast = Forecast.getDecoder().decode(bytes);
             forecastsByKey.computeIfAbsent(forecast.getKey(), k -> new ArrayList<>()).add(forecast);
         });
-        readCommitted(config.topics().deadLetters(), bytes -> deadLetters.add(DeadLetter.getDecoder().decode(bytes)));
+        readCommitted(config.topics().deadLetters(), malformed, bytes -> deadLetters.add(DeadLetter.getDecoder().decode(bytes)));
         List<String> alerts = new ArrayList<>();
-        readCommitted(config.topics().anomalies(), bytes -> {
+        readCommitted(config.topics().anomalies(), replayedAlerts.size(), bytes -> {
             AnomalyAlert alert = AnomalyAlert.getDecoder().decode(bytes);
             alerts.add(alert.getKey() + "@" + alert.getEventTime().toEpochMilli() + " " + alert.getSeverity() + " "
                     + alert.getScore());
@@ -104,10 +109,6 @@ class ForecastJobITCase {
         assertThat(deadLetters).as("one dead letter per malformed record").hasSize(malformed);
         assertThat(deadLetters).extracting(DeadLetter::getReason)
                 .containsOnly("undecodable", "missing_feature", "non_finite");
-        Map<String, List<float[]>> replayed = new HashMap<>();
-        Map<String, List<Float>> replayedScores = new HashMap<>();
-        List<String> replayedAlerts = new ArrayList<>();
-        replayByKey(fixture, rows, replayed, replayedScores, replayedAlerts);
         assertThat(replayedAlerts).as("the injected spikes raise alerts").isNotEmpty();
         assertThat(alerts).as("alerts, exactly once, as replay raises them").containsExactlyInAnyOrderElementsOf(replayedAlerts);
         forecastsByKey.forEach((key, forecasts) -> {
@@ -212,22 +213,34 @@ class ForecastJobITCase {
         void accept(byte[] value) throws Exception;
     }
 
-    private static void readCommitted(String topic, ValueConsumer each) throws Exception {
+    /**
+     * Reads the committed records of {@code topic} from the start until {@code expected} have come,
+     * then two more seconds for any extra (a duplicate would show up there). Transaction markers
+     * reach the partitions shortly after a commit returns, so the output may still be turning
+     * visible when the job has finished.
+     */
+    private static void readCommitted(String topic, int expected, ValueConsumer each) throws Exception {
         Properties properties = new Properties();
         properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        properties.put(ConsumerConfig.GROUP_ID_CONFIG, "verify-" + topic);
         properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         properties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(properties)) {
-            consumer.subscribe(List.of(topic));
-            int emptyPolls = 0;
-            while (emptyPolls < 5) {
-                var records = consumer.poll(Duration.ofSeconds(1));
-                emptyPolls = records.isEmpty() ? emptyPolls + 1 : 0;
-                for (ConsumerRecord<byte[], byte[]> record : records) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(info -> new TopicPartition(topic, info.partition()))
+                    .toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+            long quietUntil = Long.MAX_VALUE;
+            int read = 0;
+            while (System.nanoTime() < Math.min(deadline, quietUntil)) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
                     each.accept(record.value());
+                    read++;
+                }
+                if (read >= expected && quietUntil == Long.MAX_VALUE) {
+                    quietUntil = System.nanoTime() + Duration.ofSeconds(2).toNanos();
                 }
             }
         }
