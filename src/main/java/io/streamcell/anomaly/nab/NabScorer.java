@@ -290,31 +290,9 @@ public final class NabScorer {
 
     private SweptFile sweep(String key, ScoredSeries series, List<Window> windows, Profile profile) {
         int n = series.size();
-        List<LocalDateTime> timestamps = series.timestamps();
-        Map<LocalDateTime, Integer> firstIndex = new HashMap<>();
-        for (int i = 0; i < n; i++) {
-            firstIndex.putIfAbsent(timestamps.get(i), i);
-        }
-        List<Window> sorted = new ArrayList<>(windows);
-        sorted.sort((a, b) -> a.start().compareTo(b.start()));
-        int[] left = new int[sorted.size()];
-        int[] right = new int[sorted.size()];
-        for (int w = 0; w < sorted.size(); w++) {
-            Window window = sorted.get(w);
-            Integer start = firstIndex.get(window.start());
-            Integer end = firstIndex.get(window.end());
-            if (start == null || end == null) {
-                throw new IllegalArgumentException("window " + window + " of '" + key + "': its "
-                        + (start == null ? "start " + window.start() : "end " + window.end())
-                        + " is not a timestamp of the file");
-            }
-            if (end < start || (w > 0 && start <= right[w - 1])) {
-                throw new IllegalArgumentException("window " + window + " of '" + key
-                        + "' overlaps the previous window or runs backwards in the file");
-            }
-            left[w] = start;
-            right[w] = end;
-        }
+        int[][] rows = windowRows(key, series.timestamps(), windows);
+        int[] left = rows[0];
+        int[] right = rows[1];
 
         double probation = probationLimit(n);
         double[] sweep = new double[n];
@@ -347,6 +325,38 @@ public final class NabScorer {
             }
         }
         return new SweptFile(key, series.scores(), sweep, inWindow, scorable, left);
+    }
+
+    /**
+     * The first and last row of each window ({@code [0]} and {@code [1]}), windows sorted by start; limits
+     * must be timestamps of the file (their first occurrence counts) and windows must not overlap.
+     */
+    static int[][] windowRows(String key, List<LocalDateTime> timestamps, List<Window> windows) {
+        Map<LocalDateTime, Integer> firstIndex = new HashMap<>();
+        for (int i = 0; i < timestamps.size(); i++) {
+            firstIndex.putIfAbsent(timestamps.get(i), i);
+        }
+        List<Window> sorted = new ArrayList<>(windows);
+        sorted.sort((a, b) -> a.start().compareTo(b.start()));
+        int[] left = new int[sorted.size()];
+        int[] right = new int[sorted.size()];
+        for (int w = 0; w < sorted.size(); w++) {
+            Window window = sorted.get(w);
+            Integer start = firstIndex.get(window.start());
+            Integer end = firstIndex.get(window.end());
+            if (start == null || end == null) {
+                throw new IllegalArgumentException("window " + window + " of '" + key + "': its "
+                        + (start == null ? "start " + window.start() : "end " + window.end())
+                        + " is not a timestamp of the file");
+            }
+            if (end < start || (w > 0 && start <= right[w - 1])) {
+                throw new IllegalArgumentException("window " + window + " of '" + key
+                        + "' overlaps the previous window or runs backwards in the file");
+            }
+            left[w] = start;
+            right[w] = end;
+        }
+        return new int[][] {left, right};
     }
 
     private record SweptFile(String key, double[] score, double[] sweep, int[] window, boolean[] scorable, int[] left) {

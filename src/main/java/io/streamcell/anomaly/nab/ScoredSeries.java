@@ -1,6 +1,7 @@
 package io.streamcell.anomaly.nab;
 
 import java.time.LocalDateTime;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -40,7 +41,7 @@ public record ScoredSeries(List<LocalDateTime> timestamps, double[] scores) {
     /** The same timestamps with every score set to {@code value} (NAB's null detector uses 0.5). */
     public ScoredSeries withConstantScore(double value) {
         double[] constant = new double[scores.length];
-        java.util.Arrays.fill(constant, value);
+        Arrays.fill(constant, value);
         return new ScoredSeries(timestamps, constant);
     }
 
