@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -43,8 +42,7 @@ public final class NabLabels {
             throw new IllegalArgumentException("expected an object of file -> list of [start, end] windows");
         }
         Map<String, List<Window>> labels = new TreeMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> entry = it.next();
+        for (Map.Entry<String, JsonNode> entry : root.properties()) {
             JsonNode list = entry.getValue();
             if (!list.isArray()) {
                 throw new IllegalArgumentException(entry.getKey() + ": expected a list of [start, end] windows");

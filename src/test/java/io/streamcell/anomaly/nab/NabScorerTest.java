@@ -262,6 +262,32 @@ class NabScorerTest {
     }
 
     @Test
+    void afterAOneRowWindowFalsePositivesCostTheFullWeight() {
+        // (i - r) / (w - 1) divides by zero after a one-row window (Python raises); here: -A_FP.
+        Map<String, List<Window>> labels = Map.of("f.csv", List.of(window(50, 50)));
+        NabResult result = scorer.scoreAt(Map.of("f.csv", series(ROWS, 50, 1.0, 51, 1.0)), labels, Profile.STANDARD, 1.0);
+        assertThat(result.rawScore()).isCloseTo(1.0 - 0.11, EPS);
+    }
+
+    @Test
+    void optimisedScoreEqualsTheSumOfFileScoresAtTheChosenThreshold() {
+        for (Profile profile : Profile.published()) {
+            List<ThresholdScore> sweep = scorer.thresholdScores(detector(), labels(), profile);
+            NabResult result = scorer.score(detector(), labels(), profile);
+            double best = sweep.stream().mapToDouble(ThresholdScore::score).max().orElseThrow();
+            assertThat(result.rawScore()).isCloseTo(best, EPS);
+            assertThat(result.fileScores().values().stream().mapToDouble(Double::doubleValue).sum())
+                    .isCloseTo(result.rawScore(), EPS);
+            for (ThresholdScore s : sweep) {
+                NabResult at = scorer.scoreAt(detector(), labels(), profile, s.threshold());
+                assertThat(at.rawScore()).isCloseTo(s.score(), EPS);
+                assertThat(at.rows()).extracting(ThresholdScore::tp, ThresholdScore::tn, ThresholdScore::fp,
+                        ThresholdScore::fn).containsExactly(s.tp(), s.tn(), s.fp(), s.fn());
+            }
+        }
+    }
+
+    @Test
     void rejectsWindowsThatAreNotRowsOfTheFile() {
         Map<String, List<Window>> labels = Map.of("f.csv",
                 List.of(new Window(Corpora.at(20).plusMinutes(1), Corpora.at(30))));
