@@ -16,7 +16,7 @@ import java.util.Map;
  * @param windows          labelled windows of the scored files (the ones {@code perfectScore} counts)
  * @param scoredWindows    windows with at least one row after the probationary period
  * @param windowsDetected  scored windows with at least one detection (the window's true positive)
- * @param fileScores       each file's raw score at {@code threshold}, by file key
+ * @param fileScores       each file's raw score at {@code threshold}, by file key (sorted)
  */
 public record NabResult(
         Profile profile,
@@ -32,7 +32,7 @@ public record NabResult(
         Map<String, Double> fileScores) {
 
     public NabResult {
-        fileScores = Map.copyOf(fileScores);
+        fileScores = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(fileScores));
     }
 
     /** Scored windows without any detection (each costs {@code -fnWeight}). */
