@@ -114,11 +114,11 @@ public final class Trainer {
         Adam adam = new Adam(params);
 
         Parameters best = params.copy();
-        double bestLoss = validationLoss(params, config, data);
-        if (Double.isNaN(bestLoss)) {
+        if (Double.isNaN(validationLoss(params, config, data))) {
             throw new IllegalArgumentException("no validation targets: the keys' validation splits are too short "
                     + "(raise --val or provide longer series)");
         }
+        double bestLoss = Double.POSITIVE_INFINITY;
         int bestEpoch = 0;
         int sinceBest = 0;
         List<Double> trainLosses = new ArrayList<>();
