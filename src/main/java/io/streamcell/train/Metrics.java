@@ -1,6 +1,8 @@
 package io.streamcell.train;
 
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /** Validation errors of the model and two baselines, in original target units. */
 final class Metrics {
@@ -17,8 +19,10 @@ final class Metrics {
         Acc model = new Acc();
         Acc naive = new Acc();
         Acc seasonal = new Acc();
+        Map<String, KeySeries> byKey = new HashMap<>();
+        series.forEach(s -> byKey.put(s.key(), s));
         for (TrainingResult.KeyForecasts f : forecasts) {
-            KeySeries s = series.stream().filter(k -> k.key().equals(f.key())).findFirst().orElseThrow();
+            KeySeries s = byKey.get(f.key());
             double[][] actual = s.targets();
             int targets = actual[0].length;
             int n = s.length();

@@ -199,4 +199,22 @@ class TrainerTest {
         assertThat(Math.hypot(g.get("head.bias")[0], g.get("head.weight")[0])).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-6));
         assertThat(Trainer.clip(g, 0)).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-6));
     }
+
+    @Test
+    void adamFirstStepMovesEachParameterByTheLearningRateAndDecaysWeights() {
+        io.streamcell.model.ModelConfig config = new io.streamcell.model.ModelConfig(CellType.GRU, GruReset.AFTER, 1, 1, 1,
+                FEATURES, TARGETS, 1, null, null, "v", null);
+        Parameters p = Parameters.zeros(config);
+        p.get("head.bias")[0] = 2.0;
+        p.get("head.weight")[0] = 1.0;
+        Parameters g = p.zerosLike();
+        g.get("head.bias")[0] = -0.3;
+        g.get("head.weight")[0] = 5.0;
+        Trainer.Adam adam = new Trainer.Adam(p);
+        adam.step(p, g, 0.1, 0.5);
+        // bias-corrected first step: m̂ / √v̂ = g / |g|; decoupled decay first: θ (1 - 0.1 · 0.5)
+        assertThat(p.get("head.bias")[0]).isCloseTo(2.0 * 0.95 + 0.1, org.assertj.core.data.Offset.offset(1e-7));
+        assertThat(p.get("head.weight")[0]).isCloseTo(0.95 - 0.1, org.assertj.core.data.Offset.offset(1e-7));
+        assertThat(p.get("rnn.weight_ih_l0")).containsOnly(0.0);
+    }
 }
