@@ -1,0 +1,340 @@
+package io.streamcell.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.streamcell.model.CellType;
+import io.streamcell.model.GruReset;
+import io.streamcell.model.RecurrentModel;
+import io.streamcell.model.io.ModelDirectory;
+import io.streamcell.train.KeySeries;
+import io.streamcell.train.Trainer;
+import io.streamcell.train.TrainingListener;
+import io.streamcell.train.TrainingOptions;
+import io.streamcell.train.TrainingResult;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code streamcell train}: fits a model directory on a readings CSV, offline. */
+@Command(name = "train",
+        description = {
+            "Train an LSTM/GRU forecaster on a readings CSV (key, timestamp, feature columns; rows of a key in "
+                    + "time order) and write a model directory for replay and the streaming job.",
+            "Each key's last --val fraction of steps validates (early stopping, final metrics); scalers are "
+                    + "fitted on the training steps. Progress goes to stderr, the validation table (model vs "
+                    + "naive last-value and seasonal-naive forecasts, original units) to stdout.",
+            "The same input, options and --seed give the same weights."})
+final class TrainCommand implements Callable<Integer> {
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--input", required = true, paramLabel = "IN.csv", description = "Readings CSV.")
+    private Path input;
+
+    @Option(names = "--features", required = true, split = ",", paramLabel = "A,B",
+            description = "Input columns, in the order the model consumes them.")
+    private List<String> features;
+
+    @Option(names = "--targets", required = true, split = ",", paramLabel = "A",
+            description = "Columns to forecast (may also be features).")
+    private List<String> targets;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR",
+            description = "Model directory to write (appears only when complete).")
+    private Path out;
+
+    @Option(names = "--force", description = "Replace --out if it already exists.")
+    private boolean force;
+
+    @Option(names = "--cell", defaultValue = "lstm", paramLabel = "lstm|gru", description = "Cell (default: ${DEFAULT-VALUE}).")
+    private String cell;
+
+    @Option(names = "--gru-reset", defaultValue = "after", paramLabel = "after|before",
+            description = "GRU reset gate: after (PyTorch) or before (Cho / Keras reset_after=false) (default: ${DEFAULT-VALUE}).")
+    private String gruReset;
+
+    @Option(names = "--hidden", defaultValue = "64", paramLabel = "H", description = "Hidden size (default: ${DEFAULT-VALUE}).")
+    private int hidden;
+
+    @Option(names = "--layers", defaultValue = "1", paramLabel = "L", description = "Stacked layers (default: ${DEFAULT-VALUE}).")
+    private int layers;
+
+    @Option(names = "--horizon", defaultValue = "1", paramLabel = "K",
+            description = "Events ahead forecast at each step (default: ${DEFAULT-VALUE}).")
+    private int horizon;
+
+    @Option(names = "--epochs", defaultValue = "20", paramLabel = "N", description = "Maximum epochs (default: ${DEFAULT-VALUE}).")
+    private int epochs;
+
+    @Option(names = "--lr", defaultValue = "0.002", paramLabel = "RATE", description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
+    private double lr;
+
+    @Option(names = "--schedule", defaultValue = "cosine", paramLabel = "cosine|constant",
+            description = "Learning-rate schedule over epochs; cosine decays to 5%% of --lr (default: ${DEFAULT-VALUE}).")
+    private String schedule;
+
+    @Option(names = "--window", defaultValue = "64", paramLabel = "STEPS",
+            description = "Truncated-BPTT window; state carries across a key's windows (default: ${DEFAULT-VALUE}).")
+    private int window;
+
+    @Option(names = "--batch", defaultValue = "32", paramLabel = "N", description = "Windows per mini-batch (default: ${DEFAULT-VALUE}).")
+    private int batch;
+
+    @Option(names = "--seed", defaultValue = "42", paramLabel = "SEED", description = "Seed of initialization and shuffling (default: ${DEFAULT-VALUE}).")
+    private long seed;
+
+    @Option(names = "--val", defaultValue = "0.1", paramLabel = "FRACTION",
+            description = "Last fraction of each key's steps kept for validation (default: ${DEFAULT-VALUE}).")
+    private double val;
+
+    @Option(names = "--weight-decay", defaultValue = "0", paramLabel = "WD", description = "Decoupled (AdamW) weight decay (default: ${DEFAULT-VALUE}).")
+    private double weightDecay;
+
+    @Option(names = "--clip", defaultValue = "1.0", paramLabel = "NORM", description = "Gradient-norm clip, 0 = off (default: ${DEFAULT-VALUE}).")
+    private double clip;
+
+    @Option(names = "--patience", defaultValue = "5", paramLabel = "EPOCHS",
+            description = "Stop after this many epochs without a better validation MSE (default: ${DEFAULT-VALUE}).")
+    private int patience;
+
+    @Option(names = "--season", defaultValue = "24", paramLabel = "STEPS",
+            description = "Period of the seasonal-naive baseline (default: ${DEFAULT-VALUE}).")
+    private int season;
+
+    @Option(names = "--version", paramLabel = "TEXT",
+            description = "Model version stamped on its outputs (default: the --out directory name).")
+    private String version;
+
+    @Option(names = "--quiet", description = "No progress on stderr.")
+    private boolean quiet;
+
+    @Override
+    public Integer call() throws Exception {
+        TrainingOptions options = TrainingOptions.defaults()
+                .cell(CellType.fromConfigName(cell))
+                .gruReset(GruReset.fromConfigName(gruReset))
+                .hidden(hidden).layers(layers).horizon(horizon).epochs(epochs).learningRate(lr)
+                .schedule(switch (schedule) {
+                    case "cosine" -> TrainingOptions.Schedule.COSINE;
+                    case "constant" -> TrainingOptions.Schedule.CONSTANT;
+                    default -> throw new IllegalArgumentException("--schedule must be cosine or constant, got '" + schedule + "'");
+                })
+                .window(window).batch(batch).seed(seed).validationFraction(val).weightDecay(weightDecay)
+                .clipNorm(clip).patience(patience).season(season)
+                .version(version != null ? version : out.toAbsolutePath().normalize().getFileName().toString())
+                .validate();
+        if (Files.exists(out) && !force && !isEmptyDirectory(out)) {
+            throw new IllegalArgumentException(out + " already exists (use --force to replace it)");
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter stdout = spec.commandLine().getOut();
+        List<KeySeries> series = KeySeries.readCsv(input, features, targets);
+        long rows = series.stream().mapToLong(KeySeries::length).sum();
+        if (!quiet) {
+            err.printf("training %s on %d rows of %d key(s) from %s%n", options, rows, series.size(), input);
+            err.flush();
+        }
+        long start = System.nanoTime();
+        TrainingResult result = Trainer.train(series, features, targets, options,
+                quiet ? TrainingListener.NONE : new ProgressLine(err));
+        double seconds = (System.nanoTime() - start) / 1e9;
+
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode provenance = provenance(json, options, result, rows, series.size(), seconds);
+        RecurrentModel model = result.model(provenance);
+        writeAtomically(model);
+
+        TrainingResult.Metrics m = result.metrics();
+        stdout.printf("validation: %d forecast values of %d key(s), original units%n", m.model().count(), result.validation().size());
+        stdout.printf("%-24s %14s %14s %10s%n", "forecast", "MSE", "MAE", "values");
+        for (TrainingResult.Score score : m.all()) {
+            String name = score == m.seasonalNaive() ? score.name() + " (" + m.season() + ")" : score.name();
+            if (score.count() == 0) {
+                stdout.printf("%-24s %14s %14s %10d%n", name, "n/a", "n/a", 0);
+            } else {
+                stdout.printf("%-24s %14.6g %14.6g %10d%n", name, score.mse(), score.mae(), score.count());
+            }
+        }
+        stdout.printf("best epoch %d of %d run%s; %d parameters; %.1f s; model %s -> %s%n", result.bestEpoch(),
+                result.epochsRun(), result.stoppedEarly() ? " (early stop)" : "", result.parameters().size(), seconds,
+                model.version(), out);
+        stdout.flush();
+        return 0;
+    }
+
+    private ObjectNode provenance(ObjectMapper json, TrainingOptions options, TrainingResult result, long rows,
+            int keys, double seconds) throws IOException {
+        ObjectNode root = json.createObjectNode();
+        String toolVersion = StreamCellCli.class.getPackage().getImplementationVersion();
+        root.put("tool", "streamcell train " + (toolVersion == null ? "(development build)" : toolVersion));
+        ObjectNode data = root.putObject("input");
+        data.put("file", input.toAbsolutePath().normalize().toString());
+        data.put("sha256", sha256(input));
+        data.put("rows", rows);
+        data.put("keys", keys);
+        ObjectNode hyper = root.putObject("config");
+        hyper.put("cell", options.cell().configName());
+        hyper.put("gru_reset", options.gruReset().configName());
+        hyper.put("hidden", options.hidden());
+        hyper.put("layers", options.layers());
+        hyper.put("horizon", options.horizon());
+        ArrayNode f = hyper.putArray("features");
+        features.forEach(f::add);
+        ArrayNode t = hyper.putArray("targets");
+        targets.forEach(t::add);
+        hyper.put("epochs", options.epochs());
+        hyper.put("lr", options.learningRate());
+        hyper.put("schedule", options.schedule().name().toLowerCase());
+        hyper.put("window", options.window());
+        hyper.put("batch", options.batch());
+        hyper.put("val", options.validationFraction());
+        hyper.put("weight_decay", options.weightDecay());
+        hyper.put("clip", options.clipNorm());
+        hyper.put("patience", options.patience());
+        hyper.put("season", options.season());
+        hyper.put("optimizer", "adam(0.9, 0.999, 1e-8), decoupled weight decay");
+        root.put("seed", options.seed());
+        ObjectNode training = root.putObject("training");
+        training.put("epochs_run", result.epochsRun());
+        training.put("best_epoch", result.bestEpoch());
+        training.put("stopped_early", result.stoppedEarly());
+        training.put("seconds", Math.round(seconds * 10) / 10.0);
+        ArrayNode trainLoss = training.putArray("train_loss");
+        result.trainLosses().forEach(v -> putNumber(trainLoss, v));
+        ArrayNode validationLoss = training.putArray("validation_loss");
+        result.validationLosses().forEach(v -> putNumber(validationLoss, v));
+        ObjectNode metrics = root.putObject("metrics");
+        metrics.put("split", "validation, original units");
+        metrics.put("season", result.metrics().season());
+        String[] names = {"model", "naive", "seasonal_naive"};
+        List<TrainingResult.Score> scores = result.metrics().all();
+        for (int i = 0; i < names.length; i++) {
+            ObjectNode score = metrics.putObject(names[i]);
+            TrainingResult.Score s = scores.get(i);
+            score.put("count", s.count());
+            if (s.count() > 0) {
+                score.put("mse", s.mse());
+                score.put("mae", s.mae());
+            } else {
+                score.putNull("mse");
+                score.putNull("mae");
+            }
+        }
+        root.put("created", Instant.now().toString());
+        return root;
+    }
+
+    private static void putNumber(ArrayNode array, double value) {
+        if (Double.isFinite(value)) {
+            array.add(value);
+        } else {
+            array.addNull();
+        }
+    }
+
+    /** Writes into a temporary sibling directory, then moves it to --out (replacing it under --force). */
+    private void writeAtomically(RecurrentModel model) throws IOException {
+        Path target = out.toAbsolutePath().normalize();
+        Path parent = target.getParent();
+        Files.createDirectories(parent);
+        Path temp = Files.createTempDirectory(parent, "." + target.getFileName() + ".");
+        Path old = null;
+        try {
+            ModelDirectory.write(model, temp);
+            if (Files.exists(target)) {
+                old = Files.createTempDirectory(parent, "." + target.getFileName() + ".old.");
+                Files.delete(old);
+                Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+            }
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            deleteTree(temp);
+            if (old != null) {
+                deleteTree(old);
+            }
+        }
+    }
+
+    private static boolean isEmptyDirectory(Path path) throws IOException {
+        if (!Files.isDirectory(path)) {
+            return false;
+        }
+        try (Stream<Path> entries = Files.list(path)) {
+            return entries.findAny().isEmpty();
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+
+    private static String sha256(Path file) throws IOException {
+        try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A carriage-return progress line on stderr, redrawn at most ten times a second, one line per epoch. */
+    static final class ProgressLine implements TrainingListener {
+        private static final int WIDTH = 24;
+        private final PrintWriter err;
+        private long lastDraw;
+
+        ProgressLine(PrintWriter err) {
+            this.err = err;
+        }
+
+        @Override
+        public void onBatch(int epoch, int epochs, int batch, int batches, double loss, double etaSeconds) {
+            long now = System.nanoTime();
+            if (batch != batches && now - lastDraw < 100_000_000L) {
+                return;
+            }
+            lastDraw = now;
+            int filled = (int) ((long) WIDTH * batch / batches);
+            err.printf("\repoch %d/%d [%s%s] batch %d/%d loss %.5f ETA %s ", epoch, epochs, "=".repeat(filled),
+                    " ".repeat(WIDTH - filled), batch, batches, loss, duration(etaSeconds));
+            err.flush();
+        }
+
+        @Override
+        public void onEpoch(int epoch, int epochs, double trainLoss, double validationLoss, boolean best) {
+            err.printf("\repoch %d/%d train %.5f validation %.5f%s%s%n", epoch, epochs, trainLoss, validationLoss,
+                    best ? " (best)" : "", " ".repeat(30));
+            err.flush();
+        }
+
+        static String duration(double seconds) {
+            long s = Math.max(0, Math.round(seconds));
+            return s >= 3600 ? String.format("%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+                    : String.format("%d:%02d", s / 60, s % 60);
+        }
+    }
+}

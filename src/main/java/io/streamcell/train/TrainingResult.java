@@ -1,0 +1,61 @@
+package io.streamcell.train;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.streamcell.model.ModelConfig;
+import io.streamcell.model.RecurrentModel;
+import java.util.List;
+
+/**
+ * What {@link Trainer#train} produced.
+ *
+ * @param config the model's config (scalers fitted on the training split, empty provenance)
+ * @param parameters the best parameters (lowest validation MSE), already rounded to float32
+ * @param epochsRun epochs actually run (fewer than asked when early stopping stopped)
+ * @param bestEpoch 1-based epoch whose parameters were kept
+ * @param stoppedEarly whether early stopping ended training
+ * @param trainLosses mean training loss (scaled MSE) per epoch run
+ * @param validationLosses validation loss (scaled MSE) per epoch run
+ * @param metrics validation metrics of the kept model and the baselines, in original target units
+ * @param validation per key, the kept model's forecasts at the validation steps, original units
+ */
+public record TrainingResult(
+        ModelConfig config,
+        Parameters parameters,
+        int epochsRun,
+        int bestEpoch,
+        boolean stoppedEarly,
+        List<Double> trainLosses,
+        List<Double> validationLosses,
+        Metrics metrics,
+        List<KeyForecasts> validation) {
+
+    /**
+     * One forecaster's errors over the validation forecasts (every target and horizon step that
+     * exists in the data).
+     *
+     * @param count number of forecast values compared (0: the forecaster could not be evaluated)
+     */
+    public record Score(String name, long count, double mse, double mae) {}
+
+    /** The model and the naive last-value and seasonal-naive forecasts on the validation split. */
+    public record Metrics(Score model, Score naive, Score seasonalNaive, int season) {
+        public List<Score> all() {
+            return List.of(model, naive, seasonalNaive);
+        }
+    }
+
+    /**
+     * @param firstStep index (within the key's series) of the first validation step
+     * @param forecasts forecasts made at steps {@code firstStep, firstStep + 1, ...} to the key's
+     *     end, each {@code targets × horizon} values step-major, as replay writes them
+     */
+    public record KeyForecasts(String key, int firstStep, double[][] forecasts) {}
+
+    /** The trained model, carrying {@code provenance} in its config. */
+    public RecurrentModel model(ObjectNode provenance) {
+        ModelConfig withProvenance = new ModelConfig(config.cell(), config.gruReset(), config.inputSize(),
+                config.hiddenSize(), config.numLayers(), config.features(), config.targets(), config.horizon(),
+                config.inputScaler(), config.targetScaler(), config.version(), provenance);
+        return parameters.toModel(withProvenance);
+    }
+}
