@@ -17,15 +17,20 @@ public final class BenchModels {
 
     /** {@code cell} is {@code lstm}, {@code gru_after} or {@code gru_before}. */
     public static RecurrentModel model(String cell, int inputSize, int hidden, int layers, int outputs) {
+        List<String> targets = new ArrayList<>();
+        for (int i = 0; i < outputs; i++) {
+            targets.add("y" + i);
+        }
+        return model(cell, inputSize, hidden, layers, targets);
+    }
+
+    /** Features are {@code x0, x1, ...}; a target named like a feature is scored against it. */
+    public static RecurrentModel model(String cell, int inputSize, int hidden, int layers, List<String> targets) {
         CellType type = cell.startsWith("gru") ? CellType.GRU : CellType.LSTM;
         GruReset reset = cell.equals("gru_before") ? GruReset.BEFORE : GruReset.AFTER;
         List<String> features = new ArrayList<>();
         for (int i = 0; i < inputSize; i++) {
             features.add("x" + i);
-        }
-        List<String> targets = new ArrayList<>();
-        for (int i = 0; i < outputs; i++) {
-            targets.add("y" + i);
         }
         ModelConfig config = new ModelConfig(type, reset, inputSize, hidden, layers, features, targets, 1, null,
                 null, "bench", null);
