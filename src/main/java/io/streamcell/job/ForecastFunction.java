@@ -160,7 +160,7 @@ public class ForecastFunction extends KeyedProcessFunction<String, DecodedRecord
         long start = System.nanoTime();
         KeyStepper.Outcome outcome = stepper.step(state, reading.eventTime, reading.features);
         stepNanos.update(System.nanoTime() - start);
-        if (outcome.reset() && outcome.step() == 1 && state.lastEventTime() == reading.eventTime) {
+        if (outcome.reset()) { // after a gap, or restored from a model of another shape
             stateResets.inc();
         }
         keyState.update(state);
