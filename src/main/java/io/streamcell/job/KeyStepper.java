@@ -29,6 +29,7 @@ public final class KeyStepper {
     private final StepKernel kernel;
     private final long resetAfterGapMillis;
     private final int[] targetFeature; // feature index holding each target's observed value, or -1
+    private final boolean scorable; // every target is observed among the features
     private final AnomalyDetector detector;
 
     /** The result of one event. */
@@ -59,6 +60,7 @@ public final class KeyStepper {
         this.targetFeature = model.config().targets().stream()
                 .mapToInt(target -> model.config().features().indexOf(target))
                 .toArray();
+        this.scorable = Arrays.stream(targetFeature).allMatch(i -> i >= 0);
         this.detector = new AnomalyDetector(targetFeature.length, AnomalyScorer.DEFAULTS, AlertPolicy.DEFAULTS);
     }
 
@@ -92,7 +94,7 @@ public final class KeyStepper {
         if (reset) {
             state.reset(model);
         }
-        if (!state.hasLastForecast() || Arrays.stream(targetFeature).anyMatch(i -> i < 0)) {
+        if (!scorable || !state.hasLastForecast()) {
             return new Scored(null, reset, null, null, null);
         }
         int targets = targetFeature.length;
@@ -125,5 +127,4 @@ public final class KeyStepper {
         }
         return state.hasEventTime() && eventTime - state.lastEventTime() > resetAfterGapMillis;
     }
-
 }
