@@ -92,8 +92,9 @@ public final class EvaluationReport {
                     .append(s.size()).append(" rows, ").append(s.windows().size()).append(" windows")
                     .append(fileScore == null ? "" : String.format(Locale.ROOT, ", %s raw score %.3f",
                             escape(standard.profile().name()), fileScore))
-                    .append("</p>\n<img alt=\"").append(escape(s.key())).append("\" src=\"data:image/png;base64,")
-                    .append(Base64.getEncoder().encodeToString(png(s))).append("\">\n");
+                    .append("</p>\n<img src=\"data:image/png;base64,")
+                    .append(Base64.getEncoder().encodeToString(png(s))).append("\" alt=\"").append(escape(s.key()))
+                    .append("\">\n");
         }
         out.append("</body></html>\n");
         return out.toString();
