@@ -224,7 +224,7 @@ public final class Evaluation {
     /** {@code timestamp,value,anomaly_score,label}, written to a temporary file and moved into place. */
     static void writeResultFile(Series s, Path target) throws IOException {
         Files.createDirectories(target.toAbsolutePath().getParent());
-        Path temp = Files.createTempFile(target.toAbsolutePath().getParent(), "." + target.getFileName(), ".partial");
+        Path temp = target.resolveSibling("." + target.getFileName() + ".partial"); // umask permissions, unlike createTempFile
         try {
             try (Writer writer = Files.newBufferedWriter(temp, StandardCharsets.UTF_8)) {
                 writer.write(RESULT_HEADER);

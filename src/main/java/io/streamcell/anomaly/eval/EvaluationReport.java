@@ -48,7 +48,7 @@ public final class EvaluationReport {
         String html = html(result);
         Path parent = file.toAbsolutePath().getParent();
         Files.createDirectories(parent);
-        Path temp = Files.createTempFile(parent, "." + file.getFileName(), ".partial");
+        Path temp = parent.resolve("." + file.getFileName() + ".partial"); // umask permissions, unlike createTempFile
         try {
             Files.writeString(temp, html, StandardCharsets.UTF_8);
             Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
