@@ -1,9 +1,12 @@
 package io.streamcell.anomaly.eval;
 
+import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.csv.CsvMapper;
+import com.fasterxml.jackson.dataformat.csv.CsvParser;
 import io.streamcell.anomaly.nab.AlertEpisodes;
 import io.streamcell.anomaly.nab.NabLabels;
 import io.streamcell.anomaly.nab.NabResult;
@@ -58,6 +61,7 @@ public final class Evaluation {
             String key,
             List<String> timestampText,
             List<LocalDateTime> timestamps,
+            List<String> valueText,
             float[] values,
             float[] forecasts,
             double[] scores,
@@ -204,6 +208,10 @@ public final class Evaluation {
             engine.flush(sink);
         }
         int n = texts.size();
+        List<String> valueTexts = valueTexts(file); // after the reader has validated the file
+        if (valueTexts.size() != n) { // cannot happen: both read the file with the same CSV parser settings
+            throw new IllegalStateException(file + ": read " + n + " rows but " + valueTexts.size() + " value cells");
+        }
         double[] s = new double[n];
         boolean[] a = new boolean[n];
         boolean[] labels = new boolean[n];
@@ -218,7 +226,36 @@ public final class Evaluation {
                 }
             }
         }
-        return new Series(key, texts, times, values.toArray(), forecasts.toArray(), s, a, labels, List.copyOf(windows));
+        return new Series(key, texts, times, valueTexts, values.toArray(), forecasts.toArray(), s, a, labels, List.copyOf(windows));
+    }
+
+    /** The {@code value} cells as written in the file (the result files repeat them unchanged). */
+    private static List<String> valueTexts(Path file) throws IOException {
+        List<String> texts = new ArrayList<>();
+        try (MappingIterator<String[]> rows = new CsvMapper().readerForArrayOf(String.class)
+                .with(CsvParser.Feature.WRAP_AS_ARRAY)
+                .with(CsvParser.Feature.SKIP_EMPTY_LINES)
+                .readValues(file.toFile())) {
+            if (!rows.hasNextValue()) {
+                return texts;
+            }
+            String[] header = rows.nextValue();
+            int column = -1;
+            for (int i = 0; i < header.length; i++) {
+                String name = header[i].strip();
+                if (name.startsWith("\uFEFF")) {
+                    name = name.substring(1);
+                }
+                if (name.equals(VALUE)) {
+                    column = i;
+                }
+            }
+            while (rows.hasNextValue()) {
+                String[] cells = rows.nextValue();
+                texts.add(column >= 0 && column < cells.length ? cells[column].strip() : "");
+            }
+        }
+        return texts;
     }
 
     /** {@code timestamp,value,anomaly_score,label}, written to a temporary file and moved into place. */
@@ -232,7 +269,7 @@ public final class Evaluation {
                 for (int i = 0; i < s.size(); i++) {
                     writer.write(s.timestampText().get(i));
                     writer.write(',');
-                    writer.write(Float.toString(s.values()[i]));
+                    writer.write(s.valueText().get(i));
                     writer.write(',');
                     writer.write(Double.toString(s.scores()[i]));
                     writer.write(',');
