@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvParser;
+import io.streamcell.anomaly.AlertPolicy;
 import io.streamcell.anomaly.nab.AlertEpisodes;
 import io.streamcell.anomaly.nab.NabLabels;
 import io.streamcell.anomaly.nab.NabResult;
@@ -77,11 +78,16 @@ public final class Evaluation {
             return new ScoredSeries(timestamps, scores);
         }
 
-        /** The job's alerts as a 0/1 score: an alert episode is a run of 1s. */
+        /**
+         * The job's alert episodes as a 0/1 score (an episode is a run of 1s): each alert row, and the
+         * rows between an alert and its escalation (the alert policy's second alert of one episode), so
+         * that an escalation does not count as a second episode.
+         */
         public ScoredSeries alerted() {
-            double[] flags = new double[alerts.length];
+            boolean[] rows = episodeRows(scores, alerts, AlertPolicy.DEFAULTS);
+            double[] flags = new double[rows.length];
             for (int i = 0; i < flags.length; i++) {
-                flags[i] = alerts[i] ? 1.0 : 0.0;
+                flags[i] = rows[i] ? 1.0 : 0.0;
             }
             return new ScoredSeries(timestamps, flags);
         }
@@ -142,6 +148,33 @@ public final class Evaluation {
         Map<Profile, NabResult> nab = new NabScorer().score(scored, labels, Profile.published());
         AlertEpisodes.Metrics episodes = AlertEpisodes.evaluate(alerted, labels, 1.0);
         return new Result(detector, model, series, nab, episodes, rows);
+    }
+
+    /**
+     * Alert rows, with the gap between two alerts filled when they belong to one policy episode: no run
+     * of {@code quietSteps} scores below {@code reset} lies between them (the policy's episode end).
+     */
+    static boolean[] episodeRows(double[] scores, boolean[] alerts, AlertPolicy.Settings policy) {
+        boolean[] rows = alerts.clone();
+        int previous = -1;
+        int quiet = 0;
+        for (int i = 0; i < alerts.length; i++) {
+            if (alerts[i]) {
+                if (previous >= 0) {
+                    for (int j = previous + 1; j < i; j++) {
+                        rows[j] = true;
+                    }
+                }
+                previous = i;
+                quiet = 0;
+            } else if (previous >= 0) {
+                quiet = (float) scores[i] < policy.reset() ? quiet + 1 : 0;
+                if (quiet >= policy.quietSteps()) {
+                    previous = -1; // the episode ended: the next alert starts a new one
+                }
+            }
+        }
+        return rows;
     }
 
     static void checkModel(RecurrentModel model) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamcell.anomaly.AlertPolicy;
 import io.streamcell.anomaly.nab.NabCorpus;
 import io.streamcell.anomaly.nab.NabLabels;
 import io.streamcell.anomaly.nab.NabResult;
@@ -167,6 +168,26 @@ class EvaluationTest {
         assertThat(count).isEqualTo(FILES);
         assertThat(html).doesNotContain("http://", "https://", "src=\"//");
         assertThat(html).contains("reward_low_FN_rate", "synthetic/series_003.csv");
+    }
+
+    @Test
+    void anEscalationWithinOnePolicyEpisodeIsOneAlertEpisode() {
+        AlertPolicy.Settings policy = AlertPolicy.DEFAULTS; // reset 0.3, 10 quiet steps
+        double[] scores = new double[40];
+        boolean[] alerts = new boolean[40];
+        scores[5] = 0.6; // warning
+        alerts[5] = true;
+        scores[6] = 0.4; // not quiet
+        scores[8] = 0.9; // escalation: same episode
+        alerts[8] = true;
+        scores[25] = 0.6; // after 16 quiet rows: a new episode
+        alerts[25] = true;
+
+        boolean[] rows = Evaluation.episodeRows(scores, alerts, policy);
+
+        for (int i = 0; i < rows.length; i++) {
+            assertThat(rows[i]).as("row %d", i).isEqualTo(i >= 5 && i <= 8 || i == 25);
+        }
     }
 
     private static long countTrue(boolean[] flags) {
