@@ -1,0 +1,43 @@
+package io.streamcell.anomaly.eval;
+
+import io.streamcell.model.CellType;
+import io.streamcell.model.GruReset;
+import io.streamcell.model.ModelConfig;
+import io.streamcell.model.RecurrentModel;
+import io.streamcell.model.Scaler;
+import io.streamcell.model.Tensor;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Tiny models for the evaluation tests: untrained, small fixed weights. */
+public final class EvalFixtures {
+    private EvalFixtures() {}
+
+    /** A 2-unit LSTM with the single feature and target {@code value}. */
+    public static RecurrentModel tinyValueModel() {
+        return tinyModel(List.of("value"), List.of("value"));
+    }
+
+    public static RecurrentModel tinyModel(List<String> features, List<String> targets) {
+        float[] inMean = new float[features.size()];
+        float[] inStd = new float[features.size()];
+        java.util.Arrays.fill(inMean, 50f);
+        java.util.Arrays.fill(inStd, 30f);
+        float[] outMean = new float[targets.size()];
+        float[] outStd = new float[targets.size()];
+        java.util.Arrays.fill(outMean, 50f);
+        java.util.Arrays.fill(outStd, 30f);
+        ModelConfig config = new ModelConfig(CellType.LSTM, GruReset.AFTER, features.size(), 2, 1,
+                features, targets, 1, Scaler.of(inMean, inStd), Scaler.of(outMean, outStd), "tiny-value", null);
+        Map<String, Tensor> tensors = new HashMap<>();
+        RecurrentModel.expectedShapes(config).forEach((name, shape) -> {
+            float[] data = new float[(int) Tensor.elementCount(shape)];
+            for (int i = 0; i < data.length; i++) {
+                data[i] = 0.1f * ((i * 7 + name.length()) % 11 - 5);
+            }
+            tensors.put(name, new Tensor(name, shape, data));
+        });
+        return RecurrentModel.fromStateDict(config, tensors, "tiny value model");
+    }
+}
