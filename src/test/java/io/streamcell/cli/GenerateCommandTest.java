@@ -7,8 +7,8 @@ import io.streamcell.model.CellType;
 import io.streamcell.model.GruReset;
 import io.streamcell.model.ModelConfig;
 import io.streamcell.model.RecurrentModel;
+import io.streamcell.model.TestModels;
 import io.streamcell.model.Scaler;
-import io.streamcell.model.Tensor;
 import io.streamcell.model.io.ModelDirectory;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -187,15 +187,7 @@ class GenerateCommandTest {
                 List.of("temperature", "humidity"), List.of("temperature"), 1,
                 Scaler.of(new float[] {17.5f, 55f}, new float[] {8f, 12f}),
                 Scaler.of(new float[] {17.5f}, new float[] {8f}), "tiny", null);
-        Map<String, Tensor> tensors = new HashMap<>();
-        RecurrentModel.expectedShapes(config).forEach((name, shape) -> {
-            float[] data = new float[(int) Tensor.elementCount(shape)];
-            for (int i = 0; i < data.length; i++) {
-                data[i] = 0.1f * ((i * 7 + name.length()) % 11 - 5);
-            }
-            tensors.put(name, new Tensor(name, shape, data));
-        });
-        return RecurrentModel.fromStateDict(config, tensors, "tiny model");
+        return TestModels.withFixedWeights(config, "tiny model");
     }
 
     private static List<String[]> rows(Path csv) throws IOException {

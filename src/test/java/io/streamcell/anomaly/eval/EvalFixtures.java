@@ -4,11 +4,9 @@ import io.streamcell.model.CellType;
 import io.streamcell.model.GruReset;
 import io.streamcell.model.ModelConfig;
 import io.streamcell.model.RecurrentModel;
+import io.streamcell.model.TestModels;
 import io.streamcell.model.Scaler;
-import io.streamcell.model.Tensor;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /** Tiny models for the evaluation tests: untrained, small fixed weights. */
 public final class EvalFixtures {
@@ -30,14 +28,6 @@ public final class EvalFixtures {
         java.util.Arrays.fill(outStd, 30f);
         ModelConfig config = new ModelConfig(CellType.LSTM, GruReset.AFTER, features.size(), 2, 1,
                 features, targets, 1, Scaler.of(inMean, inStd), Scaler.of(outMean, outStd), "tiny-value", null);
-        Map<String, Tensor> tensors = new HashMap<>();
-        RecurrentModel.expectedShapes(config).forEach((name, shape) -> {
-            float[] data = new float[(int) Tensor.elementCount(shape)];
-            for (int i = 0; i < data.length; i++) {
-                data[i] = 0.1f * ((i * 7 + name.length()) % 11 - 5);
-            }
-            tensors.put(name, new Tensor(name, shape, data));
-        });
-        return RecurrentModel.fromStateDict(config, tensors, "tiny value model");
+        return TestModels.withFixedWeights(config, "tiny value model");
     }
 }
