@@ -20,7 +20,9 @@ import org.apache.flink.api.common.typeinfo.TypeInfo;
  *   <li>{@link #lastEventTime()}: epoch milliseconds of the last event consumed, or
  *       {@link #NO_EVENT_TIME};
  *   <li>{@link #anomalyStats()}: fixed-size per-key error statistics of the anomaly detector;
- *       empty until that detector defines them.
+ *       empty for a new key;
+ *   <li>{@link #inputStats()}: the key's online input normalisation statistics, for models that
+ *       normalise per key (empty otherwise, and for a new key). Since layout 2.
  * </ul>
  *
  * <p>The array accessors return the live arrays, not copies: the step kernel writes the new hidden
@@ -44,6 +46,7 @@ public final class KeyState {
     private long steps;
     private long lastEventTime;
     private float[] anomalyStats;
+    private float[] inputStats;
 
     /**
      * A state holding the given arrays (taken over, not copied).
@@ -52,7 +55,13 @@ public final class KeyState {
      * @throws IllegalArgumentException if {@code steps} is negative
      */
     public KeyState(float[] recurrent, float[] lastForecast, long steps, long lastEventTime, float[] anomalyStats) {
-        assign(recurrent, lastForecast, steps, lastEventTime, anomalyStats);
+        this(recurrent, lastForecast, steps, lastEventTime, anomalyStats, EMPTY);
+    }
+
+    /** A state holding the given arrays (taken over, not copied), input statistics included. */
+    public KeyState(float[] recurrent, float[] lastForecast, long steps, long lastEventTime, float[] anomalyStats,
+            float[] inputStats) {
+        assign(recurrent, lastForecast, steps, lastEventTime, anomalyStats, inputStats);
     }
 
     /** A new key's state for {@code model}: zero hidden state, no forecast, no events. */
@@ -62,7 +71,7 @@ public final class KeyState {
 
     /** A new key's state with {@code stateSize} zero recurrent floats, no forecast, no events. */
     public static KeyState fresh(int stateSize) {
-        return new KeyState(new float[checkStateSize(stateSize)], EMPTY, 0, NO_EVENT_TIME, EMPTY);
+        return new KeyState(new float[checkStateSize(stateSize)], EMPTY, 0, NO_EVENT_TIME, EMPTY, EMPTY);
     }
 
     /** Resets this state to {@link #fresh(RecurrentModel) fresh(model)} in place. */
@@ -86,6 +95,7 @@ public final class KeyState {
         steps = 0;
         lastEventTime = NO_EVENT_TIME;
         anomalyStats = EMPTY;
+        inputStats = EMPTY;
     }
 
     /**
@@ -102,7 +112,7 @@ public final class KeyState {
     /** A deep copy. */
     public KeyState copy() {
         return new KeyState(recurrent.clone(), cloneOrEmpty(lastForecast), steps, lastEventTime,
-                cloneOrEmpty(anomalyStats));
+                cloneOrEmpty(anomalyStats), cloneOrEmpty(inputStats));
     }
 
     /** Makes this state equal to {@code other}, reusing this state's arrays where lengths match. */
@@ -112,13 +122,16 @@ public final class KeyState {
         steps = other.steps;
         lastEventTime = other.lastEventTime;
         anomalyStats = copyInto(other.anomalyStats, anomalyStats);
+        inputStats = copyInto(other.inputStats, inputStats);
     }
 
     /** Replaces every field (arrays taken over), for deserializing into a reused instance. */
-    void assign(float[] recurrent, float[] lastForecast, long steps, long lastEventTime, float[] anomalyStats) {
+    void assign(float[] recurrent, float[] lastForecast, long steps, long lastEventTime, float[] anomalyStats,
+            float[] inputStats) {
         this.recurrent = Objects.requireNonNull(recurrent, "recurrent");
         this.lastForecast = Objects.requireNonNull(lastForecast, "lastForecast");
         this.anomalyStats = Objects.requireNonNull(anomalyStats, "anomalyStats");
+        this.inputStats = Objects.requireNonNull(inputStats, "inputStats");
         this.steps = checkSteps(steps);
         this.lastEventTime = lastEventTime;
     }
@@ -181,6 +194,16 @@ public final class KeyState {
         anomalyStats = copyInto(Objects.requireNonNull(stats, "stats"), anomalyStats);
     }
 
+    /** The key's online input normalisation statistics (empty when the model has none); live, not a copy. */
+    public float[] inputStats() {
+        return inputStats;
+    }
+
+    /** Stores {@code stats} by value, overwriting the current array in place when lengths match. */
+    public void setInputStats(float[] stats) {
+        inputStats = copyInto(Objects.requireNonNull(stats, "stats"), inputStats);
+    }
+
     @Override
     public boolean equals(Object other) {
         return this == other || other instanceof KeyState that
@@ -188,7 +211,8 @@ public final class KeyState {
                 && lastEventTime == that.lastEventTime
                 && sameBits(recurrent, that.recurrent)
                 && sameBits(lastForecast, that.lastForecast)
-                && sameBits(anomalyStats, that.anomalyStats);
+                && sameBits(anomalyStats, that.anomalyStats)
+                && sameBits(inputStats, that.inputStats);
     }
 
     @Override
@@ -197,7 +221,8 @@ public final class KeyState {
         hash = 31 * hash + Long.hashCode(lastEventTime);
         hash = 31 * hash + bitsHash(recurrent);
         hash = 31 * hash + bitsHash(lastForecast);
-        return 31 * hash + bitsHash(anomalyStats);
+        hash = 31 * hash + bitsHash(anomalyStats);
+        return 31 * hash + bitsHash(inputStats);
     }
 
     @Override
@@ -206,7 +231,8 @@ public final class KeyState {
                 + ", lastEventTime=" + (hasEventTime() ? Long.toString(lastEventTime) : "none")
                 + ", recurrent=" + describe(recurrent)
                 + ", lastForecast=" + describe(lastForecast)
-                + ", anomalyStats=" + describe(anomalyStats) + "]";
+                + ", anomalyStats=" + describe(anomalyStats)
+                + ", inputStats=" + describe(inputStats) + "]";
     }
 
     private static String describe(float[] values) {

@@ -26,8 +26,11 @@ public final class KeyStateSerializer extends TypeSerializer<KeyState> {
     /** Layout 1: two longs, then three float arrays (see {@link KeyStateSerializerSnapshot}). */
     public static final int LAYOUT_V1 = 1;
 
+    /** Layout 1 plus the online input normalisation statistics ({@link KeyState#inputStats()}). */
+    public static final int LAYOUT_V2 = 2;
+
     /** The layout {@link #INSTANCE} writes. */
-    public static final int CURRENT_LAYOUT = LAYOUT_V1;
+    public static final int CURRENT_LAYOUT = LAYOUT_V2;
 
     /**
      * Most floats any one array of a key's state may hold (4 MiB). Far above any model the
@@ -56,7 +59,9 @@ public final class KeyStateSerializer extends TypeSerializer<KeyState> {
         if (layout == CURRENT_LAYOUT) {
             return INSTANCE;
         }
-        // Layout 2 adds here: if (layout == LAYOUT_V1) return new KeyStateSerializer(LAYOUT_V1);
+        if (layout == LAYOUT_V1) {
+            return new KeyStateSerializer(LAYOUT_V1);
+        }
         throw new IllegalArgumentException("unknown key-state layout " + layout + " (this StreamCell knows "
                 + LAYOUT_V1 + " to " + CURRENT_LAYOUT + ")");
     }
@@ -78,7 +83,8 @@ public final class KeyStateSerializer extends TypeSerializer<KeyState> {
         return 2 * Long.BYTES
                 + arraySize(state.recurrent().length)
                 + arraySize(state.lastForecast().length)
-                + arraySize(state.anomalyStats().length);
+                + arraySize(state.anomalyStats().length)
+                + arraySize(state.inputStats().length);
     }
 
     private static int arraySize(int length) {
@@ -127,6 +133,9 @@ public final class KeyStateSerializer extends TypeSerializer<KeyState> {
         writeFloats(target, record.recurrent(), "recurrent");
         writeFloats(target, record.lastForecast(), "lastForecast");
         writeFloats(target, record.anomalyStats(), "anomalyStats");
+        if (layout >= LAYOUT_V2) {
+            writeFloats(target, record.inputStats(), "inputStats");
+        }
     }
 
     @Override
@@ -136,7 +145,8 @@ public final class KeyStateSerializer extends TypeSerializer<KeyState> {
         float[] recurrent = readFloats(source, "recurrent", EMPTY);
         float[] lastForecast = readFloats(source, "lastForecast", EMPTY);
         float[] anomalyStats = readFloats(source, "anomalyStats", EMPTY);
-        return new KeyState(recurrent, lastForecast, steps, lastEventTime, anomalyStats);
+        float[] inputStats = layout >= LAYOUT_V2 ? readFloats(source, "inputStats", EMPTY) : EMPTY;
+        return new KeyState(recurrent, lastForecast, steps, lastEventTime, anomalyStats, inputStats);
     }
 
     @Override
@@ -146,7 +156,8 @@ public final class KeyStateSerializer extends TypeSerializer<KeyState> {
         float[] recurrent = readFloats(source, "recurrent", reuse.recurrent());
         float[] lastForecast = readFloats(source, "lastForecast", reuse.lastForecast());
         float[] anomalyStats = readFloats(source, "anomalyStats", reuse.anomalyStats());
-        reuse.assign(recurrent, lastForecast, steps, lastEventTime, anomalyStats);
+        float[] inputStats = layout >= LAYOUT_V2 ? readFloats(source, "inputStats", reuse.inputStats()) : EMPTY;
+        reuse.assign(recurrent, lastForecast, steps, lastEventTime, anomalyStats, inputStats);
         return reuse;
     }
 
@@ -157,6 +168,9 @@ public final class KeyStateSerializer extends TypeSerializer<KeyState> {
         copyFloats(source, target, "recurrent");
         copyFloats(source, target, "lastForecast");
         copyFloats(source, target, "anomalyStats");
+        if (layout >= LAYOUT_V2) {
+            copyFloats(source, target, "inputStats");
+        }
     }
 
     @Override

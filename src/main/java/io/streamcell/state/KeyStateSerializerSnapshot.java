@@ -48,6 +48,15 @@ import org.apache.flink.core.memory.DataOutputView;
  * either way), under 2% of an H = 64 LSTM state. For an LSTM with H = 64, one layer and one
  * output this is 16 + (2 + 512) + (1 + 4) + 1 = 536 bytes, 20 above the 516-byte float payload.
  *
+ * <h2>Key-state bytes, layout 2</h2>
+ * Layout 1, then:
+ * <pre>
+ *           1–3     nI              varint
+ *           4·nI    inputStats      float bits; nI = 0: the model does not normalise per key
+ * </pre>
+ * A layout-1 state reads as layout 2 with no input statistics. The H = 64 LSTM above takes 537
+ * bytes (21 above its float payload) with a model that does not normalise per key.
+ *
  * <h2>Evolution rules</h2>
  * <ol>
  *   <li>Never change the bytes of a released layout. The committed fixtures under

@@ -43,6 +43,42 @@ class KeyStateFixtureTest {
         };
     }
 
+    /** The states in key-state-v2.bin. Never change them: the committed bytes hold these values. */
+    static KeyState[] v2States() {
+        KeyState[] v1 = v1States();
+        return new KeyState[] {
+            v1[0],
+            new KeyState(v1[1].recurrent(), v1[1].lastForecast(), 3, 1_700_000_000_123L, new float[] {0.5f, 2f},
+                    new float[] {7f, 21.25f, 3.5f}),
+            new KeyState(v1[2].recurrent(), v1[2].lastForecast(), 12, 1_700_000_060_000L, v1[2].anomalyStats(),
+                    new float[] {Float.intBitsToFloat(0x7fc00001), -0f}),
+        };
+    }
+
+    @Test
+    void readsTheLayout2FixtureIntoTheSameStates() throws IOException {
+        DataInputDeserializer in = new DataInputDeserializer(readFixture("key-state-v2.bin"));
+
+        TypeSerializerSnapshot<KeyState> snapshot =
+                TypeSerializerSnapshot.readVersionedSnapshot(in, getClass().getClassLoader());
+        assertThat(((KeyStateSerializerSnapshot) snapshot).layout()).isEqualTo(KeyStateSerializer.LAYOUT_V2);
+        assertThat(KeyStateSerializer.INSTANCE.snapshotConfiguration().resolveSchemaCompatibility(snapshot)
+                .isCompatibleAsIs()).isTrue();
+        TypeSerializer<KeyState> restored = snapshot.restoreSerializer();
+        KeyState[] expected = v2States();
+        assertThat(in.readInt()).isEqualTo(expected.length);
+        for (int i = 0; i < expected.length; i++) {
+            byte[] bytes = new byte[in.readInt()];
+            in.readFully(bytes);
+            KeyState state = restored.deserialize(new DataInputDeserializer(bytes));
+            assertThat(state).as("state %d", i).isEqualTo(expected[i]);
+            DataOutputSerializer rewritten = new DataOutputSerializer(bytes.length);
+            restored.serialize(expected[i], rewritten);
+            assertThat(rewritten.getCopyOfBuffer()).as("layout-2 bytes of state %d", i).isEqualTo(bytes);
+        }
+        assertThat(in.available()).isZero();
+    }
+
     @Test
     void readsTheLayout1FixtureIntoTheSameStates() throws IOException {
         DataInputDeserializer in = new DataInputDeserializer(readFixture("key-state-v1.bin"));

@@ -45,7 +45,9 @@ final class TestStates {
             case 1 -> Long.MAX_VALUE;
             default -> random.nextLong();
         };
-        return new KeyState(floats(random, recurrent), floats(random, forecast), steps, time, floats(random, anomaly));
+        int input = random.nextInt(3) == 0 ? 0 : 1 + random.nextInt(5);
+        return new KeyState(floats(random, recurrent), floats(random, forecast), steps, time, floats(random, anomaly),
+                floats(random, input));
     }
 
     static float[] floats(SplittableRandom random, int length) {
