@@ -3,6 +3,7 @@ package io.streamcell.job;
 import io.streamcell.anomaly.AlertPolicy;
 import io.streamcell.anomaly.AnomalyDetector;
 import io.streamcell.anomaly.AnomalyScorer;
+import io.streamcell.model.OnlineNormaliser;
 import io.streamcell.model.RecurrentModel;
 import io.streamcell.model.kernel.StepKernel;
 import io.streamcell.state.KeyState;
@@ -20,7 +21,9 @@ import java.util.Arrays;
  *       (horizon step 1), turned into an anomaly score by the key's {@link AnomalyScorer}
  *       statistics, before the state learns anything from this event;
  *   <li><b>step</b> the recurrent state one event forward and keep the new forecast for the next
- *       event's score.
+ *       event's score. A model with {@code online_normalisation} sees the features standardised by
+ *       the key's own running statistics ({@link OnlineNormaliser}, learned from this event first),
+ *       and its forecasts are mapped back to the target features' units with them.
  * </ol>
  * Not thread-safe (it owns the kernel's scratch buffers): one per operator instance.
  */
@@ -31,6 +34,7 @@ public final class KeyStepper {
     private final int[] targetFeature; // feature index holding each target's observed value, or -1
     private final boolean scorable; // every target is observed among the features
     private final AnomalyDetector detector;
+    private final OnlineNormaliser normaliser; // null: the model uses its static scalers only
 
     /** The result of one event. */
     public record Outcome(
@@ -62,6 +66,9 @@ public final class KeyStepper {
                 .toArray();
         this.scorable = Arrays.stream(targetFeature).allMatch(i -> i >= 0);
         this.detector = new AnomalyDetector(targetFeature.length, AnomalyScorer.DEFAULTS, AlertPolicy.DEFAULTS);
+        this.normaliser = model.config().onlineNormalisation() == null
+                ? null
+                : model.config().onlineNormalisation().normaliser(model.inputSize());
     }
 
     public RecurrentModel model() {
@@ -76,13 +83,16 @@ public final class KeyStepper {
     public Outcome step(KeyState state, long eventTime, float[] features) {
         Scored scored = beforeStep(state, eventTime, features);
         float[] forecast = new float[model.outputSize()];
-        kernel.step(state.recurrent(), features, forecast);
+        kernel.step(state.recurrent(), scored.modelInput(), forecast);
         return afterStep(state, eventTime, forecast, scored);
     }
 
-    /** Reset and score, done before the recurrent step (see {@link #beforeStep}). */
+    /**
+     * Reset and score, done before the recurrent step (see {@link #beforeStep}); {@code modelInput}
+     * is what the kernel must step with (the features, or their per-key normalisation).
+     */
     public record Scored(float[] errors, boolean reset, AnomalyDetector.Detection detection, float[] observed,
-            float[] expected) {}
+            float[] expected, float[] modelInput) {}
 
     /**
      * The part of {@link #step} before the recurrent state moves: reset if due, then score. For
@@ -94,8 +104,13 @@ public final class KeyStepper {
         if (reset) {
             state.reset(model);
         }
+        float[] modelInput = features;
+        if (normaliser != null) {
+            modelInput = new float[features.length];
+            state.setInputStats(normaliser.normalise(state.inputStats(), features, modelInput));
+        }
         if (!scorable || !state.hasLastForecast()) {
-            return new Scored(null, reset, null, null, null);
+            return new Scored(null, reset, null, null, null, modelInput);
         }
         int targets = targetFeature.length;
         float[] observed = new float[targets];
@@ -108,11 +123,17 @@ public final class KeyStepper {
         // score before learn: the statistics learn this error only after scoring it
         AnomalyDetector.Detection detection = detector.detect(state.anomalyStats(), errors);
         state.setAnomalyStats(detection.state());
-        return new Scored(errors, reset, detection, observed, expected);
+        return new Scored(errors, reset, detection, observed, expected, modelInput);
     }
 
     /** The part of {@link #step} after the recurrent state moved and {@code forecast} was made. */
     public Outcome afterStep(KeyState state, long eventTime, float[] forecast, Scored scored) {
+        if (normaliser != null) { // forecasts are in the key's normalised units of each target feature
+            int targets = targetFeature.length;
+            for (int o = 0; o < forecast.length; o++) {
+                forecast[o] = normaliser.denormalise(state.inputStats(), targetFeature[o % targets], forecast[o]);
+            }
+        }
         state.setLastForecast(forecast);
         state.advance(eventTime);
         AnomalyDetector.Detection detection = scored.detection();

@@ -23,6 +23,8 @@ import java.util.Set;
  * @param horizon number of future events forecast per step (1 = the key's next event)
  * @param version stamped on every output the model makes
  * @param provenance free-form object (who made it, from what, when); never null, may be empty
+ * @param onlineNormalisation per-key online input normalisation ({@link OnlineNormaliser}), or null
+ *     for none; config field {@code online_normalisation: {half_life, scale_floor, clip}}
  */
 public record ModelConfig(
         CellType cell,
@@ -36,7 +38,29 @@ public record ModelConfig(
         Scaler inputScaler,
         Scaler targetScaler,
         String version,
-        ObjectNode provenance) {
+        ObjectNode provenance,
+        OnlineNormalisation onlineNormalisation) {
+
+    /** Settings of per-key online input normalisation (see {@link OnlineNormaliser}). */
+    public record OnlineNormalisation(double halfLife, double scaleFloor, double clip) {
+        public OnlineNormalisation {
+            if (!(halfLife > 0) || !(scaleFloor > 0) || !(clip > 0)) {
+                throw new IllegalArgumentException("online_normalisation needs positive half_life, scale_floor and clip");
+            }
+        }
+
+        public OnlineNormaliser normaliser(int features) {
+            return new OnlineNormaliser(features, halfLife, scaleFloor, clip);
+        }
+    }
+
+    /** A config without online normalisation. */
+    public ModelConfig(CellType cell, GruReset gruReset, int inputSize, int hiddenSize, int numLayers,
+            List<String> features, List<String> targets, int horizon, Scaler inputScaler, Scaler targetScaler,
+            String version, ObjectNode provenance) {
+        this(cell, gruReset, inputSize, hiddenSize, numLayers, features, targets, horizon, inputScaler, targetScaler,
+                version, provenance, null);
+    }
 
     public static final String FORMAT = "streamcell-model/1";
 
@@ -49,7 +73,7 @@ public record ModelConfig(
 
     private static final Set<String> KNOWN_FIELDS = Set.of(
             "format", "cell", "gru_reset", "input_size", "hidden_size", "num_layers", "features",
-            "targets", "horizon", "input_scaler", "target_scaler", "version", "provenance");
+            "targets", "horizon", "input_scaler", "target_scaler", "version", "provenance", "online_normalisation");
 
     public ModelConfig {
         Objects.requireNonNull(cell, "cell");
@@ -78,6 +102,11 @@ public record ModelConfig(
         if (targetScaler.size() != targets.size()) {
             throw new IllegalArgumentException("target_scaler has " + targetScaler.size()
                     + " columns but there are " + targets.size() + " targets");
+        }
+        if (onlineNormalisation != null && !features.containsAll(targets)) {
+            throw new IllegalArgumentException("online_normalisation needs every target among the features "
+                    + "(forecasts are mapped back with the target feature's statistics); targets " + targets
+                    + ", features " + features);
         }
     }
 
@@ -135,7 +164,8 @@ public record ModelConfig(
                     scaler(root, "input_scaler", source),
                     scaler(root, "target_scaler", source),
                     requiredText(root, "version", source),
-                    provenance(root, source));
+                    provenance(root, source),
+                    onlineNormalisation(root, source));
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(source + ": " + e.getMessage(), e);
         }
@@ -159,6 +189,12 @@ public record ModelConfig(
         putScaler(root.putObject("target_scaler"), targetScaler);
         root.put("version", version);
         root.set("provenance", provenance.deepCopy());
+        if (onlineNormalisation != null) {
+            ObjectNode node = root.putObject("online_normalisation");
+            node.put("half_life", onlineNormalisation.halfLife());
+            node.put("scale_floor", onlineNormalisation.scaleFloor());
+            node.put("clip", onlineNormalisation.clip());
+        }
         return root;
     }
 
@@ -260,6 +296,20 @@ public record ModelConfig(
             values[i] = (float) element.doubleValue();
         }
         return values;
+    }
+
+    private static OnlineNormalisation onlineNormalisation(JsonNode root, String source) {
+        JsonNode node = root.get("online_normalisation");
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isObject() || !node.path("half_life").isNumber() || !node.path("scale_floor").isNumber()
+                || !node.path("clip").isNumber()) {
+            throw new ModelFormatException(source + ": field 'online_normalisation' must be an object "
+                    + "{\"half_life\": n, \"scale_floor\": x, \"clip\": c}");
+        }
+        return new OnlineNormalisation(node.get("half_life").doubleValue(), node.get("scale_floor").doubleValue(),
+                node.get("clip").doubleValue());
     }
 
     private static ObjectNode provenance(JsonNode root, String source) {

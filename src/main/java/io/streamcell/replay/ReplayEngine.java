@@ -92,7 +92,7 @@ public final class ReplayEngine implements AutoCloseable {
             KeyState state = stateOf(row.key());
             bundleScores[b] = stepper.beforeStep(state, row.epochMillis(), row.features());
             bundleRecurrent[b] = state.recurrent();
-            bundleFeatures[b] = row.features();
+            bundleFeatures[b] = bundleScores[b].modelInput();
             bundleForecasts[b] = new float[model.outputSize()];
         }
         batchKernel.step(bundleRecurrent, bundleFeatures, bundleForecasts, count);
