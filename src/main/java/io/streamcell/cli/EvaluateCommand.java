@@ -19,8 +19,8 @@ import picocli.CommandLine.Spec;
             "Each file is one key, replayed with the per-event kernel; writes RESULTS/<category>/<name>.csv "
                     + "(timestamp,value,anomaly_score,label) and RESULTS/summary.json, and prints the NAB "
                     + "scores (standard, reward_low_FP_rate, reward_low_FN_rate) and the alert episodes.",
-            "The model must have the single feature and target 'value'. There is no zero-shot default "
-                    + "model yet, so --model is required."})
+            "The model must have the single feature and target 'value'; without --model the bundled zero-shot "
+                    + "model is used."})
 final class EvaluateCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
@@ -37,8 +37,8 @@ final class EvaluateCommand implements Callable<Integer> {
             description = "Output directory for the result files and summary.json.")
     private Path results;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR",
-            description = "Model directory with feature and target 'value' (required: no zero-shot default yet).")
+    @Option(names = "--model", paramLabel = "DIR",
+            description = "Model directory with feature and target 'value'; default: the bundled zero-shot model.")
     private Path model;
 
     @Option(names = "--report", paramLabel = "report.html",
@@ -56,7 +56,7 @@ final class EvaluateCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--detector must be letters, digits, '_', '.' or '-', got '"
                     + detector + "'");
         }
-        RecurrentModel loaded = ModelDirectory.read(model);
+        RecurrentModel loaded = model != null ? ModelDirectory.read(model) : ModelDirectory.load(ModelDirectory.ZERO_SHOT_MODEL);
         long start = System.nanoTime();
         Evaluation.Result result = Evaluation.run(loaded, data, labels, results, detector);
         double seconds = (System.nanoTime() - start) / 1e9;

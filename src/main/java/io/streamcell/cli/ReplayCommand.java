@@ -21,7 +21,8 @@ final class ReplayCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory.")
+    @Option(names = "--model", paramLabel = "DIR", description = "Model directory; default: the bundled zero-shot "
+            + "model (feature 'value', any series, normalised per key online).")
     private Path model;
 
     @Option(names = "--input", required = true, paramLabel = "IN.csv", description = "Readings CSV.")
@@ -41,7 +42,7 @@ final class ReplayCommand implements Callable<Integer> {
         if (batch < 1) {
             throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
         }
-        RecurrentModel loaded = ModelDirectory.read(model);
+        RecurrentModel loaded = model != null ? ModelDirectory.read(model) : ModelDirectory.load(ModelDirectory.ZERO_SHOT_MODEL);
         long start = System.nanoTime();
         Replay.Summary summary = Replay.run(loaded, input, output, batch);
         double seconds = (System.nanoTime() - start) / 1e9;

@@ -56,13 +56,18 @@ class EvaluateCommandTest {
     }
 
     @Test
-    void modelIsRequiredForNowAndTheHelpSaysWhy() {
-        CliRun noModel = CliRun.of("evaluate", "--data", "d", "--labels", "l.json", "--results", "r");
-        CliRun help = CliRun.of("help", "evaluate");
+    void withoutAModelTheZeroShotDefaultIsUsed(@TempDir Path corpusDir) throws Exception {
+        Path corpus = corpusDir.resolve("corpus");
+        assertThat(CliRun.of("generate-corpus", "--out", corpus.toString(), "--files", "1", "--length", "1200")
+                .exitCode()).isZero();
 
-        assertThat(noModel.exitCode()).isEqualTo(2);
-        assertThat(noModel.err()).contains("--model");
-        assertThat(help.out().replaceAll("\\s+", " ")).contains("no zero-shot default model yet, so --model is required");
+        CliRun evaluate = CliRun.of("evaluate", "--data", corpus.resolve("data").toString(),
+                "--labels", corpus.resolve("labels/combined_windows.json").toString(),
+                "--results", corpusDir.resolve("results").toString());
+
+        assertThat(evaluate.exitCode()).as(evaluate.err()).isZero();
+        assertThat(evaluate.out()).contains("model default-lstm-1");
+        assertThat(CliRun.of("help", "evaluate").out().replaceAll("\\s+", " ")).contains("bundled zero-shot model");
         assertThat(CliRun.of("--help").out()).contains("evaluate", "generate-corpus");
     }
 }

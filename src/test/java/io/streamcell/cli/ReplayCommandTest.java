@@ -105,11 +105,31 @@ class ReplayCommandTest {
     }
 
     @Test
+    void withoutAModelTheZeroShotDefaultForecastsAnyValueSeries() throws IOException {
+        Path input = temp.resolve("cpu.csv");
+        StringBuilder csv = new StringBuilder("timestamp,value\n");
+        for (int t = 0; t < 400; t++) {
+            csv.append(1_700_000_000_000L + 60_000L * t).append(',').append(5000 + 300 * Math.sin(t / 8.0)).append('\n');
+        }
+        Files.writeString(input, csv);
+        Path output = temp.resolve("out.csv");
+
+        CliRun run = CliRun.of("replay", "--input", input.toString(), "--output", output.toString());
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.err()).contains("default-lstm-1");
+        List<String> lines = Files.readAllLines(output);
+        assertThat(lines.get(0)).isEqualTo("key,timestamp,forecast_value,anomaly_score");
+        String[] last = lines.get(lines.size() - 1).split(",");
+        assertThat(Float.parseFloat(last[2])).as("a forecast in the series' own units").isBetween(4000f, 6000f);
+    }
+
+    @Test
     void missingOptionIsAUsageError() {
         CliRun run = CliRun.of("replay", "--input", "in.csv");
 
         assertThat(run.exitCode()).isEqualTo(2);
-        assertThat(run.err()).contains("Missing required options");
+        assertThat(run.err()).contains("Missing required option");
     }
 
     /**

@@ -47,6 +47,9 @@ public final class ModelDirectory {
         return RecurrentModel.fromStateDict(config, contents.tensors(), weights.toString());
     }
 
+    /** The bundled zero-shot model: feature and target {@code value}, normalised per key online. */
+    public static final String ZERO_SHOT_MODEL = "classpath:/models/default";
+
     /** Prefix of a model location inside the classpath (for models bundled in the jar). */
     public static final String CLASSPATH_PREFIX = "classpath:";
 
