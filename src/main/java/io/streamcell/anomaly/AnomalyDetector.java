@@ -43,7 +43,7 @@ public final class AnomalyDetector {
     public Detection detect(float[] state, float[] errors) {
         float[] s = state.length == stateSize() ? state : new float[stateSize()];
         AnomalyScorer.Score score = scorer.score(s, errors).score();
-        AlertPolicy.Severity alert = policy.apply(score.anomalyScore(), s, scorer.stateSize());
+        AlertPolicy.Severity alert = policy.apply(score.level(), s, scorer.stateSize());
         return new Detection(s, score, alert);
     }
 }

@@ -20,9 +20,15 @@ import java.util.Arrays;
  *       {@link Settings#shortHalfLife()}) is compared with the long-run mean and variance of
  *       {@code r} (half-life {@link Settings#longHalfLife()}): {@code z = (short - mean) / std}.
  *       The <i>likelihood</i> that recent errors are unusual is {@code Φ(z)}.
- *   <li><b>Score.</b> {@code anomaly_score = log(1 - Φ(z)) / log(1e-10)} clipped to [0, 1]
- *       (Numenta's log-likelihood transform): 0.5 likelihood scores ~0.03, 0.9999 scores 0.4,
- *       1 - 1e-10 and beyond score 1, so thresholds spread where they matter.
+ *   <li><b>Level.</b> {@code level = log(1 - Φ(z)) / log(1e-10)} clipped to [0, 1] (Numenta's
+ *       log-likelihood transform): 0.5 likelihood is ~0.03, 0.9999 is 0.4, 1 - 1e-10 and beyond 1,
+ *       so thresholds spread where they matter. The alert policy works on the level.
+ *   <li><b>Score.</b> {@code anomaly_score = max(0, level - previous level)}: how much more unusual
+ *       this observation made the key, so an event scores high on the row where it starts rather
+ *       than on every row while the recent errors stay large. Benchmarks such as NAB count every row
+ *       over the threshold outside an anomaly window as a false positive; a level that stays up
+ *       for a few rows after one spike costs several. (Measured on NAB: the level scored 0, no
+ *       threshold better than never detecting; the rise scores 33 standard; docs/benchmarks.md.)
  *   <li><b>Warm-up.</b> The first {@link Settings#warmup()} scored steps of a key only learn; they
  *       score 0.
  *   <li><b>No learning from anomalies.</b> When the likelihood, or the same test applied to this
@@ -32,7 +38,7 @@ import java.util.Arrays;
  * </ol>
  *
  * <h2>State layout</h2>
- * {@code [count, s_1^2 .. s_T^2, mean, variance, short]}: {@code 4 + targets} floats ({@code count}
+ * {@code [count, s_1^2 .. s_T^2, mean, variance, short, level]}: {@code 5 + targets} floats ({@code count}
  * of learned steps, capped at 2^20, exact in a float). An empty
  * array is a key with no statistics yet. Immutable and thread-safe (all state is passed in).
  */
@@ -56,10 +62,13 @@ public final class AnomalyScorer {
         }
     }
 
-    public static final Settings DEFAULTS = new Settings(50, 200, 1000, 3, 0.9999, 10);
+    public static final Settings DEFAULTS = new Settings(50, 200, 3000, 3, 0.9999, 10);
 
-    /** One step's result. */
-    public record Score(double normalisedError, double likelihood, float anomalyScore) {}
+    /**
+     * One step's result: the combined normalised error, the likelihood that recent errors are
+     * unusual, its level in [0, 1] (for alerting) and the anomaly score in [0, 1] (the level's rise).
+     */
+    public record Score(double normalisedError, double likelihood, float level, float anomalyScore) {}
 
     private static final int COUNT = 0;
     /** Steps counted per key; beyond this every average runs at its own rate anyway. */
@@ -95,7 +104,7 @@ public final class AnomalyScorer {
 
     /** Floats of per-key state. */
     public int stateSize() {
-        return 4 + targets;
+        return 5 + targets;
     }
 
     /**
@@ -112,6 +121,7 @@ public final class AnomalyScorer {
         int mean = 1 + targets;
         int variance = mean + 1;
         int shortAverage = mean + 2;
+        int previousLevel = mean + 3;
         boolean hasScale = s[COUNT] >= 1;
 
         double sumSquares = 0;
@@ -126,16 +136,18 @@ public final class AnomalyScorer {
         double recent = s[shortAverage] + shortRate * (raw - s[shortAverage]);
         double likelihood = 0.5;
         boolean outlier = false;
-        float anomalyScore = 0f;
+        float level = 0f;
         if (warm) {
             double std = Math.max(Math.sqrt(s[variance]), MIN_STD);
             double tail = NormalTail.upper((recent - s[mean]) / std);
             likelihood = 1 - tail;
-            anomalyScore = (float) Math.min(1.0, Math.max(0.0, Math.log(tail + 1e-12) / LOG_EPSILON));
+            level = (float) Math.min(1.0, Math.max(0.0, Math.log(tail + 1e-12) / LOG_EPSILON));
             // This step alone may be far out before the recent average says so: do not learn it either.
             outlier = Math.max(likelihood, 1 - NormalTail.upper((raw - s[mean]) / std)) >= settings.learnCutoff();
         }
         s[shortAverage] = (float) recent;
+        float anomalyScore = Math.max(0f, level - s[previousLevel]);
+        s[previousLevel] = level;
         if (!outlier) {
             // Until a key has seen 1/rate steps, the exponential averages are plain running
             // averages (rate 1/n): no bias towards the zero they start from.
@@ -153,7 +165,7 @@ public final class AnomalyScorer {
             }
             s[COUNT] = (float) Math.min(n, MAX_COUNT);
         }
-        return new Result(s, new Score(raw, likelihood, anomalyScore));
+        return new Result(s, new Score(raw, likelihood, level, anomalyScore));
     }
 
     /** The updated statistics and the step's score. */

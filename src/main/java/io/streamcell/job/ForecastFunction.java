@@ -170,7 +170,7 @@ public class ForecastFunction extends KeyedProcessFunction<String, DecodedRecord
         if (outcome.alert() != null) {
             alertsOut.inc();
             ctx.output(ALERTS, new AnomalyAlertRecord(reading.key, reading.eventTime, outcome.observed(),
-                    outcome.expected(), outcome.score().anomalyScore(), (float) outcome.score().likelihood(),
+                    outcome.expected(), outcome.score().level(), (float) outcome.score().likelihood(),
                     outcome.alert().label(), stepper.model().version()));
         }
     }

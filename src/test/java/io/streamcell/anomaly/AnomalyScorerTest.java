@@ -17,7 +17,7 @@ class AnomalyScorerTest {
             }
             AnomalyScorer.Result result = s.score(state, errors);
             state = result.state();
-            maxScore[0] = Math.max(maxScore[0], result.score().anomalyScore());
+            maxScore[0] = Math.max(maxScore[0], result.score().level());
         }
         return state;
     }
@@ -31,7 +31,7 @@ class AnomalyScorerTest {
             assertThat(result.score().anomalyScore()).isZero();
             assertThat(result.score().likelihood()).isEqualTo(0.5);
         }
-        assertThat(state).hasSize(scorer.stateSize()).hasSize(5);
+        assertThat(state).hasSize(scorer.stateSize()).hasSize(6);
     }
 
     @Test
@@ -57,11 +57,11 @@ class AnomalyScorerTest {
         for (int i = 0; i < 5; i++) {
             AnomalyScorer.Result result = scorer.score(state, new float[] {5f + (float) random.nextGaussian() * 0.1f});
             state = result.state();
-            shiftScore = result.score().anomalyScore();
+            shiftScore = result.score().level();
         }
 
-        assertThat(normalMax[0]).as("max score over 3000 ordinary steps").isLessThan(0.35);
-        assertThat(shiftScore).as("score after five 5-sigma errors").isGreaterThan(0.5).isGreaterThan(normalMax[0]);
+        assertThat(normalMax[0]).as("max level over 3000 ordinary steps").isLessThan(0.35);
+        assertThat(shiftScore).as("level after five 5-sigma errors").isGreaterThan(0.5).isGreaterThan(normalMax[0]);
         assertThat(state[1]).as("the scale did not learn from the anomaly").isEqualTo(scaleBefore);
     }
 
@@ -74,6 +74,7 @@ class AnomalyScorerTest {
             AnomalyScorer.Result result = scorer.score(state, new float[] {error});
             state = result.state();
             assertThat(result.score().anomalyScore()).isBetween(0f, 1f);
+            assertThat(result.score().level()).isBetween(0f, 1f);
             assertThat(result.score().likelihood()).isBetween(0.0, 1.0);
         }
     }
@@ -102,6 +103,29 @@ class AnomalyScorerTest {
             a = x.state();
             b = y.state();
         }
+    }
+
+    @Test
+    void theScoreIsTheRiseOfTheLevelSoAnEventScoresWhereItStarts() {
+        Random random = new Random(21);
+        float[] state = feedNormal(scorer, new float[0], random, 3000, 1, new double[1]);
+        java.util.List<Float> levels = new java.util.ArrayList<>();
+        java.util.List<Float> scores = new java.util.ArrayList<>();
+        float previous = scorer.score(state.clone(), new float[] {0f}).score().level();
+        for (int i = 0; i < 6; i++) {
+            AnomalyScorer.Result result = scorer.score(state, new float[] {6f});
+            state = result.state();
+            levels.add(result.score().level());
+            scores.add(result.score().anomalyScore());
+        }
+        assertThat(scores.get(0)).as("the first anomalous row").isPositive();
+        for (int i = 0; i < scores.size(); i++) {
+            float before = i == 0 ? levels.get(0) - scores.get(0) : levels.get(i - 1);
+            assertThat(scores.get(i)).isEqualTo(Math.max(0f, levels.get(i) - before));
+        }
+        float peak = Math.max(scores.get(0), Math.max(scores.get(1), scores.get(2)));
+        assertThat(scores.get(5)).as("later rows of the same event").isLessThan(peak);
+        assertThat(levels.get(5)).as("while the level stays up").isGreaterThan(0.5f);
     }
 
     @Test

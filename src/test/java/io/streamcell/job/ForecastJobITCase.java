@@ -257,7 +257,7 @@ class ForecastJobITCase {
                             .add(outcome.score() == null ? null : outcome.score().anomalyScore());
                     if (outcome.alert() != null) {
                         alerts.add(r.key() + "@" + r.epochMillis() + " " + outcome.alert().label() + " "
-                                + outcome.score().anomalyScore());
+                                + outcome.score().level());
                     }
                 });
             }
