@@ -300,7 +300,7 @@ def main(argv=None):
     p.add_argument("--val-seed", type=int, default=1001)
     p.add_argument("--torch-seed", type=int, default=0)
     p.add_argument("--hidden", type=int, default=32)
-    p.add_argument("--epochs", type=int, default=6)
+    p.add_argument("--epochs", type=int, default=20)
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--window", type=int, default=200)
     p.add_argument("--lr", type=float, default=5e-3)
