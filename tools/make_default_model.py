@@ -27,7 +27,7 @@ Validation: every validation series from a zero state; MSE in normalised units a
 naive zhat_t = z_t (the last value in current units), overall and per signal family. The script fails
 (exit 1, nothing written) unless the model beats naive overall.
 
-    /usr/bin/python3 tools/make_default_model.py            # about 10 minutes on 2 cores
+    /usr/bin/python3 tools/make_default_model.py            # about 7 minutes on 2 cores
 """
 
 import argparse
