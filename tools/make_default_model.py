@@ -27,7 +27,7 @@ Validation: every validation series from a zero state; MSE in normalised units a
 naive zhat_t = z_t (the last value in current units), overall and per signal family. The script fails
 (exit 1, nothing written) unless the model beats naive overall.
 
-    /usr/bin/python3 tools/make_default_model.py            # about 10 minutes on 2 cores
+    /usr/bin/python3 tools/make_default_model.py            # about 7 minutes on 2 cores
 """
 
 import argparse
@@ -300,7 +300,7 @@ def main(argv=None):
     p.add_argument("--val-seed", type=int, default=1001)
     p.add_argument("--torch-seed", type=int, default=0)
     p.add_argument("--hidden", type=int, default=32)
-    p.add_argument("--epochs", type=int, default=6)
+    p.add_argument("--epochs", type=int, default=20)
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--window", type=int, default=200)
     p.add_argument("--lr", type=float, default=5e-3)
