@@ -160,14 +160,27 @@ class EmbeddedKafkaITCase {
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             // read_committed end offsets are the last stable offsets: everything decided is below them.
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            // A commit returns before its markers reach the partitions, so the last stable offset can
+            // still move: read until the end offsets have stayed put for a second.
             long deadline = System.nanoTime() + READ_TIMEOUT.toNanos();
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            long stableSince = System.nanoTime();
+            while (true) {
                 if (System.nanoTime() > deadline) {
                     throw new AssertionError("did not reach end offsets " + end + " within " + READ_TIMEOUT + "; read " + values);
                 }
                 for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
                     values.add(record.value());
+                }
+                Map<TopicPartition, Long> latest = consumer.endOffsets(partitions);
+                if (!latest.equals(end)) {
+                    end = latest;
+                    stableSince = System.nanoTime();
+                }
+                Map<TopicPartition, Long> target = end;
+                boolean atEnd = partitions.stream().allMatch(p -> consumer.position(p) >= target.get(p));
+                if (atEnd && System.nanoTime() - stableSince > Duration.ofSeconds(1).toNanos()) {
+                    break;
                 }
             }
         }
