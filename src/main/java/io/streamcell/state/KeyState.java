@@ -23,6 +23,9 @@ import org.apache.flink.api.common.typeinfo.TypeInfo;
  *       empty for a new key;
  *   <li>{@link #inputStats()}: the key's online input normalisation statistics, for models that
  *       normalise per key (empty otherwise, and for a new key). Since layout 2.
+ *   <li>{@link #readout()}: the key's online-adapted readout (weights and learner statistics of
+ *       {@link io.streamcell.adapt.LinearReadout}; empty when the job does not adapt, and for a new
+ *       key). Since layout 3.
  * </ul>
  *
  * <p>The array accessors return the live arrays, not copies: the step kernel writes the new hidden
@@ -47,6 +50,7 @@ public final class KeyState {
     private long lastEventTime;
     private float[] anomalyStats;
     private float[] inputStats;
+    private float[] readout = EMPTY;
 
     /**
      * A state holding the given arrays (taken over, not copied).
@@ -96,6 +100,7 @@ public final class KeyState {
         lastEventTime = NO_EVENT_TIME;
         anomalyStats = EMPTY;
         inputStats = EMPTY;
+        readout = EMPTY;
     }
 
     /**
@@ -111,8 +116,10 @@ public final class KeyState {
 
     /** A deep copy. */
     public KeyState copy() {
-        return new KeyState(recurrent.clone(), cloneOrEmpty(lastForecast), steps, lastEventTime,
+        KeyState copy = new KeyState(recurrent.clone(), cloneOrEmpty(lastForecast), steps, lastEventTime,
                 cloneOrEmpty(anomalyStats), cloneOrEmpty(inputStats));
+        copy.readout = cloneOrEmpty(readout);
+        return copy;
     }
 
     /** Makes this state equal to {@code other}, reusing this state's arrays where lengths match. */
@@ -123,10 +130,17 @@ public final class KeyState {
         lastEventTime = other.lastEventTime;
         anomalyStats = copyInto(other.anomalyStats, anomalyStats);
         inputStats = copyInto(other.inputStats, inputStats);
+        readout = copyInto(other.readout, readout);
     }
 
     /** Replaces every field (arrays taken over), for deserializing into a reused instance. */
     void assign(float[] recurrent, float[] lastForecast, long steps, long lastEventTime, float[] anomalyStats,
+            float[] inputStats, float[] readout) {
+        assign(recurrent, lastForecast, steps, lastEventTime, anomalyStats, inputStats);
+        this.readout = Objects.requireNonNull(readout, "readout");
+    }
+
+    private void assign(float[] recurrent, float[] lastForecast, long steps, long lastEventTime, float[] anomalyStats,
             float[] inputStats) {
         this.recurrent = Objects.requireNonNull(recurrent, "recurrent");
         this.lastForecast = Objects.requireNonNull(lastForecast, "lastForecast");
@@ -204,6 +218,22 @@ public final class KeyState {
         inputStats = copyInto(Objects.requireNonNull(stats, "stats"), inputStats);
     }
 
+    /** The key's online-adapted readout (empty when the job does not adapt); live, not a copy. */
+    public float[] readout() {
+        return readout;
+    }
+
+    /** Stores {@code state} by value, overwriting the current array in place when lengths match. */
+    public void setReadout(float[] state) {
+        readout = copyInto(Objects.requireNonNull(state, "state"), readout);
+    }
+
+    /** This state with {@link #readout()} set (taken over, not copied); for building states in one expression. */
+    public KeyState withReadout(float[] state) {
+        readout = Objects.requireNonNull(state, "state");
+        return this;
+    }
+
     @Override
     public boolean equals(Object other) {
         return this == other || other instanceof KeyState that
@@ -212,7 +242,8 @@ public final class KeyState {
                 && sameBits(recurrent, that.recurrent)
                 && sameBits(lastForecast, that.lastForecast)
                 && sameBits(anomalyStats, that.anomalyStats)
-                && sameBits(inputStats, that.inputStats);
+                && sameBits(inputStats, that.inputStats)
+                && sameBits(readout, that.readout);
     }
 
     @Override
@@ -222,7 +253,8 @@ public final class KeyState {
         hash = 31 * hash + bitsHash(recurrent);
         hash = 31 * hash + bitsHash(lastForecast);
         hash = 31 * hash + bitsHash(anomalyStats);
-        return 31 * hash + bitsHash(inputStats);
+        hash = 31 * hash + bitsHash(inputStats);
+        return 31 * hash + bitsHash(readout);
     }
 
     @Override
@@ -232,7 +264,8 @@ public final class KeyState {
                 + ", recurrent=" + describe(recurrent)
                 + ", lastForecast=" + describe(lastForecast)
                 + ", anomalyStats=" + describe(anomalyStats)
-                + ", inputStats=" + describe(inputStats) + "]";
+                + ", inputStats=" + describe(inputStats)
+                + ", readout=" + describe(readout) + "]";
     }
 
     private static String describe(float[] values) {

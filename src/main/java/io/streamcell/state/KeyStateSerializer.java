@@ -29,8 +29,11 @@ public final class KeyStateSerializer extends TypeSerializer<KeyState> {
     /** Layout 1 plus the online input normalisation statistics ({@link KeyState#inputStats()}). */
     public static final int LAYOUT_V2 = 2;
 
+    /** Layout 2 plus the online-adapted readout ({@link KeyState#readout()}). */
+    public static final int LAYOUT_V3 = 3;
+
     /** The layout {@link #INSTANCE} writes. */
-    public static final int CURRENT_LAYOUT = LAYOUT_V2;
+    public static final int CURRENT_LAYOUT = LAYOUT_V3;
 
     /**
      * Most floats any one array of a key's state may hold (4 MiB). Far above any model the
@@ -59,8 +62,8 @@ public final class KeyStateSerializer extends TypeSerializer<KeyState> {
         if (layout == CURRENT_LAYOUT) {
             return INSTANCE;
         }
-        if (layout == LAYOUT_V1) {
-            return new KeyStateSerializer(LAYOUT_V1);
+        if (layout == LAYOUT_V1 || layout == LAYOUT_V2) {
+            return new KeyStateSerializer(layout);
         }
         throw new IllegalArgumentException("unknown key-state layout " + layout + " (this StreamCell knows "
                 + LAYOUT_V1 + " to " + CURRENT_LAYOUT + ")");
@@ -84,7 +87,8 @@ public final class KeyStateSerializer extends TypeSerializer<KeyState> {
                 + arraySize(state.recurrent().length)
                 + arraySize(state.lastForecast().length)
                 + arraySize(state.anomalyStats().length)
-                + arraySize(state.inputStats().length);
+                + arraySize(state.inputStats().length)
+                + arraySize(state.readout().length);
     }
 
     private static int arraySize(int length) {
@@ -136,6 +140,9 @@ public final class KeyStateSerializer extends TypeSerializer<KeyState> {
         if (layout >= LAYOUT_V2) {
             writeFloats(target, record.inputStats(), "inputStats");
         }
+        if (layout >= LAYOUT_V3) {
+            writeFloats(target, record.readout(), "readout");
+        }
     }
 
     @Override
@@ -146,7 +153,9 @@ public final class KeyStateSerializer extends TypeSerializer<KeyState> {
         float[] lastForecast = readFloats(source, "lastForecast", EMPTY);
         float[] anomalyStats = readFloats(source, "anomalyStats", EMPTY);
         float[] inputStats = layout >= LAYOUT_V2 ? readFloats(source, "inputStats", EMPTY) : EMPTY;
-        return new KeyState(recurrent, lastForecast, steps, lastEventTime, anomalyStats, inputStats);
+        float[] readout = layout >= LAYOUT_V3 ? readFloats(source, "readout", EMPTY) : EMPTY;
+        return new KeyState(recurrent, lastForecast, steps, lastEventTime, anomalyStats, inputStats)
+                .withReadout(readout);
     }
 
     @Override
@@ -157,7 +166,8 @@ public final class KeyStateSerializer extends TypeSerializer<KeyState> {
         float[] lastForecast = readFloats(source, "lastForecast", reuse.lastForecast());
         float[] anomalyStats = readFloats(source, "anomalyStats", reuse.anomalyStats());
         float[] inputStats = layout >= LAYOUT_V2 ? readFloats(source, "inputStats", reuse.inputStats()) : EMPTY;
-        reuse.assign(recurrent, lastForecast, steps, lastEventTime, anomalyStats, inputStats);
+        float[] readout = layout >= LAYOUT_V3 ? readFloats(source, "readout", reuse.readout()) : EMPTY;
+        reuse.assign(recurrent, lastForecast, steps, lastEventTime, anomalyStats, inputStats, readout);
         return reuse;
     }
 
@@ -170,6 +180,9 @@ public final class KeyStateSerializer extends TypeSerializer<KeyState> {
         copyFloats(source, target, "anomalyStats");
         if (layout >= LAYOUT_V2) {
             copyFloats(source, target, "inputStats");
+        }
+        if (layout >= LAYOUT_V3) {
+            copyFloats(source, target, "readout");
         }
     }
 

@@ -55,17 +55,40 @@ class KeyStateFixtureTest {
         };
     }
 
+    /** The states in key-state-v3.bin. Never change them: the committed bytes hold these values. */
+    static KeyState[] v3States() {
+        KeyState[] v2 = v2States();
+        return new KeyState[] {
+            v2[0],
+            v2[1].copy().withReadout(new float[] {0.25f, -1.5f, 1f, 0f, 1f}),
+            v2[2].copy(),
+        };
+    }
+
     @Test
-    void readsTheLayout2FixtureIntoTheSameStates() throws IOException {
-        DataInputDeserializer in = new DataInputDeserializer(readFixture("key-state-v2.bin"));
+    void readsTheLayout3FixtureIntoTheSameStates() throws IOException {
+        readsFixture("key-state-v3.bin", KeyStateSerializer.LAYOUT_V3, v3States());
+    }
+
+    @Test
+    void readsTheLayout2FixtureIntoTheSameStatesAndMigratesThem() throws IOException {
+        readsFixture("key-state-v2.bin", KeyStateSerializer.LAYOUT_V2, v2States());
+    }
+
+    private void readsFixture(String name, int layout, KeyState[] expected) throws IOException {
+        DataInputDeserializer in = new DataInputDeserializer(readFixture(name));
 
         TypeSerializerSnapshot<KeyState> snapshot =
                 TypeSerializerSnapshot.readVersionedSnapshot(in, getClass().getClassLoader());
-        assertThat(((KeyStateSerializerSnapshot) snapshot).layout()).isEqualTo(KeyStateSerializer.LAYOUT_V2);
-        assertThat(KeyStateSerializer.INSTANCE.snapshotConfiguration().resolveSchemaCompatibility(snapshot)
-                .isCompatibleAsIs()).isTrue();
+        assertThat(((KeyStateSerializerSnapshot) snapshot).layout()).isEqualTo(layout);
+        TypeSerializerSchemaCompatibility<KeyState> compatibility =
+                KeyStateSerializer.INSTANCE.snapshotConfiguration().resolveSchemaCompatibility(snapshot);
+        if (layout == KeyStateSerializer.CURRENT_LAYOUT) {
+            assertThat(compatibility.isCompatibleAsIs()).isTrue();
+        } else {
+            assertThat(compatibility.isCompatibleAfterMigration()).isTrue();
+        }
         TypeSerializer<KeyState> restored = snapshot.restoreSerializer();
-        KeyState[] expected = v2States();
         assertThat(in.readInt()).isEqualTo(expected.length);
         for (int i = 0; i < expected.length; i++) {
             byte[] bytes = new byte[in.readInt()];
@@ -74,7 +97,10 @@ class KeyStateFixtureTest {
             assertThat(state).as("state %d", i).isEqualTo(expected[i]);
             DataOutputSerializer rewritten = new DataOutputSerializer(bytes.length);
             restored.serialize(expected[i], rewritten);
-            assertThat(rewritten.getCopyOfBuffer()).as("layout-2 bytes of state %d", i).isEqualTo(bytes);
+            assertThat(rewritten.getCopyOfBuffer()).as("layout-%d bytes of state %d", layout, i).isEqualTo(bytes);
+            KeyState migrated = TestStates.deserialize(KeyStateSerializer.INSTANCE,
+                    TestStates.serialize(KeyStateSerializer.INSTANCE, state));
+            assertThat(migrated).as("migrated state %d", i).isEqualTo(expected[i]);
         }
         assertThat(in.available()).isZero();
     }

@@ -22,15 +22,15 @@ final class KeyStateFixtureWriter {
     private KeyStateFixtureWriter() {}
 
     public static void main(String[] args) throws IOException {
-        if (KeyStateSerializer.CURRENT_LAYOUT != KeyStateSerializer.LAYOUT_V2) {
+        if (KeyStateSerializer.CURRENT_LAYOUT != KeyStateSerializer.LAYOUT_V3) {
             throw new IllegalStateException("add the expected states of layout " + KeyStateSerializer.CURRENT_LAYOUT
-                    + " to KeyStateFixtureTest and write them here instead of v2States()");
+                    + " to KeyStateFixtureTest and write them here instead of v3States()");
         }
         Path file = FIXTURE_DIR.resolve("key-state-v" + KeyStateSerializer.CURRENT_LAYOUT + ".bin");
         if (Files.exists(file)) {
             throw new IllegalStateException(file + " exists and guards released savepoints; it is never rewritten");
         }
-        KeyState[] states = KeyStateFixtureTest.v2States();
+        KeyState[] states = KeyStateFixtureTest.v3States();
         DataOutputSerializer out = new DataOutputSerializer(4096);
         TypeSerializerSnapshot.writeVersionedSnapshot(out, KeyStateSerializer.INSTANCE.snapshotConfiguration());
         out.writeInt(states.length);
