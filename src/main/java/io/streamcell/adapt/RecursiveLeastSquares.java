@@ -15,6 +15,12 @@ package io.streamcell.adapt;
  * grow without bound ("covariance wind-up") and the next input in such a direction would take a
  * huge step. The bound keeps P no larger than the prior.
  *
+ * <p>An optional process noise q adds {@code qI} to P after each update (the Kalman filter of
+ * weights that drift as a random walk). It keeps the filter adapting when the inputs are nearly
+ * collinear, as a recurrent model's hidden units often are: there P otherwise collapses in the
+ * float-stored state and the readout stops learning. It also forgets, so it is 0 where the inputs
+ * are well conditioned (the forecast-eval recipe).
+ *
  * <p>State, one {@code float[]} of {@link #stateSize()} values (compact enough for keyed state;
  * arithmetic is double): {@code W} row-major ({@code W[d][k]} at {@code d·K + k}) then the upper
  * triangle of the symmetric {@code P}, row by row. Storing one triangle keeps P exactly symmetric.
@@ -27,6 +33,7 @@ public final class RecursiveLeastSquares implements LinearReadout {
     private final double forgetting;
     private final double initialVariance;
     private final double maxTrace;
+    private final double processNoise;
     private final double[] pi; // P φ
 
     /**
@@ -34,6 +41,12 @@ public final class RecursiveLeastSquares implements LinearReadout {
      * @param initialVariance δ: P starts as {@code δ I}; larger learns faster from the first inputs
      */
     public RecursiveLeastSquares(int inputs, int outputs, double forgetting, double initialVariance) {
+        this(inputs, outputs, forgetting, initialVariance, 0);
+    }
+
+    /** @param processNoise q ≥ 0 added to P's diagonal after each update */
+    public RecursiveLeastSquares(int inputs, int outputs, double forgetting, double initialVariance,
+            double processNoise) {
         if (inputs < 1 || outputs < 1) {
             throw new IllegalArgumentException("a readout needs at least one input and one output");
         }
@@ -47,7 +60,11 @@ public final class RecursiveLeastSquares implements LinearReadout {
         this.outputs = outputs;
         this.forgetting = forgetting;
         this.initialVariance = initialVariance;
+        if (!(processNoise >= 0) || Double.isInfinite(processNoise)) {
+            throw new IllegalArgumentException("process noise must be >= 0, got " + processNoise);
+        }
         this.maxTrace = inputs * initialVariance;
+        this.processNoise = processNoise;
         this.pi = new double[inputs];
     }
 
@@ -126,6 +143,13 @@ public final class RecursiveLeastSquares implements LinearReadout {
         if (trace / forgetting <= maxTrace && forgetting < 1) {
             for (int q = base; q < state.length; q++) {
                 state[q] = (float) (state[q] / forgetting);
+            }
+        }
+        if (processNoise > 0) {
+            p = base;
+            for (int i = 0; i < inputs; i++) {
+                state[p] = (float) (state[p] + processNoise);
+                p += inputs - i;
             }
         }
     }

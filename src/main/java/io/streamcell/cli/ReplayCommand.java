@@ -32,6 +32,10 @@ final class ReplayCommand implements Callable<Integer> {
             description = "Forecasts CSV (written only when complete).")
     private Path output;
 
+    @Option(names = "--adaptation", defaultValue = "off", paramLabel = "off|rls|nlms",
+            description = "Adapt each key online as the job's adaptation.mode does (default settings; default: ${DEFAULT-VALUE}).")
+    private String adaptation;
+
     @Option(names = "--batch", arity = "0..1", fallbackValue = "256", paramLabel = "N",
             description = "Use the batched kernel, stepping up to N keys at once (default N: ${FALLBACK-VALUE}). "
                     + "Same numbers as the per-event kernel up to float rounding.")
@@ -44,7 +48,7 @@ final class ReplayCommand implements Callable<Integer> {
         }
         RecurrentModel loaded = model != null ? ModelDirectory.read(model) : ModelDirectory.load(ModelDirectory.ZERO_SHOT_MODEL);
         long start = System.nanoTime();
-        Replay.Summary summary = Replay.run(loaded, input, output, batch);
+        Replay.Summary summary = Replay.run(loaded, input, output, batch, io.streamcell.adapt.Adaptation.parse(adaptation));
         double seconds = (System.nanoTime() - start) / 1e9;
         spec.commandLine().getErr().printf("replayed %d rows of %d key(s) through %s (%s kernel) in %.2f s -> %s%n",
                 summary.rows(), summary.keys(), loaded.version(), batch > 1 ? "batched" : "per-event", seconds, output);

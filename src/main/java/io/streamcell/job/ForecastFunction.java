@@ -58,6 +58,7 @@ public class ForecastFunction extends KeyedProcessFunction<String, DecodedRecord
     private final long allowedLatenessMillis;
     private final Duration resetAfterGap;
     private final Duration stateTtl;
+    private final io.streamcell.adapt.Adaptation adaptation;
 
     private transient KeyStepper stepper;
     private transient ValueState<KeyState> keyState;
@@ -76,12 +77,13 @@ public class ForecastFunction extends KeyedProcessFunction<String, DecodedRecord
         this.allowedLatenessMillis = ordering.allowedLateness().toMillis();
         this.resetAfterGap = state.resetAfterGap();
         this.stateTtl = state.ttl();
+        this.adaptation = state.adaptation();
     }
 
     @Override
     public void open(OpenContext openContext) throws Exception {
         RecurrentModel model = ModelDirectory.load(modelLocation);
-        stepper = new KeyStepper(model, resetAfterGap);
+        stepper = new KeyStepper(model, resetAfterGap, adaptation);
 
         ValueStateDescriptor<KeyState> stateDescriptor = new ValueStateDescriptor<>("key-state", new KeyStateTypeInfo());
         MapStateDescriptor<Long, List<DecodedRecord>> pendingDescriptor = new MapStateDescriptor<>("pending-readings",

@@ -1,5 +1,6 @@
 package io.streamcell.job;
 
+import io.streamcell.adapt.Adaptation;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -79,8 +80,13 @@ public record JobConfig(
      * @param ttl a key silent this long (processing time) loses its state; null keeps state forever
      * @param resetAfterGap a key whose next event comes this much later (event time) starts from a
      *     fresh state; null never resets
+     * @param adaptation how each key adapts its forecasts online; null: not at all
      */
-    public record State(Duration ttl, Duration resetAfterGap, StateBackend backend) {}
+    public record State(Duration ttl, Duration resetAfterGap, StateBackend backend, Adaptation adaptation) {
+        public State(Duration ttl, Duration resetAfterGap, StateBackend backend) {
+            this(ttl, resetAfterGap, backend, null);
+        }
+    }
 
     public record Checkpoints(Duration interval, String directory) {}
 
@@ -111,6 +117,10 @@ public record JobConfig(
         private Duration idleTimeout = Duration.ofSeconds(30);
         private Duration stateTtl;
         private Duration resetAfterGap;
+        private String adaptationMode = "off";
+        private double adaptationForgetting = Adaptation.DEFAULT_FORGETTING;
+        private double adaptationStepSize = Adaptation.DEFAULT_STEP_SIZE;
+        private double adaptationProcessNoise = Adaptation.DEFAULT_PROCESS_NOISE;
         private StateBackend stateBackend = StateBackend.HASHMAP;
         private Duration checkpointInterval = Duration.ofSeconds(10);
         private String checkpointDirectory;
@@ -206,6 +216,27 @@ public record JobConfig(
         }
 
         /** Null (the default) never resets a key's state because of a gap. */
+        /** {@code off}, {@code rls} or {@code nlms}. */
+        public Builder adaptation(String mode) {
+            this.adaptationMode = Objects.requireNonNull(mode, "adaptation");
+            return this;
+        }
+
+        public Builder adaptationForgetting(double value) {
+            this.adaptationForgetting = value;
+            return this;
+        }
+
+        public Builder adaptationProcessNoise(double value) {
+            this.adaptationProcessNoise = value;
+            return this;
+        }
+
+        public Builder adaptationStepSize(double value) {
+            this.adaptationStepSize = value;
+            return this;
+        }
+
         public Builder resetAfterGap(Duration value) {
             this.resetAfterGap = value;
             return this;
@@ -267,6 +298,16 @@ public record JobConfig(
             if (stateTtl != null && (stateTtl.isNegative() || stateTtl.isZero())) {
                 problems.add("state.ttl must be positive, or 'none' to keep state forever");
             }
+            Adaptation adaptation = null;
+            try {
+                adaptation = Adaptation.parse(adaptationMode);
+                if (adaptation != null) {
+                    adaptation = new Adaptation(adaptation.method(), adaptationForgetting, adaptation.initialVariance(),
+                            adaptationStepSize, adaptationProcessNoise);
+                }
+            } catch (IllegalArgumentException e) {
+                problems.add(e.getMessage());
+            }
             if (resetAfterGap != null && (resetAfterGap.isNegative() || resetAfterGap.isZero())) {
                 problems.add("state.reset-after-gap must be positive, or 'none' to never reset");
             }
@@ -291,7 +332,7 @@ public record JobConfig(
                     new Topics(readingsTopic, forecastsTopic, anomaliesTopic, deadLettersTopic),
                     modelPath,
                     new Ordering(orderingMode, maxOutOfOrderness, allowedLateness, idleTimeout),
-                    new State(stateTtl, resetAfterGap, stateBackend),
+                    new State(stateTtl, resetAfterGap, stateBackend, adaptation),
                     new Checkpoints(checkpointInterval, checkpointDirectory),
                     parallelism);
         }

@@ -69,6 +69,16 @@ public final class JobConfigLoader {
                     + "key spaces)", (b, v) -> b.stateTtl(optionalDuration(v))),
             new Option("state.reset-after-gap", "none", "start a key from a fresh state when its next event is this "
                     + "much later than its last", (b, v) -> b.resetAfterGap(optionalDuration(v))),
+            new Option("adaptation.mode", "off", "off, rls or nlms: each key learns a linear correction of the "
+                    + "forecast on the model's top hidden state from its own errors (README: Online adaptation)",
+                    JobConfig.Builder::adaptation),
+            new Option("adaptation.forgetting", "0.999", "RLS forgetting factor in (0, 1]; the memory is about "
+                    + "1/(1-forgetting) events", (b, v) -> b.adaptationForgetting(Double.parseDouble(v.trim()))),
+            new Option("adaptation.step-size", "0.05", "NLMS step size in (0, 2)",
+                    (b, v) -> b.adaptationStepSize(Double.parseDouble(v.trim()))),
+            new Option("adaptation.process-noise", "0.001", "RLS process noise added to the covariance each event; "
+                    + "keeps the readout learning on collinear hidden units",
+                    (b, v) -> b.adaptationProcessNoise(Double.parseDouble(v.trim()))),
             new Option("state.backend", "hashmap", "hashmap (heap) or rocksdb",
                     (b, v) -> b.stateBackend(enumValue(JobConfig.StateBackend.class, v))),
             new Option("checkpoints.interval", "10s", "checkpoint interval; exactly-once outputs become visible "

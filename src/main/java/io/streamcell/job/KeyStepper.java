@@ -1,5 +1,7 @@
 package io.streamcell.job;
 
+import io.streamcell.adapt.Adaptation;
+import io.streamcell.adapt.LinearReadout;
 import io.streamcell.anomaly.AlertPolicy;
 import io.streamcell.anomaly.AnomalyDetector;
 import io.streamcell.anomaly.AnomalyScorer;
@@ -25,6 +27,13 @@ import java.util.Arrays;
  *       the key's own running statistics ({@link OnlineNormaliser}, learned from this event first),
  *       and its forecasts are mapped back to the target features' units with them.
  * </ol>
+ * With online {@link Adaptation}, each key also owns a linear readout on the model's top hidden
+ * state (plus a constant) that corrects the first horizon step of the forecast, in the model's
+ * output units (for an online-normalised model: the key's normalised units). It learns from each
+ * observation's error right after the error is scored (score before learn), except from steps the
+ * anomaly statistics reject as outliers, and is dropped with the rest of the state on a reset. Its
+ * size per key is {@link LinearReadout#stateSize()} floats: for RLS on H = 64 and one target,
+ * 65 + 65·66/2 = 2,210; for NLMS, 65.
  * Not thread-safe (it owns the kernel's scratch buffers): one per operator instance.
  */
 public final class KeyStepper {
@@ -35,6 +44,10 @@ public final class KeyStepper {
     private final boolean scorable; // every target is observed among the features
     private final AnomalyDetector detector;
     private final OnlineNormaliser normaliser; // null: the model uses its static scalers only
+    private final LinearReadout readout; // null: no online adaptation
+    private final double[] readoutInput; // φ: top hidden state, then 1
+    private final double[] readoutOutput;
+    private final double[] targetScale; // raw units per model-output unit of each target, for this event
 
     /** The result of one event. */
     public record Outcome(
@@ -58,6 +71,14 @@ public final class KeyStepper {
 
     /** @param resetAfterGap null never resets a key because of a gap */
     public KeyStepper(RecurrentModel model, Duration resetAfterGap) {
+        this(model, resetAfterGap, null);
+    }
+
+    /**
+     * @param resetAfterGap null never resets a key because of a gap
+     * @param adaptation null: no online adaptation
+     */
+    public KeyStepper(RecurrentModel model, Duration resetAfterGap, Adaptation adaptation) {
         this.model = model;
         this.kernel = new StepKernel(model);
         this.resetAfterGapMillis = resetAfterGap == null ? Long.MAX_VALUE : resetAfterGap.toMillis();
@@ -69,6 +90,12 @@ public final class KeyStepper {
         this.normaliser = model.config().onlineNormalisation() == null
                 ? null
                 : model.config().onlineNormalisation().normaliser(model.inputSize());
+        int targets = targetFeature.length;
+        this.readout = adaptation == null || !scorable ? null
+                : adaptation.readout(model.config().hiddenSize() + 1, targets);
+        this.readoutInput = new double[model.config().hiddenSize() + 1];
+        this.readoutOutput = new double[targets];
+        this.targetScale = new double[targets];
     }
 
     public RecurrentModel model() {
@@ -104,6 +131,13 @@ public final class KeyStepper {
         if (reset) {
             state.reset(model);
         }
+        boolean learns = readout != null && state.hasLastForecast();
+        if (learns) { // the forecast was made in the statistics before this event's
+            for (int j = 0; j < targetFeature.length; j++) {
+                targetScale[j] = normaliser == null || state.inputStats().length < normaliser.stateSize()
+                        ? 1 : normaliser.scale(state.inputStats(), targetFeature[j]);
+            }
+        }
         float[] modelInput = features;
         if (normaliser != null) {
             modelInput = new float[features.length];
@@ -123,11 +157,20 @@ public final class KeyStepper {
         // score before learn: the statistics learn this error only after scoring it
         AnomalyDetector.Detection detection = detector.detect(state.anomalyStats(), errors);
         state.setAnomalyStats(detection.state());
+        if (learns && detection.score().likelihood() < AnomalyScorer.DEFAULTS.learnCutoff()) {
+            learnReadout(state, errors);
+        }
         return new Scored(errors, reset, detection, observed, expected, modelInput);
     }
 
     /** The part of {@link #step} after the recurrent state moved and {@code forecast} was made. */
     public Outcome afterStep(KeyState state, long eventTime, float[] forecast, Scored scored) {
+        if (readout != null) { // the key's correction of horizon step 1, from the new hidden state
+            readout.predict(readoutState(state), readoutInput(state), readoutOutput);
+            for (int j = 0; j < readoutOutput.length; j++) {
+                forecast[j] = (float) (forecast[j] + readoutOutput[j]);
+            }
+        }
         if (normaliser != null) { // forecasts are in the key's normalised units of each target feature
             int targets = targetFeature.length;
             for (int o = 0; o < forecast.length; o++) {
@@ -140,6 +183,33 @@ public final class KeyStepper {
         return new Outcome(forecast, scored.errors(), state.steps(), scored.reset(),
                 detection == null ? null : detection.score(), detection == null ? null : detection.alert(),
                 scored.observed(), scored.expected());
+    }
+
+    /** Learns the error of the forecast made from the state's hidden state, before the step moves it. */
+    private void learnReadout(KeyState state, float[] errors) {
+        double[] error = new double[errors.length];
+        for (int j = 0; j < errors.length; j++) {
+            error[j] = errors[j] / targetScale[j];
+        }
+        readout.learn(readoutState(state), readoutInput(state), error);
+    }
+
+    private double[] readoutInput(KeyState state) {
+        float[] recurrent = state.recurrent();
+        int top = model.topHiddenOffset();
+        int hidden = readoutInput.length - 1;
+        for (int i = 0; i < hidden; i++) {
+            readoutInput[i] = recurrent[top + i];
+        }
+        readoutInput[hidden] = 1;
+        return readoutInput;
+    }
+
+    private float[] readoutState(KeyState state) {
+        if (state.readout().length != readout.stateSize()) {
+            state.setReadout(readout.initialState());
+        }
+        return state.readout();
     }
 
     private boolean needsReset(KeyState state, long eventTime) {

@@ -72,6 +72,11 @@ public final class OnlineNormaliser {
         return (float) (m + scale(m, v) * normalised);
     }
 
+    /** {@code s_i}: how many raw units one normalised unit of feature i is, with the key's current statistics. */
+    public double scale(float[] state, int feature) {
+        return scale(state[1 + feature], state[1 + features + feature]);
+    }
+
     private double scale(double m, double v) {
         return Math.max(Math.sqrt(v), scaleFloor * Math.max(Math.abs(m), 1));
     }

@@ -21,10 +21,16 @@ public final class Replay {
 
     /** @param batchSize 1 for the per-event kernel, more to step up to that many keys at once */
     public static Summary run(RecurrentModel model, Path input, Path output, int batchSize) throws IOException {
+        return run(model, input, output, batchSize, null);
+    }
+
+    /** As {@link #run(RecurrentModel, Path, Path, int)}, adapting each key online as the job does with {@code adaptation}. */
+    public static Summary run(RecurrentModel model, Path input, Path output, int batchSize,
+            io.streamcell.adapt.Adaptation adaptation) throws IOException {
         Path directory = output.toAbsolutePath().getParent();
         Files.createDirectories(directory);
         Path temp = Files.createTempFile(directory, "." + output.getFileName(), ".partial");
-        try (ReplayEngine engine = new ReplayEngine(model, batchSize)) {
+        try (ReplayEngine engine = new ReplayEngine(model, batchSize, null, adaptation)) {
             try (ReadingsCsvReader reader = ReadingsCsvReader.open(input, model.config().features());
                     Writer writer = Files.newBufferedWriter(temp, StandardCharsets.UTF_8);
                     ForecastCsvWriter csv = new ForecastCsvWriter(writer, model.config().targets(),

@@ -50,8 +50,14 @@ public final class ReplayEngine implements AutoCloseable {
 
     /** @param resetAfterGap as the job's {@code state.reset-after-gap}; null never resets */
     public ReplayEngine(RecurrentModel model, int batchSize, Duration resetAfterGap) {
+        this(model, batchSize, resetAfterGap, null);
+    }
+
+    /** @param adaptation as the job's {@code adaptation.*} options; null does not adapt */
+    public ReplayEngine(RecurrentModel model, int batchSize, Duration resetAfterGap,
+            io.streamcell.adapt.Adaptation adaptation) {
         this.model = model;
-        this.stepper = new KeyStepper(model, resetAfterGap);
+        this.stepper = new KeyStepper(model, resetAfterGap, adaptation);
         if (batchSize > 1) {
             this.batchKernel = new BatchStepKernel(model, batchSize);
             this.bundleScores = new KeyStepper.Scored[batchSize];
