@@ -29,7 +29,10 @@ import java.util.List;
  *       hidden state), fitted on the training rows by {@link RecursiveLeastSquares};
  *   <li>on each evaluated stream the readout predicts, then learns from the revealed values:
  *       immediately after predicting (the papers' protocol: the whole horizon is revealed at once) or,
- *       with delayed feedback, once the last forecast row has actually arrived, H rows later.
+ *       with delayed feedback, once the last forecast row has actually arrived, H rows later;
+ *   <li>a forecast change is limited to the largest change of its column over the same number of
+ *       rows in the training split (the readout still learns from its unlimited forecast): a sensor
+ *       that jumps far outside its training range cannot make the readout extrapolate wildly.
  * </ol>
  * A sample is one forecast made at row t whose rows t+1..t+H lie inside the split; its MSE/MAE are
  * averaged over columns and horizon steps, then over samples. The validation and test streams both
@@ -107,6 +110,7 @@ public final class OnlineForecastProtocol {
         Stream stream = new Stream(z, nextTimes, hidden, features, readout, horizon);
 
         start = System.nanoTime();
+        stream.fitLimits(split.train());
         float[] fitted = readout.initialState();
         for (int t = features.history(); t + horizon < split.train(); t++) {
             stream.learn(fitted, t);
@@ -131,7 +135,9 @@ public final class OnlineForecastProtocol {
         private final int columns;
         private final double[] phi;
         private final double[] change;
-        private final double[] error;
+        private final double[] error; // of the readout's own forecast: what it learns from
+        private final double[] scoredError; // of the forecast after the change limits
+        private final double[] limit; // largest |change| per horizon step and column in the training rows
 
         Stream(double[][] z, long[] nextTimes, float[][] hidden, ReadoutFeatures features,
                 RecursiveLeastSquares readout, int horizon) {
@@ -145,6 +151,20 @@ public final class OnlineForecastProtocol {
             this.phi = new double[features.size()];
             this.change = new double[columns * horizon];
             this.error = new double[columns * horizon];
+            this.scoredError = new double[columns * horizon];
+            this.limit = new double[columns * horizon];
+        }
+
+        /** The limits: no forecast change beyond the largest seen over the same horizon in training. */
+        void fitLimits(int trainRows) {
+            for (int t = 0; t + horizon < trainRows; t++) {
+                for (int k = 1; k <= horizon; k++) {
+                    for (int c = 0; c < columns; c++) {
+                        int o = (k - 1) * columns + c;
+                        limit[o] = Math.max(limit[o], Math.abs(z[t + k][c] - z[t][c]));
+                    }
+                }
+            }
         }
 
         private void featuresAt(int t) {
@@ -158,7 +178,9 @@ public final class OnlineForecastProtocol {
             for (int k = 1; k <= horizon; k++) {
                 for (int c = 0; c < columns; c++) {
                     int o = (k - 1) * columns + c;
-                    error[o] = (z[t + k][c] - z[t][c]) - change[o];
+                    double actual = z[t + k][c] - z[t][c];
+                    error[o] = actual - change[o];
+                    scoredError[o] = actual - Math.max(-limit[o], Math.min(limit[o], change[o]));
                 }
             }
         }
@@ -180,7 +202,7 @@ public final class OnlineForecastProtocol {
                 errorAt(state, t); // the forecast, scored before anything about rows after t is learned
                 double sampleSquared = 0;
                 double sampleAbsolute = 0;
-                for (double e : error) {
+                for (double e : scoredError) {
                     sampleSquared += e * e;
                     sampleAbsolute += Math.abs(e);
                 }
