@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
                     + "OUT/data/synthetic/series_NNN.csv (timestamp,value; 5 minutes apart) and "
                     + "OUT/labels/combined_windows.json.",
             "Each series: level, daily cycle, AR(1) noise, 1-3 injected spikes or level shifts after the "
-                    + "probationary period; windows of 10% of the length / anomalies, centred on each anomaly.",
+                    + "probationary period; windows of 10%% of the length / anomalies, centred on each anomaly.",
             "The same options give the same files."})
 final class GenerateCorpusCommand implements Callable<Integer> {
     @Spec

@@ -91,12 +91,16 @@ public final class Trainer {
                 checkRow(s, t, s.targets()[t], targets.size(), "target");
             }
         }
+        if (opts.onlineNormalisation() != null) {
+            series = normalisedOnline(series, features, targets, opts.onlineNormalisation());
+        }
         int[] trainSteps = series.stream()
                 .mapToInt(s -> s.length() - (int) Math.round(s.length() * opts.validationFraction())).toArray();
         Scaler inputScaler = fit(series, trainSteps, true, features.size());
         Scaler targetScaler = fit(series, trainSteps, false, targets.size());
         ModelConfig config = new ModelConfig(opts.cell(), opts.gruReset(), features.size(), opts.hidden(),
-                opts.layers(), features, targets, opts.horizon(), inputScaler, targetScaler, opts.version(), null);
+                opts.layers(), features, targets, opts.horizon(), inputScaler, targetScaler, opts.version(), null,
+                opts.onlineNormalisation());
 
         List<Prepared> data = new ArrayList<>(series.size());
         for (int k = 0; k < series.size(); k++) {
@@ -287,6 +291,53 @@ public final class Trainer {
             s[i] = std > 1e-9 * Math.max(1.0, Math.abs(mean[i])) && (float) std > 0f ? (float) std : 1f;
         }
         return Scaler.of(m, s);
+    }
+
+    /**
+     * The series as a model behind per-key online normalisation sees them (the same
+     * {@link io.streamcell.model.OnlineNormaliser} the job runs, in float): features are each key's
+     * normalised inputs, and the target at step t is target feature's value at t in the units of
+     * the statistics after step t-1, {@code clip((x_t - m_{t-1}) / s_{t-1})}, because the forecast made
+     * after step t-1 is de-normalised with those. Every target must be a feature.
+     */
+    static List<KeySeries> normalisedOnline(List<KeySeries> series, List<String> features, List<String> targets,
+            ModelConfig.OnlineNormalisation settings) {
+        int[] targetFeature = new int[targets.size()];
+        for (int j = 0; j < targets.size(); j++) {
+            targetFeature[j] = features.indexOf(targets.get(j));
+            if (targetFeature[j] < 0) {
+                throw new IllegalArgumentException("with online normalisation every target must be a feature; '"
+                        + targets.get(j) + "' is not");
+            }
+        }
+        io.streamcell.model.OnlineNormaliser normaliser = settings.normaliser(features.size());
+        List<KeySeries> out = new ArrayList<>(series.size());
+        for (KeySeries s : series) {
+            int n = s.length();
+            double[][] z = new double[n][features.size()];
+            double[][] y = new double[n][targets.size()];
+            float[] stats = new float[normaliser.stateSize()];
+            float[] x = new float[features.size()];
+            float[] normalised = new float[features.size()];
+            for (int t = 0; t < n; t++) {
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = (float) s.features()[t][i];
+                }
+                if (t > 0) { // in the units the forecast made after step t-1 is read in
+                    for (int j = 0; j < targetFeature.length; j++) {
+                        double scaled = (x[targetFeature[j]] - normaliser.denormalise(stats, targetFeature[j], 0f))
+                                / normaliser.scale(stats, targetFeature[j]);
+                        y[t][j] = Math.max(-settings.clip(), Math.min(settings.clip(), scaled));
+                    }
+                }
+                stats = normaliser.normalise(stats, x, normalised);
+                for (int i = 0; i < x.length; i++) {
+                    z[t][i] = normalised[i];
+                }
+            }
+            out.add(new KeySeries(s.key(), z, y));
+        }
+        return out;
     }
 
     private static Prepared prepare(KeySeries s, int trainSteps, ModelConfig config) {

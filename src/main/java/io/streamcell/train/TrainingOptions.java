@@ -42,6 +42,7 @@ public final class TrainingOptions {
     private int patience = 5;
     private int season = 24;
     private String version = "trained";
+    private io.streamcell.model.ModelConfig.OnlineNormalisation onlineNormalisation;
 
     public static TrainingOptions defaults() {
         return new TrainingOptions();
@@ -66,6 +67,7 @@ public final class TrainingOptions {
         c.patience = patience;
         c.season = season;
         c.version = version;
+        c.onlineNormalisation = onlineNormalisation;
         return c;
     }
 
@@ -126,6 +128,12 @@ public final class TrainingOptions {
     public int patience() { return patience; }
     public int season() { return season; }
     public String version() { return version; }
+    /** Per-key online normalisation the model is trained behind (and ships with), or null. */
+    public io.streamcell.model.ModelConfig.OnlineNormalisation onlineNormalisation() { return onlineNormalisation; }
+    public TrainingOptions onlineNormalisation(io.streamcell.model.ModelConfig.OnlineNormalisation value) {
+        onlineNormalisation = value;
+        return this;
+    }
 
     public TrainingOptions cell(CellType value) { cell = value; return this; }
     public TrainingOptions gruReset(GruReset value) { gruReset = value; return this; }
@@ -151,6 +159,7 @@ public final class TrainingOptions {
                 + ", hidden=" + hidden + ", layers=" + layers + ", horizon=" + horizon + ", epochs=" + epochs
                 + ", lr=" + learningRate + " " + schedule.name().toLowerCase() + ", window=" + window
                 + ", batch=" + batch + ", seed=" + seed + ", val=" + validationFraction + ", weightDecay="
-                + weightDecay + ", clip=" + clipNorm + ", patience=" + patience + ", season=" + season + "]";
+                + weightDecay + ", clip=" + clipNorm + ", patience=" + patience + ", season=" + season
+                + (onlineNormalisation == null ? "" : ", " + onlineNormalisation) + "]";
     }
 }

@@ -55,7 +55,7 @@ public record TrainingResult(
     public RecurrentModel model(ObjectNode provenance) {
         ModelConfig withProvenance = new ModelConfig(config.cell(), config.gruReset(), config.inputSize(),
                 config.hiddenSize(), config.numLayers(), config.features(), config.targets(), config.horizon(),
-                config.inputScaler(), config.targetScaler(), config.version(), provenance);
+                config.inputScaler(), config.targetScaler(), config.version(), provenance, config.onlineNormalisation());
         return parameters.toModel(withProvenance);
     }
 }
