@@ -4,7 +4,8 @@ package io.streamcell.model;
  * Per-key online normalisation of a model's inputs, for models that must work on any series
  * without per-series training (the zero-shot default model): each feature is standardised by the
  * key's own running mean and scale, and forecasts are mapped back with the same statistics.
- * {@code tools/make_default_model.py} trains the default model on inputs normalised exactly so.
+ * {@code streamcell train --online-normalisation} trains the default model on inputs normalised exactly so
+ * ({@code Trainer.normalisedOnline}).
  *
  * <p>Per feature i, with {@code a = 1 - 0.5^(1/halfLife)}, for each new value x:
  * <ol>

@@ -66,7 +66,7 @@ class EvaluateCommandTest {
                 "--results", corpusDir.resolve("results").toString());
 
         assertThat(evaluate.exitCode()).as(evaluate.err()).isZero();
-        assertThat(evaluate.out()).contains("model default-lstm-1");
+        assertThat(evaluate.out()).contains("model default-lstm-2");
         assertThat(CliRun.of("help", "evaluate").out().replaceAll("\\s+", " ")).contains("bundled zero-shot model");
         assertThat(CliRun.of("--help").out()).contains("evaluate", "generate-corpus");
     }
