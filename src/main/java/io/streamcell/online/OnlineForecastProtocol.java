@@ -44,6 +44,9 @@ public final class OnlineForecastProtocol {
     /** The fixed recipe; the defaults are what {@code streamcell forecast-eval} runs. */
     public record Recipe(int hidden, int epochs, int window, int batch, double learningRate, long seed,
             double forgetting, double initialVariance) {
+        /** Least memory of the readout per input, in samples (see {@link #forgetting(Recipe, int)}). */
+        public static final int MIN_SAMPLES_PER_INPUT = 10;
+
         public static final Recipe DEFAULT = new Recipe(64, 30, 96, 32, 0.002, 42, 0.999, 1.0);
 
         public Recipe withHidden(int value) {
@@ -106,7 +109,7 @@ public final class OnlineForecastProtocol {
         ReadoutFeatures features = new ReadoutFeatures(columns, ReadoutFeatures.lagsFor(interval), calendar,
                 recipe.hidden());
         RecursiveLeastSquares readout = new RecursiveLeastSquares(features.size(), columns * horizon,
-                recipe.forgetting(), recipe.initialVariance());
+                forgetting(recipe, features.size()), recipe.initialVariance());
         Stream stream = new Stream(z, nextTimes, hidden, features, readout, horizon);
 
         start = System.nanoTime();
@@ -122,6 +125,16 @@ public final class OnlineForecastProtocol {
         double streamSeconds = (System.nanoTime() - start) / 1e9;
         return new Result(validation, test, naive(z, validationStart, testStart, horizon),
                 naive(z, testStart, split.total(), horizon), features.size(), epochs, trainingSeconds, streamSeconds);
+    }
+
+    /**
+     * The recipe's forgetting factor, lengthened so the readout's memory {@code 1/(1-λ)} holds at
+     * least {@link Recipe#MIN_SAMPLES_PER_INPUT} samples per input: RLS's excess error grows with
+     * inputs/memory, and a wide series (many columns, so many inputs) would otherwise fit noise.
+     */
+    static double forgetting(Recipe recipe, int inputs) {
+        double needed = (double) Recipe.MIN_SAMPLES_PER_INPUT * inputs;
+        return 1 / (1 - recipe.forgetting()) >= needed ? recipe.forgetting() : 1 - 1 / needed;
     }
 
     /** The readout walking the series: features, targets and the predict/learn steps. */
