@@ -46,6 +46,38 @@ class OnlineForecastProtocolTest {
         assertThat(longer.test().samples()).isEqualTo(600 - 24 + 1);
     }
 
+    /** Many columns of AR(0.95) noise on a daily wave, 10-minute rows: the last value is nearly optimal. */
+    static MultivariateTable wideAutoregressive(int rows, int columns, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        long[] times = new long[rows];
+        double[][] values = new double[rows][columns];
+        double[] state = new double[columns];
+        for (int t = 0; t < rows; t++) {
+            times[t] = 1_600_000_000_000L / HOUR * HOUR + t * 600_000L;
+            for (int c = 0; c < columns; c++) {
+                double u1 = 1 - random.nextDouble();
+                double gaussian = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * random.nextDouble());
+                state[c] = 0.95 * state[c] + gaussian;
+                values[t][c] = state[c] + c * Math.sin(2 * Math.PI * t / 144);
+            }
+        }
+        List<String> names = java.util.stream.IntStream.range(0, columns).mapToObj(c -> "c" + c).toList();
+        return new MultivariateTable(names, times, values);
+    }
+
+    @Test
+    void aWideSeriesDoesNotFitNoiseBeyondTheNaiveForecast() {
+        // 21 columns: 21·6 + 6 + 8 + 1 = 141 readout inputs; with the recipe's 1000-sample memory the
+        // readout's excess error exceeded what it could gain here, so its memory grows with its inputs
+        MultivariateTable table = wideAutoregressive(9000, 21, 11);
+        Result result = OnlineForecastProtocol.run(table, new Split(2500, 500, 6000), 1, false, SMALL,
+                TrainingListener.NONE);
+        assertThat(result.readoutInputs()).isEqualTo(141);
+        assertThat(OnlineForecastProtocol.forgetting(SMALL, 141)).isEqualTo(1 - 1 / 1410.0);
+        assertThat(OnlineForecastProtocol.forgetting(SMALL, 50)).isEqualTo(0.999);
+        assertThat(result.test().mse()).isLessThan(result.naiveTest().mse());
+    }
+
     @Test
     void aNoiselessLinearRecurrenceIsLearnedExactlyByTheReadoutAlone() {
         int rows = 900;
