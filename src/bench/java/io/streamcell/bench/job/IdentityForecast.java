@@ -20,11 +20,16 @@ public final class IdentityForecast extends KeyedProcessFunction<String, Decoded
     private static final long serialVersionUID = 1L;
 
     private final int recurrentSize;
+    private final int outputSize;
     private transient ValueState<KeyState> keyState;
 
-    /** @param recurrentSize floats of recurrent state per key (LSTM H=64: h and c, 128) */
-    public IdentityForecast(int recurrentSize) {
+    /**
+     * @param recurrentSize floats of recurrent state per key (LSTM H=64: h and c, 128)
+     * @param outputSize forecast values per event (the first features are echoed)
+     */
+    public IdentityForecast(int recurrentSize, int outputSize) {
         this.recurrentSize = recurrentSize;
+        this.outputSize = outputSize;
     }
 
     @Override
@@ -40,9 +45,10 @@ public final class IdentityForecast extends KeyedProcessFunction<String, Decoded
         }
         float[] recurrent = state.recurrent();
         System.arraycopy(reading.features, 0, recurrent, 0, Math.min(recurrent.length, reading.features.length));
-        state.setLastForecast(reading.features);
+        float[] forecast = java.util.Arrays.copyOf(reading.features, outputSize);
+        state.setLastForecast(forecast);
         state.advance(reading.eventTime);
         keyState.update(state);
-        out.collect(new ForecastRecord(reading.key, reading.eventTime, reading.features, "identity", state.steps(), null));
+        out.collect(new ForecastRecord(reading.key, reading.eventTime, forecast, "identity", state.steps(), null));
     }
 }

@@ -9,8 +9,10 @@ import io.streamcell.job.DeadLetterSplitter;
 import io.streamcell.job.ForecastJob;
 import io.streamcell.job.JobConfig;
 import io.streamcell.job.JobConfigLoader;
+import io.streamcell.job.KafkaForecastJob;
 import io.streamcell.model.RecurrentModel;
 import io.streamcell.model.io.ModelDirectory;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,8 +49,12 @@ import picocli.CommandLine.Option;
 @Command(name = "job-bench", mixinStandardHelpOptions = true,
         description = "End-to-end job throughput and latency against the identity-model floor.")
 public final class JobThroughput implements Callable<Integer> {
-    @Option(names = "--what", defaultValue = "throughput", description = "throughput or latency")
+    @Option(names = "--what", defaultValue = "throughput",
+            description = "throughput (generator source, counting sink), kafka (embedded broker both ends) or latency")
     String what;
+
+    @Option(names = "--events", defaultValue = "6000000", description = "readings written up front for --what kafka")
+    long events;
 
     @Option(names = "--cells", split = ",", defaultValue = "lstm,gru", description = "lstm, gru")
     List<String> cells;
@@ -87,6 +93,7 @@ public final class JobThroughput implements Callable<Integer> {
     Path report;
 
     private final List<String> rows = new ArrayList<>();
+    private KafkaThroughput kafka;
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new JobThroughput()).execute(args));
@@ -95,6 +102,23 @@ public final class JobThroughput implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path work = Files.createTempDirectory("streamcell-job-bench");
+        if ("kafka".equals(what)) {
+            if (keys.size() != 1) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--what kafka takes one --keys value");
+            }
+            kafka = new KafkaThroughput(parallelism.stream().mapToInt(Integer::intValue).max().orElse(1));
+            kafka.fill(events, keys.get(0), inputSize);
+        }
+        try {
+            return runAll(work);
+        } finally {
+            if (kafka != null) {
+                kafka.close();
+            }
+        }
+    }
+
+    private int runAll(Path work) throws Exception {
         String header = "latency".equals(what)
                 ? "| cell | mode | keys | backend | parallelism | rate (events/s) | p50 ms | p99 ms | p99.9 ms | max ms | samples |\n"
                         + "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|"
@@ -133,16 +157,22 @@ public final class JobThroughput implements Callable<Integer> {
 
     private double throughput(Path work, String cell, String mode, int keyCount, String backend, int p)
             throws Exception {
-        String run = String.join("/", cell, mode, Integer.toString(keyCount), backend, Integer.toString(p));
+        String run = String.join("/", what, cell, mode, Integer.toString(keyCount), backend, Integer.toString(p));
+        String kafkaRun = kafka == null ? null : kafka.nextRun();
+        java.util.function.LongSupplier count = kafka == null
+                ? () -> CountingSink.count(run)
+                : () -> kafka.forecastsWritten(kafkaRun);
         DataGeneratorSource<DecodedRecord> source = new DataGeneratorSource<>(
                 new GeneratedReadings(keyCount, inputSize, false), Long.MAX_VALUE, TypeInformation.of(DecodedRecord.class));
-        JobClient job = start(work, run, cell, mode, backend, p, source, new CountingSink<>(run));
+        JobClient job = kafka == null
+                ? start(work, run, cell, mode, backend, p, source, new CountingSink<>(run))
+                : startKafka(work, kafkaRun, cell, mode, backend, p);
         try {
             Thread.sleep(parse(warmup).toMillis());
-            long c1 = CountingSink.count(run);
+            long c1 = count.getAsLong();
             long t1 = System.nanoTime();
             Thread.sleep(parse(measure).toMillis());
-            long c2 = CountingSink.count(run);
+            long c2 = count.getAsLong();
             long t2 = System.nanoTime();
             double eps = (c2 - c1) * 1e9 / (t2 - t1);
             if ("identity".equals(cell)) {
@@ -175,17 +205,27 @@ public final class JobThroughput implements Callable<Integer> {
         }
     }
 
-    private JobClient start(Path work, String run, String cell, String mode, String backend, int p,
-            DataGeneratorSource<DecodedRecord> source, org.apache.flink.api.connector.sink2.Sink<ForecastRecord> sink)
+    private JobClient startKafka(Path work, String kafkaRun, String cell, String mode, String backend, int p)
             throws Exception {
+        Map<String, String> values = kafka.jobValues(kafkaRun);
+        JobConfig config = config(work, values, cell, mode, backend, p);
+        StreamExecutionEnvironment env = environment(config, p);
+        if ("identity".equals(cell)) {
+            kafka.addIdentity(env, kafkaRun, ModelDirectory.load(config.modelPath()));
+        } else {
+            KafkaForecastJob.addTo(env, config);
+        }
+        return env.executeAsync("job-bench kafka " + kafkaRun + " " + cell + " " + mode);
+    }
+
+    private JobConfig config(Path work, Map<String, String> values, String cell, String mode, String backend, int p)
+            throws IOException {
         boolean identity = "identity".equals(cell);
         Path modelDir = work.resolve("model-" + (identity ? "lstm" : cell));
         if (!Files.exists(modelDir)) {
-            RecurrentModel model = BenchModels.model(cell, inputSize, hidden, 1, List.of("x0"));
+            RecurrentModel model = BenchModels.model(identity ? "lstm" : cell, inputSize, hidden, 1, List.of("x0"));
             ModelDirectory.write(model, modelDir);
         }
-        Map<String, String> values = new LinkedHashMap<>();
-        values.put("kafka.bootstrap-servers", "unused:9092");
         values.put("model.path", modelDir.toString());
         values.put("ordering.mode", "arrival");
         values.put("state.backend", backend);
@@ -201,17 +241,30 @@ public final class JobThroughput implements Callable<Integer> {
                 values.put(set.substring(0, eq), set.substring(eq + 1));
             }
         }
-        JobConfig config = JobConfigLoader.fromValues(values, "job-bench");
+        return JobConfigLoader.fromValues(values, "job-bench");
+    }
+
+    private static StreamExecutionEnvironment environment(JobConfig config, int p) {
         Configuration flink = ForecastJob.flinkConfiguration(config);
         flink.set(TaskManagerOptions.NUM_TASK_SLOTS, p);
         flink.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.ofMebiBytes(512));
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(p, flink);
+        return StreamExecutionEnvironment.createLocalEnvironment(p, flink);
+    }
+
+    private JobClient start(Path work, String run, String cell, String mode, String backend, int p,
+            DataGeneratorSource<DecodedRecord> source, org.apache.flink.api.connector.sink2.Sink<ForecastRecord> sink)
+            throws Exception {
+        boolean identity = "identity".equals(cell);
+        Map<String, String> values = new LinkedHashMap<>();
+        values.put("kafka.bootstrap-servers", "unused:9092");
+        JobConfig config = config(work, values, cell, mode, backend, p);
+        StreamExecutionEnvironment env = environment(config, p);
         if (identity) {
             env.fromSource(source, WatermarkStrategy.<DecodedRecord>forBoundedOutOfOrderness(Duration.ofSeconds(5))
                             .withTimestampAssigner((record, ts) -> record.eventTime), "readings")
                     .process(new DeadLetterSplitter())
                     .keyBy(record -> record.key)
-                    .process(new IdentityForecast(2 * hidden))
+                    .process(new IdentityForecast(2 * hidden, 1))
                     .sinkTo(sink);
         } else {
             new ForecastJob(config, source, sink, new CountingSink<AnomalyAlertRecord>(run + "/alerts"),
