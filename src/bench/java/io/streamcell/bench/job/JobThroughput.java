@@ -50,7 +50,8 @@ import picocli.CommandLine.Option;
         description = "End-to-end job throughput and latency against the identity-model floor.")
 public final class JobThroughput implements Callable<Integer> {
     @Option(names = "--what", defaultValue = "throughput",
-            description = "throughput (generator source, counting sink), kafka (embedded broker both ends) or latency")
+            description = "throughput (generator source, counting sink), kafka (embedded broker both ends), latency "
+                    + "or memory (state bytes per key, heap per 100k keys, ND4J off-heap)")
     String what;
 
     @Option(names = "--events", defaultValue = "6000000", description = "readings written up front for --what kafka")
@@ -102,6 +103,11 @@ public final class JobThroughput implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path work = Files.createTempDirectory("streamcell-job-bench");
+        if ("memory".equals(what)) {
+            StateMemory.report(cells, inputSize, hidden, keys.get(keys.size() - 1), rows);
+            writeReport("");
+            return 0;
+        }
         if ("kafka".equals(what)) {
             if (keys.size() != 1) {
                 throw new CommandLine.ParameterException(new CommandLine(this), "--what kafka takes one --keys value");
@@ -143,11 +149,15 @@ public final class JobThroughput implements Callable<Integer> {
                 }
             }
         }
+        writeReport(header + "\n");
+        return 0;
+    }
+
+    private void writeReport(String header) throws IOException {
         if (report != null) {
-            Files.writeString(report, header + "\n" + String.join("\n", rows) + "\n", StandardCharsets.UTF_8,
+            Files.writeString(report, header + String.join("\n", rows) + "\n\n", StandardCharsets.UTF_8,
                     java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
         }
-        return 0;
     }
 
     private void row(String row) {
