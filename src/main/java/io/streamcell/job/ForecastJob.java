@@ -58,6 +58,11 @@ public final class ForecastJob {
 
     /** Adds the job's graph to {@code env}. */
     public void build(StreamExecutionEnvironment env) {
+        if (config.parallelism() > 0) {
+            // Every operator, sinks included: a sink at another parallelism than the forecast operator
+            // would get its records round-robin, and two sink writers would interleave a key's forecasts.
+            env.setParallelism(config.parallelism());
+        }
         WatermarkStrategy<DecodedRecord> watermarks = WatermarkStrategy
                 .<DecodedRecord>forBoundedOutOfOrderness(config.ordering().maxOutOfOrderness())
                 // A dead letter carries no event time; its Kafka timestamp (wall clock) must not drag the
@@ -74,9 +79,6 @@ public final class ForecastJob {
                 .process(new ForecastFunction(config.modelPath(), config.ordering(), config.state()))
                 .uid("recurrent-forecast")
                 .name("recurrent forecast");
-        if (config.parallelism() > 0) {
-            forecastStream.setParallelism(config.parallelism());
-        }
         forecastStream.sinkTo(forecasts).uid("forecasts-sink").name("forecasts");
         forecastStream.getSideOutput(ForecastFunction.ALERTS).sinkTo(anomalies).uid("anomalies-sink").name("anomalies");
         DataStream<DeadLetterRecord> allDeadLetters = decoded.getSideOutput(DeadLetterSplitter.DEAD_LETTERS)
