@@ -9,18 +9,20 @@ REST="http://${JOBMANAGER_HOST:-jobmanager}:${JOBMANAGER_REST_PORT:-8081}"
 JOB_NAME="streamcell forecast"   # RunCommand's job name
 
 for attempt in $(seq 1 60); do
-  if overview=$(wget -q -O - "${REST}/jobs/overview"); then
+  if wget -q -O /dev/null "${REST}/overview"; then
     break
+  fi
+  if [ "${attempt}" = 60 ]; then
+    echo "submitter: no JobManager at ${REST}" >&2
+    exit 1
   fi
   echo "submitter: waiting for the JobManager at ${REST} (${attempt}/60)"
   sleep 2
 done
-if [ -z "${overview:-}" ]; then
-  echo "submitter: no JobManager at ${REST}" >&2
-  exit 1
-fi
-if echo "${overview}" | grep -Eq "\"name\":\"${JOB_NAME}\",[^}]*\"state\":\"(RUNNING|CREATED|INITIALIZING|RESTARTING)\""; then
-  echo "submitter: '${JOB_NAME}' is already running; nothing to do"
+# `flink list` prints running and scheduled jobs as "<time> : <job id> : <name> (<state>)".
+jobs=$(flink list)
+if grep -qF ": ${JOB_NAME} (" <<< "${jobs}"; then
+  echo "submitter: '${JOB_NAME}' is already running or scheduled; nothing to do"
   exit 0
 fi
 
