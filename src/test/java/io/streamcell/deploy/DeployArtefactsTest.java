@@ -120,12 +120,17 @@ class DeployArtefactsTest {
                 "./deploy/grafana/streamcell-dashboard.json:/etc/grafana/dashboards/streamcell-dashboard.json:ro");
         // Everything the Dockerfile copies from the repository exists (target/ comes from mvn package).
         Matcher copy = Pattern.compile("(?m)^COPY (?!--from)(?:--\\S+ )*(\\S+) (\\S+)$").matcher(Files.readString(DOCKERFILE));
+        List<String> contextIncludes = Files.readAllLines(Path.of(".dockerignore")).stream()
+                .filter(line -> line.startsWith("!")).map(line -> line.substring(1)).toList();
         int copies = 0;
         while (copy.find()) {
             copies++;
-            if (!copy.group(1).startsWith("target/")) {
-                assertThat(Path.of(copy.group(1))).as(copy.group()).exists();
+            String source = copy.group(1);
+            if (!source.startsWith("target/")) {
+                assertThat(Path.of(source)).as(copy.group()).exists();
             }
+            assertThat(contextIncludes).as(source + " in the build context (.dockerignore)")
+                    .anyMatch(include -> source.equals(include) || include.endsWith("/") && source.startsWith(include));
         }
         assertThat(copies).isGreaterThanOrEqualTo(4);
         assertThat(Files.readString(DOCKERFILE)).contains("target/streamcell.jar " + JOB_JAR,
