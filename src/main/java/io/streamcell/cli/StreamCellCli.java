@@ -31,7 +31,12 @@ public final class StreamCellCli implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(execute(args));
+        int code = execute(args);
+        // In Flink's application mode `run` executes inside the JobManager: exiting the JVM there
+        // would take the JobManager down with the submitted job, so a successful `run` just returns.
+        if (code != 0 || args.length == 0 || !args[0].equals("run")) {
+            System.exit(code);
+        }
     }
 
     /** Runs the command line and returns the exit code (for tests: no System.exit). */
