@@ -1,0 +1,28 @@
+#!/bin/sh
+# The peers benchmark (docs/benchmarks.md "Peers"): StreamCell's StepKernel and BatchStepKernel
+# against ONNX Runtime and DL4J rnnTimeStep on the same LSTM (input 8, hidden 64), per key-step
+# with carried per-key state, at batch 1 and 256. About 7 minutes on 2 cores.
+#
+#   tools/bench_peers.sh [JMH options...]     e.g. tools/bench_peers.sh -wi 2 -i 3 for a quick look
+#
+# Steps: compile with -Pbench (the peers are dependencies of that profile only); OnnxCheck (all
+# peers must match StepKernel, or nothing is measured); PeerBench under OPENBLAS_CORETYPE=Haswell,
+# then under SKYLAKEX if the CPU has AVX-512 (OpenBLAS does not check a forced core type); then
+# PeerReport prints the table and writes it to target/peers.md. Single-threaded throughout.
+# Add MVN_OFFLINE= to the environment to let Maven download (the default is offline, -o).
+set -eu
+cd "$(dirname "$0")/.."
+MVN="mvn -B ${MVN_OFFLINE--o} -q -Pbench"
+$MVN -DskipTests test-compile
+$MVN dependency:build-classpath -Dmdep.outputFile=target/bench.classpath
+CP="target/test-classes:target/classes:$(cat target/bench.classpath)"
+export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
+
+OPENBLAS_CORETYPE=Haswell java -cp "$CP" io.streamcell.bench.OnnxCheck
+OPENBLAS_CORETYPE=Haswell java -cp "$CP" io.streamcell.bench.BenchRun avx2,fma \
+    'io.streamcell.bench.PeerBench' -rf json -rff target/peers-haswell.json "$@"
+# ORT does not use OpenBLAS; it is measured again so that every ratio comes from one run.
+OPENBLAS_CORETYPE=SKYLAKEX java -cp "$CP" io.streamcell.bench.BenchRun avx512f,avx512bw,avx512vl \
+    'io.streamcell.bench.PeerBench.(streamcell|ort)' -rf json -rff target/peers-skylakex.json "$@"
+java -cp "$CP" io.streamcell.bench.PeerReport target/peers.md \
+    Haswell=target/peers-haswell.json SKYLAKEX=target/peers-skylakex.json
