@@ -13,8 +13,9 @@ import java.util.Map;
 
 /**
  * Turns JMH JSON results of {@link PeerBench} into the Markdown table of docs/benchmarks.md
- * "Peers": µs per key-step, and each StreamCell row's speed-up over ONNX Runtime and DL4J at the
- * same batch size in the same run, then the issue's acceptance points per run.
+ * "Peers": µs per key-step (median of the iterations), and each StreamCell row's speed-up over
+ * ONNX Runtime and DL4J at the same batch size in the same run, then the issue's acceptance
+ * points per run.
  *
  * <p>Usage: {@code PeerReport OUTPUT.md LABEL=results.json [LABEL=results.json ...]}, the label
  * being the OPENBLAS_CORETYPE of that run. Missing files are skipped with a note.
@@ -39,7 +40,8 @@ public final class PeerReport {
             System.exit(2);
         }
         ObjectMapper json = new ObjectMapper();
-        Map<String, Map<String, double[]>> runs = new LinkedHashMap<>(); // run -> benchmark -> {ns, error}
+        // run -> benchmark -> {median ns, mean ns, error}
+        Map<String, Map<String, double[]>> runs = new LinkedHashMap<>();
         StringBuilder notes = new StringBuilder();
         for (int i = 1; i < args.length; i++) {
             int eq = args[i].indexOf('=');
@@ -54,8 +56,12 @@ public final class PeerReport {
                 String name = node.get("benchmark").asText();
                 JsonNode metric = node.get("primaryMetric");
                 double error = metric.get("scoreError").asDouble();
-                scores.put(name.substring(name.lastIndexOf('.') + 1),
-                        new double[] {metric.get("score").asDouble(), Double.isNaN(error) ? 0 : error});
+                List<Double> iterations = new ArrayList<>();
+                for (JsonNode fork : metric.get("rawData")) {
+                    fork.forEach(value -> iterations.add(value.asDouble()));
+                }
+                scores.put(name.substring(name.lastIndexOf('.') + 1), new double[] {median(iterations),
+                        metric.get("score").asDouble(), Double.isNaN(error) ? 0 : error});
             }
             runs.put(run, scores);
         }
@@ -70,7 +76,7 @@ public final class PeerReport {
         List<String> labels = new ArrayList<>(runs.keySet());
         out.append("| batch | implementation |");
         for (String run : labels) {
-            out.append(" µs/key-step (").append(run).append(") | vs ORT | vs DL4J |");
+            out.append(" µs/key-step, ").append(run).append(" | vs ORT | vs DL4J |");
         }
         out.append("\n|---:|---|");
         out.append("---:|---:|---:|".repeat(labels.size()));
@@ -84,15 +90,17 @@ public final class PeerReport {
                     out.append(" – |  |  |");
                     continue;
                 }
-                out.append(String.format(Locale.ROOT, " %s ± %s |", us(score[0]), us(score[1])));
+                out.append(String.format(Locale.ROOT, " %s (%s ± %s) |", us(score[0]), us(score[1]), us(score[2])));
                 boolean ours = row.benchmark().startsWith("streamcell");
                 out.append(' ').append(ours ? ratio(scores.get(peer("ort", row.batch())), score) : "").append(" |");
                 out.append(' ').append(ours ? ratio(scores.get(peer("dl4j", row.batch())), score) : "").append(" |");
             }
             out.append('\n');
         }
-        out.append("\n\"vs ORT\" / \"vs DL4J\": the peer's time over StreamCell's at the same batch size in the same run"
-                + " (above 1: StreamCell is faster).\n\n");
+        out.append("\nµs per key-step: the median of the measurement iterations (the JMH mean ± its 99.9 % error in"
+                + " brackets; the median is less swayed by iterations that shared the CPU with other jobs). \"vs ORT\" /"
+                + " \"vs DL4J\": the peer's median over StreamCell's at the same batch size in the same run (above 1:"
+                + " StreamCell is faster).\n\n");
         for (String run : labels) {
             Map<String, double[]> s = runs.get(run);
             out.append("Acceptance, ").append(run).append(" run:\n");
@@ -109,6 +117,13 @@ public final class PeerReport {
             out.append('\n');
         }
         return out.toString();
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        sorted.sort(null);
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 
     private static String peer(String prefix, int batch) {
