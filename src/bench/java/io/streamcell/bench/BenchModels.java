@@ -5,6 +5,9 @@ import io.streamcell.model.GruReset;
 import io.streamcell.model.ModelConfig;
 import io.streamcell.model.RecurrentModel;
 import io.streamcell.model.Tensor;
+import io.streamcell.model.io.ModelDirectory;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,6 +17,26 @@ import java.util.SplittableRandom;
 /** Synthetic models for the benchmarks: PyTorch's default init, U(-1/sqrt(H), 1/sqrt(H)). */
 public final class BenchModels {
     private BenchModels() {}
+
+    /**
+     * Writes a bench model as a StreamCell model directory, for tools that need the same weights
+     * outside the JVM ({@code tools/export_onnx.py}).
+     *
+     * <p>Usage: {@code BenchModels OUT_DIR [CELL INPUT HIDDEN LAYERS OUTPUTS]}, default
+     * {@code lstm 8 64 1 1}, the model {@link KernelBench} and {@link PeerBench} step.
+     */
+    public static void main(String[] args) throws IOException {
+        if (args.length != 1 && args.length != 6) {
+            System.err.println("usage: BenchModels OUT_DIR [CELL INPUT HIDDEN LAYERS OUTPUTS]");
+            System.exit(2);
+        }
+        RecurrentModel model = args.length == 1
+                ? model("lstm", 8, 64, 1, 1)
+                : model(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]),
+                        Integer.parseInt(args[5]));
+        ModelDirectory.write(model, Path.of(args[0]));
+        System.out.println("wrote " + model + " to " + args[0]);
+    }
 
     /** {@code cell} is {@code lstm}, {@code gru_after} or {@code gru_before}. */
     public static RecurrentModel model(String cell, int inputSize, int hidden, int layers, int outputs) {

@@ -81,8 +81,13 @@ public final class BatchStepKernel implements AutoCloseable {
         try {
             for (int l = 0; l < products.length; l++) {
                 Layer layer = model.layer(l);
-                products[l] = new Product(layer.weights(), layer.bias(), layer.inputSize() + hidden,
-                        layer.gateWidth(), capacity);
+                float[] weights = layer.weights();
+                float[] bias = layer.bias();
+                if (cell == CellType.LSTM) { // the candidate columns [2H, 3H) yield 2g (GateMath.CANDIDATE_SCALE)
+                    weights = scaleColumns(weights, layer.gateWidth(), 2 * hidden, 3 * hidden);
+                    bias = scaleColumns(bias, layer.gateWidth(), 2 * hidden, 3 * hidden);
+                }
+                products[l] = new Product(weights, bias, layer.inputSize() + hidden, layer.gateWidth(), capacity);
                 if (layer.candidateWeights() != null) {
                     candidateProducts[l] = new Product(layer.candidateWeights(), layer.candidateBias(), hidden, hidden,
                             capacity);
@@ -95,6 +100,17 @@ public final class BatchStepKernel implements AutoCloseable {
         }
         this.headOut = new float[capacity * model.outputSize()];
         this.buffers = new GateMath.Buffers(capacity * hidden, cell, model.config().gruReset());
+    }
+
+    /** A copy of a row-major matrix {@code width} wide with columns [from, to) times the candidate scale. */
+    private static float[] scaleColumns(float[] matrix, int width, int from, int to) {
+        float[] scaled = matrix.clone();
+        for (int row = 0; row < matrix.length; row += width) {
+            for (int j = from; j < to; j++) {
+                scaled[row + j] *= GateMath.CANDIDATE_SCALE;
+            }
+        }
+        return scaled;
     }
 
     public RecurrentModel model() {

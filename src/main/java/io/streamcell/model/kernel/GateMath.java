@@ -20,7 +20,7 @@ import io.streamcell.model.GruReset;
  * <p>Each cell has a whole-step method (nonlinearities per gate block, then the cell update),
  * which the batched kernel uses with {@code n = keys × H}, and the cell update alone
  * ({@code ...Cell}), which the one-key kernel uses after applying the same {@link Activations}
- * functions to contiguous runs of its gate row (one sigmoid pass over {@code 3H} or {@code 2H}
+ * functions to contiguous runs of its gate row (one sigmoid pass over {@code 4H} or {@code 2H}
  * gates rather than several passes of {@code H}: a vectorised loop of only 64 iterations spends
  * much of its time in C2's scalar pre- and post-loops). The activations are elementwise and
  * bit-identical however they are grouped ({@code ActivationsTest}), so both kernels compute the
@@ -30,27 +30,42 @@ final class GateMath {
     private GateMath() {}
 
     /**
-     * LSTM, gates {@code [i | f | g | o]} (pre-activations): {@code c = f*c + i*g},
-     * {@code h = o*tanh(c)}; updates {@code c}, writes {@code h}.
+     * The factor the kernels apply to the LSTM candidate's weights and bias when packing them:
+     * the product then yields {@code 2 g} (exactly: doubling is exact in float), so that
+     * {@code tanh(g) = 2 sigmoid(2 g) - 1} comes from the same sigmoid pass as the gates.
      */
-    static void lstm(float[] i, float[] f, float[] g, float[] o, float[] c, float[] h, int n, Buffers s) {
+    static final float CANDIDATE_SCALE = 2f;
+
+    /**
+     * LSTM, gates {@code [i | f | 2g | o]} (pre-activations; the candidate's doubled, see
+     * {@link #CANDIDATE_SCALE}): {@code c = f*c + i*tanh(g)}, {@code h = o*tanh(c)}; updates
+     * {@code c}, writes {@code h}.
+     */
+    static void lstm(float[] i, float[] f, float[] g2, float[] o, float[] c, float[] h, int n, Buffers s) {
         Activations.sigmoid(i, 0, n, s.scratch);
         Activations.sigmoid(f, 0, n, s.scratch);
-        Activations.tanh(g, 0, n, s.scratch, s.scratch2);
+        Activations.sigmoid(g2, 0, n, s.scratch);
         Activations.sigmoid(o, 0, n, s.scratch);
-        lstmCell(i, f, g, o, c, h, n, s);
+        lstmCell(i, f, g2, o, c, h, n, s);
     }
 
-    /** {@link #lstm} after the gate nonlinearities: {@code i, f, o} hold sigmoids, {@code g} a tanh. */
-    static void lstmCell(float[] i, float[] f, float[] g, float[] o, float[] c, float[] h, int n, Buffers s) {
+    /**
+     * {@link #lstm} after the gate sigmoids: {@code i, f, o} hold the gates, {@code g2} holds
+     * {@code sigmoid(2g)}. Both tanh are {@code tanh(x) = 2 sigmoid(2x) - 1}: a sigmoid costs about
+     * 0.5 ns per element against 0.7 for {@link Activations#tanh} (docs/benchmarks.md "Peers"), and
+     * its absolute error stays within ~1.2e-7 (an ulp of 1 twice over), though not its relative
+     * error near 0, which the cell does not need: {@code tanh(g)} is multiplied by {@code i} and
+     * added to {@code f*c}, {@code tanh(c)} multiplied by {@code o}.
+     */
+    static void lstmCell(float[] i, float[] f, float[] g2, float[] o, float[] c, float[] h, int n, Buffers s) {
         for (int j = 0; j < n; j++) {
-            float cell = f[j] * c[j] + i[j] * g[j];
+            float cell = f[j] * c[j] + i[j] * (2f * g2[j] - 1f);
             c[j] = cell;
-            g[j] = cell; // g is used up: its array takes c' for tanh(c')
+            g2[j] = 2f * cell; // g2 is used up: its array takes 2c' for tanh(c')
         }
-        Activations.tanh(g, 0, n, s.scratch, s.scratch2);
+        Activations.sigmoid(g2, 0, n, s.scratch);
         for (int j = 0; j < n; j++) {
-            h[j] = o[j] * g[j];
+            h[j] = o[j] * (2f * g2[j] - 1f);
         }
     }
 

@@ -17,9 +17,10 @@ import io.streamcell.model.Scaler;
  *       keep in order. Each row of W is its own array, indexed by the loop variable alone, because
  *       C2 leaves {@code w[rowStart + j]} (a runtime offset in the index) scalar: that alone made
  *       the product 5× slower. GRU reset-after's zero blocks are skipped.
- *   <li>LSTM columns are kept in the order {@code [i | f | o | g]}, so one vectorised
- *       {@link Activations#sigmoid} pass covers the three sigmoid gates and one
- *       {@link Activations#tanh} pass the candidate (GRU: one sigmoid pass over {@code [r | z]});
+ *   <li>LSTM columns are kept in the order {@code [i | f | o | g]}, with the candidate's weights
+ *       doubled so that {@code tanh(g) = 2 sigmoid(2g) - 1} (see {@link GateMath#lstmCell}): one
+ *       vectorised {@link Activations#sigmoid} pass covers all four blocks (GRU: one sigmoid pass
+ *       over {@code [r | z]});
  *       loops of only H iterations spend much of their time in C2's scalar pre- and post-loops.
  *       The gate blocks are then copied into separate arrays for the shared {@link GateMath} cell
  *       update.
@@ -68,6 +69,12 @@ public final class StepKernel {
             Layer layer = model.layer(l);
             rows[l] = split(layer.weights(), layer.inputSize() + hidden, layer.gateWidth(), blockOrder, hidden);
             biases[l] = split(layer.bias(), 1, layer.gateWidth(), blockOrder, hidden)[0];
+            if (cell == CellType.LSTM) { // the candidate block [3H, 4H) yields 2g (GateMath.CANDIDATE_SCALE)
+                for (float[] row : rows[l]) {
+                    scale(row, 3 * hidden, 4 * hidden, GateMath.CANDIDATE_SCALE);
+                }
+                scale(biases[l], 3 * hidden, 4 * hidden, GateMath.CANDIDATE_SCALE);
+            }
             if (layer.candidateWeights() != null) {
                 candidateRows[l] = split(layer.candidateWeights(), hidden, hidden, null, hidden);
             }
@@ -85,6 +92,12 @@ public final class StepKernel {
         this.rowScratch = new float[widest];
         this.rowScratch2 = new float[widest];
         this.buffers = new GateMath.Buffers(hidden, cell, model.config().gruReset());
+    }
+
+    private static void scale(float[] v, int from, int to, float factor) {
+        for (int j = from; j < to; j++) {
+            v[j] *= factor;
+        }
     }
 
     /** Rows of a row-major matrix as arrays, column blocks of {@code block} reordered if asked. */
@@ -134,8 +147,7 @@ public final class StepKernel {
         if (cell == CellType.LSTM) { // columns [i | f | o | g]
             addRows(w, 0, x, xOffset, inputs, gates, 0, width);
             addRows(w, inputs, state, h, hidden, gates, 0, width);
-            Activations.sigmoid(gates, 0, 3 * hidden, rowScratch);
-            Activations.tanh(gates, 3 * hidden, width, rowScratch, rowScratch2);
+            Activations.sigmoid(gates, 0, width, rowScratch); // i, f, o and sigmoid(2g) for tanh(g)
             System.arraycopy(gates, 0, g[0], 0, hidden);
             System.arraycopy(gates, hidden, g[1], 0, hidden);
             System.arraycopy(gates, 2 * hidden, g[3], 0, hidden);
