@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.stream.Stream;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
@@ -39,13 +40,15 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The forecast job end to end: a real Kafka broker (in-process, KRaft), the job on a local Flink
  * MiniCluster at parallelism 2 with exactly-once sinks, and the committed output read back with
  * {@code read_committed}: every reading gives exactly one forecast, equal bit for bit to
- * {@code streamcell replay}'s, and every malformed record exactly one dead letter with its reason.
+ * {@code streamcell replay}'s, and every malformed record exactly one dead letter with its reason,
+ * in both ordering modes and both stepping modes.
  */
 class ForecastJobITCase {
     private static final String CASE = "gru_before_2layer_in3_h20_2targets_horizon2";
@@ -62,11 +65,19 @@ class ForecastJobITCase {
         kafka.close();
     }
 
-    @ParameterizedTest
-    @EnumSource(JobConfig.OrderingMode.class)
-    void everyRecordEndsAsExactlyOneForecastOrDeadLetterAndForecastsEqualReplay(JobConfig.OrderingMode ordering)
-            throws Exception {
-        String suffix = "-" + ordering.name().toLowerCase();
+    static Stream<Arguments> modes() {
+        return Stream.of(
+                Arguments.of(JobConfig.OrderingMode.EVENT_TIME, JobConfig.SteppingMode.PER_EVENT),
+                Arguments.of(JobConfig.OrderingMode.ARRIVAL, JobConfig.SteppingMode.PER_EVENT),
+                Arguments.of(JobConfig.OrderingMode.EVENT_TIME, JobConfig.SteppingMode.BUNDLED),
+                Arguments.of(JobConfig.OrderingMode.ARRIVAL, JobConfig.SteppingMode.BUNDLED));
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("modes")
+    void everyRecordEndsAsExactlyOneForecastOrDeadLetterAndForecastsEqualReplay(JobConfig.OrderingMode ordering,
+            JobConfig.SteppingMode stepping) throws Exception {
+        String suffix = "-" + ordering.name().toLowerCase() + "-" + stepping.name().toLowerCase();
         JobConfig config = JobConfig.builder()
                 .bootstrapServers(kafka.bootstrapServers())
                 .readingsTopic("readings" + suffix).forecastsTopic("forecasts" + suffix)
@@ -75,6 +86,8 @@ class ForecastJobITCase {
                 .transactionTimeout(Duration.ofMinutes(2))
                 .checkpointInterval(Duration.ofMillis(500))
                 .ordering(ordering)
+                .steppingMode(stepping)
+                .bundleSize(64) // several bundles per checkpoint interval, some cut by the timeout
                 .parallelism(2)
                 .modelPath(GoldenFixtures.root().resolve(CASE).resolve("model").toString())
                 .build();
