@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.source.KafkaSource;
@@ -35,6 +36,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -156,8 +158,13 @@ class ForecastJobITCase {
         properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         properties.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         properties.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        // One batch in flight per partition: a first batch refused (NOT_LEADER_OR_FOLLOWER right after the
+        // topic is created, seen on a loaded machine) must not let later batches in before it, after which
+        // its retries fail as out of order and the readings are lost.
+        properties.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
         List<String> features = fixture.model().config().features();
         int malformed = 0;
+        List<Future<RecordMetadata>> sent = new ArrayList<>();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(properties)) {
             int n = 0;
             for (Row row : rows) {
@@ -166,7 +173,7 @@ class ForecastJobITCase {
                     values.put(features.get(i), (double) row.features()[i]);
                 }
                 byte[] key = row.key().getBytes(StandardCharsets.UTF_8);
-                producer.send(new ProducerRecord<>(topic, key, encode(row.key(), row.epochMillis(), values)));
+                sent.add(producer.send(new ProducerRecord<>(topic, key, encode(row.key(), row.epochMillis(), values))));
                 if (++n % 50 == 0) {
                     byte[] bad = switch (malformed % 3) {
                         case 0 -> new byte[] {1, 2, 3, 4, 5};
@@ -177,10 +184,13 @@ class ForecastJobITCase {
                             yield encode(row.key(), row.epochMillis() + 1, nan);
                         }
                     };
-                    producer.send(new ProducerRecord<>(topic, key, bad));
+                    sent.add(producer.send(new ProducerRecord<>(topic, key, bad)));
                     malformed++;
                 }
             }
+        }
+        for (Future<RecordMetadata> record : sent) {
+            record.get(); // the input is complete, or the test fails here rather than waiting for output
         }
         return malformed;
     }
