@@ -294,27 +294,37 @@ public final class BundledForecastOperator extends AbstractStreamOperator<Foreca
     }
 
     /**
-     * Readings waiting to be stepped, in arrival order, with each key's last event time so that a
-     * late reading is checked against readings not yet in state.
+     * Readings waiting to be stepped, in arrival order, each with its round (how many readings of
+     * its key came before it in the bundle), and each key's last event time so that a late reading
+     * is checked against readings not yet in state. One map lookup per reading.
      */
     private static final class Bundle {
-        /** One buffered reading and the timestamp its outputs carry. */
-        record Entry(Object key, DecodedRecord reading, boolean hasTimestamp, long timestamp) {
+        /** One buffered reading, its round, and the timestamp its outputs carry. */
+        record Entry(Object key, DecodedRecord reading, boolean hasTimestamp, long timestamp, int round) {
             <T> StreamRecord<T> record(T value) {
                 return hasTimestamp ? new StreamRecord<>(value, timestamp) : new StreamRecord<>(value);
             }
         }
 
+        /** A key's readings in the bundle so far and the event time of the last one. */
+        private static final class KeyProgress {
+            int readings;
+            long lastEventTime;
+        }
+
         private final List<Entry> entries;
-        private final Map<Object, Long> lastEventTime = new HashMap<>();
+        private final Map<Object, KeyProgress> keys = new HashMap<>();
+        private int rounds;
 
         Bundle(int expected) {
             this.entries = new ArrayList<>(expected);
         }
 
         void add(Object key, DecodedRecord reading, boolean hasTimestamp, long timestamp) {
-            entries.add(new Entry(key, reading, hasTimestamp, timestamp));
-            lastEventTime.put(key, reading.eventTime);
+            KeyProgress progress = keys.computeIfAbsent(key, k -> new KeyProgress());
+            entries.add(new Entry(key, reading, hasTimestamp, timestamp, progress.readings++));
+            progress.lastEventTime = reading.eventTime;
+            rounds = Math.max(rounds, progress.readings);
         }
 
         int size() {
@@ -323,27 +333,26 @@ public final class BundledForecastOperator extends AbstractStreamOperator<Foreca
 
         /** The event time of the key's last reading in the bundle, or {@code Long.MIN_VALUE}. */
         long lastEventTime(Object key) {
-            Long last = lastEventTime.get(key);
-            return last == null ? Long.MIN_VALUE : last;
+            KeyProgress progress = keys.get(key);
+            return progress == null ? Long.MIN_VALUE : progress.lastEventTime;
         }
 
         /** Round r holds the r-th reading of each key, keys in order of their first reading. */
         List<List<Entry>> rounds() {
-            Map<Object, Integer> seen = new HashMap<>();
-            List<List<Entry>> rounds = new ArrayList<>();
-            for (Entry entry : entries) {
-                int r = seen.merge(entry.key(), 1, Integer::sum) - 1;
-                if (r == rounds.size()) {
-                    rounds.add(new ArrayList<>());
-                }
-                rounds.get(r).add(entry);
+            List<List<Entry>> byRound = new ArrayList<>(rounds);
+            for (int r = 0; r < rounds; r++) {
+                byRound.add(new ArrayList<>(r == 0 ? keys.size() : 16));
             }
-            return rounds;
+            for (Entry entry : entries) {
+                byRound.get(entry.round()).add(entry);
+            }
+            return byRound;
         }
 
         void clear() {
             entries.clear();
-            lastEventTime.clear();
+            keys.clear();
+            rounds = 0;
         }
     }
 }
