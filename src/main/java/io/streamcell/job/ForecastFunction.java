@@ -3,27 +3,16 @@ package io.streamcell.job;
 import io.streamcell.io.avro.AnomalyAlertRecord;
 import io.streamcell.io.avro.DecodedRecord;
 import io.streamcell.io.avro.ForecastRecord;
-import io.streamcell.io.deadletter.DeadLetterReason;
 import io.streamcell.io.deadletter.DeadLetterRecord;
 import io.streamcell.model.RecurrentModel;
 import io.streamcell.model.io.ModelDirectory;
 import io.streamcell.state.KeyState;
-import io.streamcell.state.KeyStateTypeInfo;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
-import org.apache.flink.api.common.state.MapStateDescriptor;
-import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.metrics.Counter;
-import org.apache.flink.metrics.Histogram;
-import org.apache.flink.metrics.MetricGroup;
-import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -45,13 +34,11 @@ import org.apache.flink.util.OutputTag;
 public class ForecastFunction extends KeyedProcessFunction<String, DecodedRecord, ForecastRecord> {
     private static final long serialVersionUID = 1L;
 
-    /** Alerts raised by the per-key alert policy. */
-    public static final OutputTag<AnomalyAlertRecord> ALERTS =
-            new OutputTag<>("anomaly-alerts", TypeInformation.of(AnomalyAlertRecord.class));
+    /** Alerts raised by the per-key alert policy (both stepping modes). */
+    public static final OutputTag<AnomalyAlertRecord> ALERTS = ForecastOutputs.ALERTS;
 
-    /** Readings that could not be stepped (late ones), as dead letters. */
-    public static final OutputTag<DeadLetterRecord> DEAD_LETTERS =
-            new OutputTag<>("forecast-dead-letters", TypeInformation.of(DeadLetterRecord.class));
+    /** Readings that could not be stepped (late ones), as dead letters (both stepping modes). */
+    public static final OutputTag<DeadLetterRecord> DEAD_LETTERS = ForecastOutputs.DEAD_LETTERS;
 
     private final String modelLocation;
     private final JobConfig.OrderingMode ordering;
@@ -63,13 +50,7 @@ public class ForecastFunction extends KeyedProcessFunction<String, DecodedRecord
     private transient KeyStepper stepper;
     private transient ValueState<KeyState> keyState;
     private transient MapState<Long, List<DecodedRecord>> pending;
-    private transient Counter readingsIn;
-    private transient Counter forecastsOut;
-    private transient Counter lateReadings;
-    private transient Counter stateResets;
-    private transient Counter keysCreated;
-    private transient Counter alertsOut;
-    private transient Histogram stepNanos;
+    private transient ForecastMetrics metrics;
 
     public ForecastFunction(String modelLocation, JobConfig.Ordering ordering, JobConfig.State state) {
         this.modelLocation = modelLocation;
@@ -84,35 +65,14 @@ public class ForecastFunction extends KeyedProcessFunction<String, DecodedRecord
     public void open(OpenContext openContext) throws Exception {
         RecurrentModel model = ModelDirectory.load(modelLocation);
         stepper = new KeyStepper(model, resetAfterGap, adaptation);
-
-        ValueStateDescriptor<KeyState> stateDescriptor = new ValueStateDescriptor<>("key-state", new KeyStateTypeInfo());
-        MapStateDescriptor<Long, List<DecodedRecord>> pendingDescriptor = new MapStateDescriptor<>("pending-readings",
-                Types.LONG, Types.LIST(TypeInformation.of(DecodedRecord.class)));
-        if (stateTtl != null) {
-            StateTtlConfig ttl = StateTtlConfig.newBuilder(stateTtl)
-                    .updateTtlOnCreateAndWrite()
-                    .neverReturnExpired()
-                    .build();
-            stateDescriptor.enableTimeToLive(ttl);
-        }
-        keyState = getRuntimeContext().getState(stateDescriptor);
-        pending = getRuntimeContext().getMapState(pendingDescriptor);
-
-        MetricGroup metrics = getRuntimeContext().getMetricGroup().addGroup("streamcell");
-        readingsIn = metrics.counter("readingsIn");
-        forecastsOut = metrics.counter("forecastsOut");
-        lateReadings = metrics.counter("lateReadings");
-        stateResets = metrics.counter("stateResets");
-        keysCreated = metrics.counter("keysCreated");
-        alertsOut = metrics.counter("alertsOut");
-        stepNanos = metrics.histogram("stepLatencyNanos", new DescriptiveStatisticsHistogram(10_000));
-        String version = model.version();
-        metrics.gauge("modelVersion", () -> version);
+        keyState = getRuntimeContext().getState(ForecastStateDescriptors.keyState(stateTtl));
+        pending = getRuntimeContext().getMapState(ForecastStateDescriptors.pendingReadings());
+        metrics = new ForecastMetrics(getRuntimeContext().getMetricGroup(), model.version(), false);
     }
 
     @Override
     public void processElement(DecodedRecord reading, Context ctx, Collector<ForecastRecord> out) throws Exception {
-        readingsIn.inc();
+        metrics.readingsIn.inc();
         if (ordering == JobConfig.OrderingMode.ARRIVAL) {
             step(reading, ctx, out);
             return;
@@ -134,8 +94,9 @@ public class ForecastFunction extends KeyedProcessFunction<String, DecodedRecord
         KeyState state = keyState.value();
         boolean olderThanLast = state != null && state.hasEventTime() && reading.eventTime < state.lastEventTime();
         if (reading.eventTime < watermark - allowedLatenessMillis || olderThanLast) {
-            lateReadings.inc();
-            ctx.output(DEAD_LETTERS, late(reading, watermark, olderThanLast ? state.lastEventTime() : Long.MIN_VALUE));
+            metrics.lateReadings.inc();
+            ctx.output(DEAD_LETTERS,
+                    ForecastOutputs.late(reading, watermark, olderThanLast ? state.lastEventTime() : Long.MIN_VALUE));
             return;
         }
         step(reading, ctx, out);
@@ -157,31 +118,18 @@ public class ForecastFunction extends KeyedProcessFunction<String, DecodedRecord
         KeyState state = keyState.value();
         if (state == null) {
             state = KeyState.fresh(stepper.model());
-            keysCreated.inc();
+            metrics.keysCreated.inc();
         }
         long start = System.nanoTime();
         KeyStepper.Outcome outcome = stepper.step(state, reading.eventTime, reading.features);
-        stepNanos.update(System.nanoTime() - start);
-        if (outcome.reset()) { // after a gap, or restored from a model of another shape
-            stateResets.inc();
-        }
+        metrics.stepNanos.update(System.nanoTime() - start);
         keyState.update(state);
-        forecastsOut.inc();
-        out.collect(new ForecastRecord(reading.key, reading.eventTime, outcome.forecast(), stepper.model().version(),
-                outcome.step(), outcome.score() == null ? null : outcome.score().anomalyScore()));
-        if (outcome.alert() != null) {
-            alertsOut.inc();
-            ctx.output(ALERTS, new AnomalyAlertRecord(reading.key, reading.eventTime, outcome.observed(),
-                    outcome.expected(), outcome.score().level(), (float) outcome.score().likelihood(),
-                    outcome.alert().label(), stepper.model().version()));
+        metrics.stepped(outcome);
+        String version = stepper.model().version();
+        out.collect(ForecastOutputs.forecast(reading, outcome, version));
+        AnomalyAlertRecord alert = ForecastOutputs.alert(reading, outcome, version);
+        if (alert != null) {
+            ctx.output(ALERTS, alert);
         }
-    }
-
-    private static DeadLetterRecord late(DecodedRecord reading, long watermark, long lastStepped) {
-        String message = lastStepped != Long.MIN_VALUE
-                ? "event time " + reading.eventTime + " is older than the key's last stepped reading at " + lastStepped
-                : "event time " + reading.eventTime + " is behind the watermark " + watermark + " by more than the "
-                        + "allowed lateness";
-        return reading.asDeadLetter(DeadLetterReason.LATE, message, System.currentTimeMillis());
     }
 }

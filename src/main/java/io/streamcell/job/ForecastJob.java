@@ -14,7 +14,9 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -26,6 +28,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *                     │                                     └──── alerts ───► anomalies
  *                     └──────────────── dead letters (source + late) ─────► dead-letters
  * </pre>
+ * With {@code stepping.mode: bundled}, {@link BundledForecastOperator} takes ForecastFunction's place
+ * (same uid, state and outputs).
  */
 public final class ForecastJob {
     private final JobConfig config;
@@ -74,11 +78,16 @@ public final class ForecastJob {
                 .process(new DeadLetterSplitter())
                 .uid("dead-letter-splitter")
                 .name("split dead letters");
-        SingleOutputStreamOperator<ForecastRecord> forecastStream = decoded
-                .keyBy(record -> record.key)
-                .process(new ForecastFunction(config.modelPath(), config.ordering(), config.state()))
-                .uid("recurrent-forecast")
-                .name("recurrent forecast");
+        KeyedStream<DecodedRecord, String> byKey = decoded.keyBy(record -> record.key);
+        // Either mode under one uid and with the same state: a savepoint of one restores into the other.
+        SingleOutputStreamOperator<ForecastRecord> forecastStream = config.stepping().mode()
+                == JobConfig.SteppingMode.BUNDLED
+                ? byKey.transform("recurrent forecast (bundled)", TypeInformation.of(ForecastRecord.class),
+                        new BundledForecastOperator(config.modelPath(), config.ordering(), config.state(),
+                                config.stepping()))
+                : byKey.process(new ForecastFunction(config.modelPath(), config.ordering(), config.state()))
+                        .name("recurrent forecast");
+        forecastStream.uid(ForecastStateDescriptors.OPERATOR_UID);
         forecastStream.sinkTo(forecasts).uid("forecasts-sink").name("forecasts");
         forecastStream.getSideOutput(ForecastFunction.ALERTS).sinkTo(anomalies).uid("anomalies-sink").name("anomalies");
         DataStream<DeadLetterRecord> allDeadLetters = decoded.getSideOutput(DeadLetterSplitter.DEAD_LETTERS)

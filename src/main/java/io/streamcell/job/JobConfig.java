@@ -19,6 +19,7 @@ public record JobConfig(
         String modelPath,
         Ordering ordering,
         State state,
+        Stepping stepping,
         Checkpoints checkpoints,
         int parallelism) {
 
@@ -41,6 +42,13 @@ public record JobConfig(
         EVENT_TIME,
         /** Step events as they arrive (the source already guarantees per-key order). */
         ARRIVAL
+    }
+
+    public enum SteppingMode {
+        /** Step each reading as it is processed: the lowest latency. */
+        PER_EVENT,
+        /** Collect readings into bundles and step all keys of a bundle at once: more throughput. */
+        BUNDLED
     }
 
     public enum StateBackend {
@@ -88,6 +96,22 @@ public record JobConfig(
         }
     }
 
+    /**
+     * How the forecast operator steps keys; both modes give the same outputs and state.
+     *
+     * @param bundleSize bundled mode: a bundle is stepped when it holds this many readings
+     * @param bundleTimeout bundled mode: ... or this long (processing time) after its first reading
+     */
+    public record Stepping(SteppingMode mode, int bundleSize, Duration bundleTimeout) {
+        public static final int DEFAULT_BUNDLE_SIZE = 512;
+        public static final Duration DEFAULT_BUNDLE_TIMEOUT = Duration.ofMillis(100);
+
+        /** Per-event stepping (the default). */
+        public static Stepping perEvent() {
+            return new Stepping(SteppingMode.PER_EVENT, DEFAULT_BUNDLE_SIZE, DEFAULT_BUNDLE_TIMEOUT);
+        }
+    }
+
     public record Checkpoints(Duration interval, String directory) {}
 
     public static Builder builder() {
@@ -122,6 +146,9 @@ public record JobConfig(
         private double adaptationStepSize = Adaptation.DEFAULT_STEP_SIZE;
         private double adaptationProcessNoise = Adaptation.DEFAULT_PROCESS_NOISE;
         private StateBackend stateBackend = StateBackend.HASHMAP;
+        private SteppingMode steppingMode = SteppingMode.PER_EVENT;
+        private int bundleSize = Stepping.DEFAULT_BUNDLE_SIZE;
+        private Duration bundleTimeout = Stepping.DEFAULT_BUNDLE_TIMEOUT;
         private Duration checkpointInterval = Duration.ofSeconds(10);
         private String checkpointDirectory;
         private int parallelism = -1;
@@ -247,6 +274,23 @@ public record JobConfig(
             return this;
         }
 
+        public Builder steppingMode(SteppingMode value) {
+            this.steppingMode = Objects.requireNonNull(value, "steppingMode");
+            return this;
+        }
+
+        /** Bundled mode: readings per bundle at most. */
+        public Builder bundleSize(int value) {
+            this.bundleSize = value;
+            return this;
+        }
+
+        /** Bundled mode: how long (processing time) a reading may wait in a bundle at most. */
+        public Builder bundleTimeout(Duration value) {
+            this.bundleTimeout = Objects.requireNonNull(value, "bundleTimeout");
+            return this;
+        }
+
         public Builder checkpointInterval(Duration value) {
             this.checkpointInterval = Objects.requireNonNull(value, "checkpointInterval");
             return this;
@@ -311,6 +355,13 @@ public record JobConfig(
             if (resetAfterGap != null && (resetAfterGap.isNegative() || resetAfterGap.isZero())) {
                 problems.add("state.reset-after-gap must be positive, or 'none' to never reset");
             }
+            if (bundleSize < 1) {
+                problems.add("stepping.bundle-size must be at least 1 (readings per bundle), got " + bundleSize);
+            }
+            if (bundleTimeout.isNegative() || bundleTimeout.isZero()) {
+                problems.add("stepping.bundle-timeout must be positive: the longest a reading waits in a bundle "
+                        + "(use stepping.mode per-event for no waiting at all)");
+            }
             if (parallelism == 0 || parallelism < -1) {
                 problems.add("parallelism must be a positive number (or -1 for the cluster default)");
             }
@@ -333,6 +384,7 @@ public record JobConfig(
                     modelPath,
                     new Ordering(orderingMode, maxOutOfOrderness, allowedLateness, idleTimeout),
                     new State(stateTtl, resetAfterGap, stateBackend, adaptation),
+                    new Stepping(steppingMode, bundleSize, bundleTimeout),
                     new Checkpoints(checkpointInterval, checkpointDirectory),
                     parallelism);
         }

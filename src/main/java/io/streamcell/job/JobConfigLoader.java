@@ -79,6 +79,14 @@ public final class JobConfigLoader {
             new Option("adaptation.process-noise", "0.001", "RLS process noise added to the covariance each event; "
                     + "keeps the readout learning on collinear hidden units",
                     (b, v) -> b.adaptationProcessNoise(Double.parseDouble(v.trim()))),
+            new Option("stepping.mode", "per-event", "per-event (step each reading at once: lowest latency) or "
+                    + "bundled (step many keys at once with the bundle kernel: more throughput, same results; "
+                    + "README: Bundled stepping)", (b, v) -> b.steppingMode(enumValue(JobConfig.SteppingMode.class, v))),
+            new Option("stepping.bundle-size", "512", "bundled mode: step a bundle when it holds this many readings",
+                    (b, v) -> b.bundleSize(Integer.parseInt(v.trim()))),
+            new Option("stepping.bundle-timeout", "100ms", "bundled mode: step a bundle at the latest this long "
+                    + "after its first reading (also on every watermark and checkpoint)",
+                    (b, v) -> b.bundleTimeout(Durations.parse(v))),
             new Option("state.backend", "hashmap", "hashmap (heap) or rocksdb",
                     (b, v) -> b.stateBackend(enumValue(JobConfig.StateBackend.class, v))),
             new Option("checkpoints.interval", "10s", "checkpoint interval; exactly-once outputs become visible "

@@ -33,6 +33,30 @@ class JobConfigLoaderTest {
         assertThat(config.state().ttl()).isNull();
         assertThat(config.modelPath()).isEqualTo(JobConfig.BUNDLED_MODEL);
         assertThat(config.parallelism()).isEqualTo(-1);
+        assertThat(config.stepping()).isEqualTo(new JobConfig.Stepping(JobConfig.SteppingMode.PER_EVENT, 512,
+                Duration.ofMillis(100)));
+    }
+
+    @Test
+    void bundledStepping() throws IOException {
+        Path file = yaml("""
+                kafka.bootstrap-servers: x:1
+                stepping:
+                  mode: bundled
+                  bundle-size: 1024
+                """);
+
+        JobConfig config = JobConfigLoader.load(file, List.of("stepping.bundle-timeout=20ms"));
+
+        assertThat(config.stepping()).isEqualTo(new JobConfig.Stepping(JobConfig.SteppingMode.BUNDLED, 1024,
+                Duration.ofMillis(20)));
+        assertThatThrownBy(() -> JobConfigLoader.load(null, List.of("kafka.bootstrap-servers=x:1",
+                "stepping.mode=batched", "stepping.bundle-size=0", "stepping.bundle-timeout=0s")))
+                .hasMessageContaining("stepping.mode: 'batched' is not one of per-event, bundled");
+        assertThatThrownBy(() -> JobConfigLoader.load(null, List.of("kafka.bootstrap-servers=x:1",
+                "stepping.bundle-size=0", "stepping.bundle-timeout=0s")))
+                .hasMessageContaining("stepping.bundle-size must be at least 1")
+                .hasMessageContaining("stepping.bundle-timeout must be positive");
     }
 
     @Test

@@ -1,0 +1,119 @@
+package io.streamcell.bench;
+
+import io.streamcell.io.avro.DecodedRecord;
+import io.streamcell.io.avro.ForecastRecord;
+import io.streamcell.job.BundledForecastOperator;
+import io.streamcell.job.ForecastFunction;
+import io.streamcell.job.JobConfig;
+import io.streamcell.model.RecurrentModel;
+import io.streamcell.model.io.ModelDirectory;
+import io.streamcell.model.kernel.BundleStepKernel;
+import io.streamcell.model.kernel.StepKernel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.SplittableRandom;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+
+/**
+ * A rough per-event vs bundled comparison, not a JMH benchmark: the kernels alone (ns per
+ * key-step: {@link StepKernel} one key per call, {@link BundleStepKernel} 256 keys per call), then
+ * the whole forecast operator in Flink's keyed test harness (heap state, arrival order, readings of
+ * 1,000 keys in random order), readings per second in each stepping mode. Run with
+ * {@code -Pbench}'s test classpath:
+ * <pre>
+ *   java -cp ... io.streamcell.bench.OperatorThroughput [cell] [hidden]
+ * </pre>
+ */
+public final class OperatorThroughput {
+    private static final int KERNEL_KEYS = 256;
+    private static final int OPERATOR_KEYS = 1_000;
+    private static final int READINGS = 400_000;
+
+    private OperatorThroughput() {}
+
+    public static void main(String[] args) throws Exception {
+        String cell = args.length > 0 ? args[0] : "lstm";
+        int hidden = args.length > 1 ? Integer.parseInt(args[1]) : 64;
+        RecurrentModel model = BenchModels.model(cell, 8, hidden, 1, 1);
+        System.out.printf("%s I=8 H=%d, one layer, one output%n", cell, hidden);
+        kernels(model);
+        Path directory = Files.createTempDirectory("streamcell-bench-model");
+        ModelDirectory.write(model, directory.resolve("model"));
+        String location = directory.resolve("model").toString();
+        JobConfig.Ordering ordering = new JobConfig.Ordering(JobConfig.OrderingMode.ARRIVAL, Duration.ofSeconds(5),
+                Duration.ZERO, Duration.ofSeconds(30));
+        JobConfig.State state = new JobConfig.State(null, null, JobConfig.StateBackend.HASHMAP);
+        for (int round = 0; round < 3; round++) { // the first rounds warm the JIT up
+            double perEvent = operator(new KeyedProcessOperator<>(new ForecastFunction(location, ordering, state)),
+                    model);
+            double bundled = operator(new BundledForecastOperator(location, ordering, state,
+                    new JobConfig.Stepping(JobConfig.SteppingMode.BUNDLED, 512, Duration.ofMillis(100))), model);
+            System.out.printf("operator round %d: per-event %.0f readings/s, bundled (512) %.0f readings/s (%.2fx)%n",
+                    round, perEvent, bundled, bundled / perEvent);
+        }
+    }
+
+    private static void kernels(RecurrentModel model) {
+        StepKernel step = new StepKernel(model);
+        BundleStepKernel bundle = new BundleStepKernel(model);
+        float[][] states = new float[KERNEL_KEYS][];
+        float[][] forecasts = new float[KERNEL_KEYS][model.outputSize()];
+        for (int k = 0; k < KERNEL_KEYS; k++) {
+            states[k] = model.newState();
+        }
+        float[][] features = BenchModels.features(KERNEL_KEYS, model.inputSize(), 7);
+        for (int round = 0; round < 5; round++) {
+            int calls = 4_000;
+            long start = System.nanoTime();
+            for (int c = 0; c < calls; c++) {
+                for (int k = 0; k < KERNEL_KEYS; k++) {
+                    step.step(states[k], features[k], forecasts[k]);
+                }
+            }
+            double stepNs = (System.nanoTime() - start) / (double) (calls * KERNEL_KEYS);
+            start = System.nanoTime();
+            for (int c = 0; c < calls; c++) {
+                bundle.step(states, features, forecasts, KERNEL_KEYS);
+            }
+            double bundleNs = (System.nanoTime() - start) / (double) (calls * KERNEL_KEYS);
+            System.out.printf("kernel round %d: StepKernel %.0f ns/key-step, BundleStepKernel (%d keys) %.0f ns/key-step%n",
+                    round, stepNs, KERNEL_KEYS, bundleNs);
+        }
+    }
+
+    /** Readings per second through the operator, outputs discarded as they come. */
+    private static double operator(OneInputStreamOperator<DecodedRecord, ForecastRecord> operator,
+            RecurrentModel model) throws Exception {
+        SplittableRandom random = new SplittableRandom(11);
+        DecodedRecord[] readings = new DecodedRecord[READINGS];
+        long[] clock = new long[OPERATOR_KEYS];
+        for (int i = 0; i < READINGS; i++) {
+            int k = random.nextInt(OPERATOR_KEYS);
+            float[] values = new float[model.inputSize()];
+            for (int f = 0; f < values.length; f++) {
+                values[f] = (float) random.nextGaussian();
+            }
+            readings[i] = DecodedRecord.reading("key-" + k, clock[k] += 1_000, values);
+        }
+        try (var harness = new KeyedOneInputStreamOperatorTestHarness<>(operator, (DecodedRecord r) -> r.key,
+                Types.STRING)) {
+            harness.open();
+            long start = System.nanoTime();
+            for (int i = 0; i < READINGS; i++) {
+                harness.processElement(new StreamRecord<>(readings[i], readings[i].eventTime));
+                if ((i & 4095) == 0) {
+                    harness.getOutput().clear();
+                }
+            }
+            harness.endInput();
+            double seconds = (System.nanoTime() - start) / 1e9;
+            harness.getOutput().clear();
+            return READINGS / seconds;
+        }
+    }
+}

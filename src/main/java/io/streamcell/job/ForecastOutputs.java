@@ -1,0 +1,51 @@
+package io.streamcell.job;
+
+import io.streamcell.io.avro.AnomalyAlertRecord;
+import io.streamcell.io.avro.DecodedRecord;
+import io.streamcell.io.avro.ForecastRecord;
+import io.streamcell.io.deadletter.DeadLetterReason;
+import io.streamcell.io.deadletter.DeadLetterRecord;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * What the forecast operator emits for a stepped or a late reading, shared by both stepping modes
+ * so that their records cannot drift apart.
+ */
+final class ForecastOutputs {
+    /** Alerts raised by the per-key alert policy. */
+    static final OutputTag<AnomalyAlertRecord> ALERTS =
+            new OutputTag<>("anomaly-alerts", TypeInformation.of(AnomalyAlertRecord.class));
+
+    /** Readings that could not be stepped (late ones), as dead letters. */
+    static final OutputTag<DeadLetterRecord> DEAD_LETTERS =
+            new OutputTag<>("forecast-dead-letters", TypeInformation.of(DeadLetterRecord.class));
+
+    private ForecastOutputs() {}
+
+    static ForecastRecord forecast(DecodedRecord reading, KeyStepper.Outcome outcome, String modelVersion) {
+        return new ForecastRecord(reading.key, reading.eventTime, outcome.forecast(), modelVersion, outcome.step(),
+                outcome.score() == null ? null : outcome.score().anomalyScore());
+    }
+
+    /** The alert the outcome raises, or null. */
+    static AnomalyAlertRecord alert(DecodedRecord reading, KeyStepper.Outcome outcome, String modelVersion) {
+        if (outcome.alert() == null) {
+            return null;
+        }
+        return new AnomalyAlertRecord(reading.key, reading.eventTime, outcome.observed(), outcome.expected(),
+                outcome.score().level(), (float) outcome.score().likelihood(), outcome.alert().label(), modelVersion);
+    }
+
+    /**
+     * @param lastStepped the key's last stepped event time when the reading is older than it, else
+     *     {@code Long.MIN_VALUE} (the reading is too far behind the watermark)
+     */
+    static DeadLetterRecord late(DecodedRecord reading, long watermark, long lastStepped) {
+        String message = lastStepped != Long.MIN_VALUE
+                ? "event time " + reading.eventTime + " is older than the key's last stepped reading at " + lastStepped
+                : "event time " + reading.eventTime + " is behind the watermark " + watermark + " by more than the "
+                        + "allowed lateness";
+        return reading.asDeadLetter(DeadLetterReason.LATE, message, System.currentTimeMillis());
+    }
+}
