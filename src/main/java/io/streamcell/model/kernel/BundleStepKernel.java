@@ -176,12 +176,17 @@ public final class BundleStepKernel {
         if (cell == CellType.LSTM) { // columns [i | f | g | o]
             addRows(w, width, 0, x, inputs, 0, width, n);
             addRows(w, width, inputs, h, hidden, 0, width, n);
-            for (int j = 0; j < width; j++) {
-                if (j >= 2 * hidden && j < 3 * hidden) {
-                    Activations.tanh(pre[j], 0, n, scratch, buffers.scratch2);
-                } else {
-                    Activations.sigmoid(pre[j], 0, n, scratch);
+            // StepKernel packs the candidate's weights doubled (GateMath.CANDIDATE_SCALE) so one sigmoid
+            // pass gives tanh(g) = 2 sigmoid(2g) - 1. Doubling the finished sum instead is the same float:
+            // scaling by 2 is exact at every partial sum.
+            for (int j = 2 * hidden; j < 3 * hidden; j++) {
+                float[] candidate = pre[j];
+                for (int b = 0; b < n; b++) {
+                    candidate[b] *= GateMath.CANDIDATE_SCALE;
                 }
+            }
+            for (int j = 0; j < width; j++) {
+                Activations.sigmoid(pre[j], 0, n, scratch);
             }
             float[][] c = cellState[l];
             for (int u = 0; u < hidden; u++) {
