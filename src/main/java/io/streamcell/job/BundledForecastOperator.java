@@ -6,7 +6,9 @@ import io.streamcell.io.avro.DecodedRecord;
 import io.streamcell.io.avro.ForecastRecord;
 import io.streamcell.model.RecurrentModel;
 import io.streamcell.model.io.ModelDirectory;
+import io.streamcell.model.kernel.BatchStepKernel;
 import io.streamcell.model.kernel.BundleStepKernel;
+import io.streamcell.model.kernel.KeyBatchKernel;
 import io.streamcell.state.KeyState;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -71,7 +73,8 @@ public final class BundledForecastOperator extends AbstractStreamOperator<Foreca
     private final long bundleTimeoutMillis;
 
     private transient KeyStepper stepper;
-    private transient BundleStepKernel kernel;
+    private final JobConfig.BundleKernel kernelKind;
+    private transient KeyBatchKernel kernel;
     private transient ValueState<KeyState> keyState;
     private transient MapState<Long, List<DecodedRecord>> pending;
     private transient InternalTimerService<VoidNamespace> timers;
@@ -89,6 +92,7 @@ public final class BundledForecastOperator extends AbstractStreamOperator<Foreca
         this.stateTtl = state.ttl();
         this.adaptation = state.adaptation();
         this.bundleSize = stepping.bundleSize();
+        this.kernelKind = stepping.kernel();
         this.bundleTimeoutMillis = stepping.bundleTimeout().toMillis();
     }
 
@@ -97,7 +101,9 @@ public final class BundledForecastOperator extends AbstractStreamOperator<Foreca
         super.open();
         RecurrentModel model = ModelDirectory.load(modelLocation);
         stepper = new KeyStepper(model, resetAfterGap, adaptation);
-        kernel = new BundleStepKernel(model);
+        kernel = kernelKind == JobConfig.BundleKernel.BLAS
+                ? new BatchStepKernel(model, bundleSize)
+                : new BundleStepKernel(model);
         keyState = getRuntimeContext().getState(ForecastStateDescriptors.keyState(stateTtl));
         pending = getRuntimeContext().getMapState(ForecastStateDescriptors.pendingReadings());
         timers = getInternalTimerService(ForecastStateDescriptors.TIMER_SERVICE, VoidNamespaceSerializer.INSTANCE,
@@ -231,6 +237,29 @@ public final class BundledForecastOperator extends AbstractStreamOperator<Foreca
         super.finish();
     }
 
+    @Override
+    public void close() throws Exception {
+        if (kernel != null) {
+            kernel.close(); // the BLAS kernel's off-heap buffers
+        }
+        super.close();
+    }
+
+    /** One kernel call per {@link KeyBatchKernel#capacity()} keys of a round. */
+    private void stepInChunks(float[][] recurrent, float[][] inputs, float[][] forecasts, int n) {
+        int capacity = kernel.capacity();
+        if (n <= capacity) {
+            kernel.step(recurrent, inputs, forecasts, n);
+            return;
+        }
+        for (int first = 0; first < n; first += capacity) {
+            int count = Math.min(capacity, n - first);
+            kernel.step(java.util.Arrays.copyOfRange(recurrent, first, first + count),
+                    java.util.Arrays.copyOfRange(inputs, first, first + count),
+                    java.util.Arrays.copyOfRange(forecasts, first, first + count), count);
+        }
+    }
+
     /** Steps every reading in the bundle, in rounds of at most one reading per key. */
     private void flush() throws Exception {
         int size = bundle.size();
@@ -270,7 +299,7 @@ public final class BundledForecastOperator extends AbstractStreamOperator<Foreca
             inputs[i] = scored[i].modelInput();
         }
         long start = System.nanoTime();
-        kernel.step(recurrent, inputs, forecasts, n);
+        stepInChunks(recurrent, inputs, forecasts, n);
         long perKey = (System.nanoTime() - start) / n;
         String version = stepper.model().version();
         for (int i = 0; i < n; i++) {

@@ -51,6 +51,17 @@ public record JobConfig(
         BUNDLED
     }
 
+    /** The kernel that steps a bundle of keys in bundled mode. */
+    public enum BundleKernel {
+        /** Plain Java, keys innermost: outputs and state bit-identical to per-event stepping. */
+        PLAIN,
+        /**
+         * One OpenBLAS matrix product per layer for the bundle (ND4J's native stack): faster math,
+         * equal to per-event stepping up to float rounding (BLAS sums in another order), not bit for bit.
+         */
+        BLAS
+    }
+
     public enum StateBackend {
         HASHMAP,
         ROCKSDB
@@ -101,10 +112,20 @@ public record JobConfig(
      *
      * @param bundleSize bundled mode: a bundle is stepped when it holds this many readings
      * @param bundleTimeout bundled mode: ... or this long (processing time) after its first reading
+     * @param kernel bundled mode: the kernel that steps a bundle
      */
-    public record Stepping(SteppingMode mode, int bundleSize, Duration bundleTimeout) {
+    public record Stepping(SteppingMode mode, int bundleSize, Duration bundleTimeout, BundleKernel kernel) {
         public static final int DEFAULT_BUNDLE_SIZE = 512;
         public static final Duration DEFAULT_BUNDLE_TIMEOUT = Duration.ofMillis(100);
+
+        public Stepping {
+            Objects.requireNonNull(kernel, "kernel");
+        }
+
+        /** With the default, bit-exact {@link BundleKernel#PLAIN} kernel. */
+        public Stepping(SteppingMode mode, int bundleSize, Duration bundleTimeout) {
+            this(mode, bundleSize, bundleTimeout, BundleKernel.PLAIN);
+        }
 
         /** Per-event stepping (the default). */
         public static Stepping perEvent() {
@@ -147,6 +168,7 @@ public record JobConfig(
         private double adaptationProcessNoise = Adaptation.DEFAULT_PROCESS_NOISE;
         private StateBackend stateBackend = StateBackend.HASHMAP;
         private SteppingMode steppingMode = SteppingMode.PER_EVENT;
+        private BundleKernel bundleKernel = BundleKernel.PLAIN;
         private int bundleSize = Stepping.DEFAULT_BUNDLE_SIZE;
         private Duration bundleTimeout = Stepping.DEFAULT_BUNDLE_TIMEOUT;
         private Duration checkpointInterval = Duration.ofSeconds(10);
@@ -279,6 +301,12 @@ public record JobConfig(
             return this;
         }
 
+        /** Bundled mode: the kernel that steps a bundle. */
+        public Builder bundleKernel(BundleKernel value) {
+            this.bundleKernel = Objects.requireNonNull(value, "bundleKernel");
+            return this;
+        }
+
         /** Bundled mode: readings per bundle at most. */
         public Builder bundleSize(int value) {
             this.bundleSize = value;
@@ -384,7 +412,7 @@ public record JobConfig(
                     modelPath,
                     new Ordering(orderingMode, maxOutOfOrderness, allowedLateness, idleTimeout),
                     new State(stateTtl, resetAfterGap, stateBackend, adaptation),
-                    new Stepping(steppingMode, bundleSize, bundleTimeout),
+                    new Stepping(steppingMode, bundleSize, bundleTimeout, bundleKernel),
                     new Checkpoints(checkpointInterval, checkpointDirectory),
                     parallelism);
         }

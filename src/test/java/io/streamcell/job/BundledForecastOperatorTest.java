@@ -430,4 +430,55 @@ class BundledForecastOperatorTest {
         harness.processElement(element(events(load(setup), 1, false, 1).get(0)));
         assertThatThrownBy(() -> harness.snapshot(1L, 1L)).hasStackTraceContaining("prepareSnapshotPreBarrier");
     }
+
+    /**
+     * The opt-in BLAS kernel ({@code stepping.kernel: blas}) sums in OpenBLAS's order, so it matches
+     * per-event stepping to float rounding rather than bit for bit: same forecasts per key (steps,
+     * times, versions), values within 1e-4 relative over thousands of steps.
+     */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"lstm_1layer_in8_h16", "gru_after_1layer_in8_h16",
+            "gru_before_1layer_in8_h16", "lstm_2layer_in3_h32_2targets_horizon3"})
+    void theBlasKernelGivesThePerEventForecastsUpToFloatRounding(String model) throws Exception {
+        Setup setup = setup(model, JobConfig.OrderingMode.ARRIVAL, "off", 64);
+        List<Event> events = events(load(setup), 3_000, false, 11);
+        var perEvent = perEvent(setup, null);
+        feed(perEvent, events);
+        var blas = harness(new BundledForecastOperator(setup.model(), setup.orderingConfig(), setup.stateConfig(),
+                new JobConfig.Stepping(JobConfig.SteppingMode.BUNDLED, 64, Duration.ofMillis(100),
+                        JobConfig.BundleKernel.BLAS)), null);
+        feed(blas, events);
+        blas.endInput();
+
+        Map<String, List<ForecastRecord>> expected = forecastRecords(perEvent);
+        Map<String, List<ForecastRecord>> actual = forecastRecords(blas);
+        assertThat(actual.keySet()).isEqualTo(expected.keySet());
+        expected.forEach((key, records) -> {
+            List<ForecastRecord> got = actual.get(key);
+            assertThat(got).as(key).hasSameSizeAs(records);
+            for (int i = 0; i < records.size(); i++) {
+                ForecastRecord e = records.get(i);
+                ForecastRecord a = got.get(i);
+                assertThat(a.step).isEqualTo(e.step);
+                assertThat(a.eventTime).isEqualTo(e.eventTime);
+                assertThat(a.modelVersion).isEqualTo(e.modelVersion);
+                for (int v = 0; v < e.values.length; v++) {
+                    assertThat(a.values[v]).as("%s forecast %d value %d", key, i, v)
+                            .isCloseTo(e.values[v], org.assertj.core.data.Offset.offset(
+                                    1e-4f * Math.max(1f, Math.abs(e.values[v]))));
+                }
+            }
+        });
+    }
+
+    private static Map<String, List<ForecastRecord>> forecastRecords(
+            KeyedOneInputStreamOperatorTestHarness<String, DecodedRecord, ForecastRecord> h) {
+        Map<String, List<ForecastRecord>> byKey = new TreeMap<>();
+        for (Object o : h.getOutput()) {
+            if (o instanceof StreamRecord<?> r && r.getValue() instanceof ForecastRecord f) {
+                byKey.computeIfAbsent(f.key, k -> new ArrayList<>()).add(f);
+            }
+        }
+        return byKey;
+    }
 }

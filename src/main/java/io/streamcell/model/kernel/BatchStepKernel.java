@@ -47,7 +47,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Results equal {@link StepKernel}'s up to float rounding of the sums (BLAS adds in another
  * order). Not thread-safe; close it to free the off-heap memory.
  */
-public final class BatchStepKernel implements AutoCloseable {
+public final class BatchStepKernel implements KeyBatchKernel {
     private final RecurrentModel model;
     private final int capacity;
     private final int hidden;
@@ -117,6 +117,7 @@ public final class BatchStepKernel implements AutoCloseable {
         return model;
     }
 
+    @Override
     public int capacity() {
         return capacity;
     }
@@ -125,6 +126,7 @@ public final class BatchStepKernel implements AutoCloseable {
      * Steps keys {@code 0 .. count-1}: {@code states[b]} is advanced in place with
      * {@code features[b]}, and the unscaled forecast is written to {@code forecasts[b]}.
      */
+    @Override
     public void step(float[][] states, float[][] features, float[][] forecasts, int count) {
         if (count < 0 || count > capacity) {
             throw new IllegalArgumentException("count " + count + " outside 0.." + capacity);

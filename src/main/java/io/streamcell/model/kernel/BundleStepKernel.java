@@ -27,7 +27,7 @@ import java.util.Arrays;
  * arrays stay in the L1/L2 caches; scratch arrays grow to the largest chunk seen and are reused.
  * Not thread-safe: one instance per operator instance. No allocation per step once grown.
  */
-public final class BundleStepKernel {
+public final class BundleStepKernel implements KeyBatchKernel {
     /** Keys per pass: 128 keys × (inputs + 4H) floats of an LSTM with H = 64 is ~140 KB. */
     static final int CHUNK = 128;
 
@@ -81,6 +81,17 @@ public final class BundleStepKernel {
      * {@code features[b]}, and the unscaled forecast ({@link RecurrentModel#outputSize()} values,
      * step-major) is written to {@code forecasts[b]}. The same state array must not appear twice.
      */
+    /** Any number of keys: larger bundles go through in chunks. */
+    @Override
+    public int capacity() {
+        return Integer.MAX_VALUE;
+    }
+
+    /** Nothing to free: the scratch buffers are on the heap. */
+    @Override
+    public void close() {}
+
+    @Override
     public void step(float[][] states, float[][] features, float[][] forecasts, int count) {
         if (count < 0 || count > states.length || count > features.length || count > forecasts.length) {
             throw new IllegalArgumentException("count " + count + " exceeds the arrays given");
