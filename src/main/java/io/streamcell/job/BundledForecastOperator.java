@@ -294,37 +294,27 @@ public final class BundledForecastOperator extends AbstractStreamOperator<Foreca
     }
 
     /**
-     * Readings waiting to be stepped, in arrival order, each with its round (how many readings of
-     * its key came before it in the bundle), and each key's last event time so that a late reading
-     * is checked against readings not yet in state. One map lookup per reading.
+     * Readings waiting to be stepped, in arrival order, with each key's last event time so that a
+     * late reading is checked against readings not yet in state.
      */
     private static final class Bundle {
-        /** One buffered reading, its round, and the timestamp its outputs carry. */
-        record Entry(Object key, DecodedRecord reading, boolean hasTimestamp, long timestamp, int round) {
+        /** One buffered reading and the timestamp its outputs carry. */
+        record Entry(Object key, DecodedRecord reading, boolean hasTimestamp, long timestamp) {
             <T> StreamRecord<T> record(T value) {
                 return hasTimestamp ? new StreamRecord<>(value, timestamp) : new StreamRecord<>(value);
             }
         }
 
-        /** A key's readings in the bundle so far and the event time of the last one. */
-        private static final class KeyProgress {
-            int readings;
-            long lastEventTime;
-        }
-
         private final List<Entry> entries;
-        private final Map<Object, KeyProgress> keys = new HashMap<>();
-        private int rounds;
+        private final Map<Object, Long> lastEventTime = new HashMap<>();
 
         Bundle(int expected) {
             this.entries = new ArrayList<>(expected);
         }
 
         void add(Object key, DecodedRecord reading, boolean hasTimestamp, long timestamp) {
-            KeyProgress progress = keys.computeIfAbsent(key, k -> new KeyProgress());
-            entries.add(new Entry(key, reading, hasTimestamp, timestamp, progress.readings++));
-            progress.lastEventTime = reading.eventTime;
-            rounds = Math.max(rounds, progress.readings);
+            entries.add(new Entry(key, reading, hasTimestamp, timestamp));
+            lastEventTime.put(key, reading.eventTime);
         }
 
         int size() {
@@ -333,26 +323,27 @@ public final class BundledForecastOperator extends AbstractStreamOperator<Foreca
 
         /** The event time of the key's last reading in the bundle, or {@code Long.MIN_VALUE}. */
         long lastEventTime(Object key) {
-            KeyProgress progress = keys.get(key);
-            return progress == null ? Long.MIN_VALUE : progress.lastEventTime;
+            Long last = lastEventTime.get(key);
+            return last == null ? Long.MIN_VALUE : last;
         }
 
         /** Round r holds the r-th reading of each key, keys in order of their first reading. */
         List<List<Entry>> rounds() {
-            List<List<Entry>> byRound = new ArrayList<>(rounds);
-            for (int r = 0; r < rounds; r++) {
-                byRound.add(new ArrayList<>(r == 0 ? keys.size() : 16));
-            }
+            Map<Object, Integer> seen = new HashMap<>();
+            List<List<Entry>> rounds = new ArrayList<>();
             for (Entry entry : entries) {
-                byRound.get(entry.round()).add(entry);
+                int r = seen.merge(entry.key(), 1, Integer::sum) - 1;
+                if (r == rounds.size()) {
+                    rounds.add(new ArrayList<>());
+                }
+                rounds.get(r).add(entry);
             }
-            return byRound;
+            return rounds;
         }
 
         void clear() {
             entries.clear();
-            keys.clear();
-            rounds = 0;
+            lastEventTime.clear();
         }
     }
 }
