@@ -4,7 +4,9 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.streamcell.io.csv.CsvFormatException;
 import io.streamcell.io.csv.ReadingsCsvReader;
 import java.io.IOException;
-import java.io.StringReader;
+import java.io.ByteArrayInputStream;
+import java.io.InputStreamReader;
+import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -13,8 +15,9 @@ import org.junit.jupiter.api.Timeout;
 /**
  * {@link ReadingsCsvReader}, which {@code replay}, {@code evaluate}, {@code train} and the NAB
  * evaluation read readings CSVs with. Contract: rows with finite features in model order, or a
- * {@link CsvFormatException} naming the file; a malformed file must not surface as a raw Jackson
- * parse exception or any other exception.
+ * {@link CsvFormatException} naming the file; a malformed file (an unclosed quote, bytes that are
+ * not UTF-8) must not surface as a raw Jackson parse exception, a {@code MalformedInputException} or
+ * any other exception.
  */
 class ReadingsCsvFuzzTest {
     static final String SOURCE = "fuzz.csv";
@@ -23,8 +26,9 @@ class ReadingsCsvFuzzTest {
     @FuzzTest(maxDuration = "30s")
     @Timeout(value = 10, unit = TimeUnit.SECONDS)
     void read(byte[] csv) throws IOException {
-        String text = new String(csv, StandardCharsets.UTF_8);
-        try (ReadingsCsvReader reader = ReadingsCsvReader.open(new StringReader(text), SOURCE, FEATURES)) {
+        // A strict UTF-8 decoder, as Files.newBufferedReader (ReadingsCsvReader.open(Path, ...)) uses.
+        Reader text = new InputStreamReader(new ByteArrayInputStream(csv), StandardCharsets.UTF_8.newDecoder());
+        try (ReadingsCsvReader reader = ReadingsCsvReader.open(text, SOURCE, FEATURES)) {
             long previousLine = 0;
             for (ReadingsCsvReader.Row row = reader.next(); row != null; row = reader.next()) {
                 FuzzContract.check(row.features().length == FEATURES.size(), "row " + row.line() + " has "

@@ -1,11 +1,13 @@
 package io.streamcell.io.csv;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvParser;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.Reader;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +19,9 @@ import java.util.List;
  * Streams the rows of a readings CSV (DESIGN.md "Offline replay"): a header row, a
  * {@code timestamp} column, an optional {@code key} column (without it the whole file is one key,
  * {@code ""}), and one column per requested feature, found by name; other columns are ignored.
- * Every problem is reported with the file, line and column.
+ * Every problem with the content, including a row the CSV parser cannot read and bytes that are
+ * not UTF-8, is a {@link CsvFormatException} naming the file, the line and (where it applies) the
+ * column; an {@code IOException} means the file itself could not be read.
  */
 public final class ReadingsCsvReader implements Closeable {
     public static final String KEY_COLUMN = "key";
@@ -76,15 +80,28 @@ public final class ReadingsCsvReader implements Closeable {
 
     public static ReadingsCsvReader open(Reader reader, String source, List<String> featureNames) throws IOException {
         CsvMapper mapper = new CsvMapper();
-        MappingIterator<String[]> rows = mapper.readerForArrayOf(String.class)
-                .with(CsvParser.Feature.WRAP_AS_ARRAY)
-                .with(CsvParser.Feature.SKIP_EMPTY_LINES)
-                .readValues(reader);
-        if (!rows.hasNextValue()) {
-            rows.close();
-            throw new CsvFormatException(source + ": empty file (a header row is required)");
+        MappingIterator<String[]> rows;
+        try { // reads the first buffer already
+            rows = mapper.readerForArrayOf(String.class)
+                    .with(CsvParser.Feature.WRAP_AS_ARRAY)
+                    .with(CsvParser.Feature.SKIP_EMPTY_LINES)
+                    .readValues(reader);
+        } catch (JsonProcessingException | CharacterCodingException e) {
+            throw unreadable(source, "the header", 1, e);
         }
-        String[] header = rows.nextValue();
+        String[] header;
+        try {
+            if (!rows.hasNextValue()) {
+                throw new CsvFormatException(source + ": empty file (a header row is required)");
+            }
+            header = rows.nextValue();
+        } catch (CsvFormatException e) {
+            rows.close();
+            throw e;
+        } catch (JsonProcessingException | CharacterCodingException | RuntimeException e) {
+            rows.close();
+            throw unreadable(source, "the header", currentLine(rows), e);
+        }
         if (header.length > 0 && header[0].startsWith("\uFEFF")) { // a BOM left by spreadsheet tools
             header[0] = header[0].substring(1);
         }
@@ -109,9 +126,8 @@ public final class ReadingsCsvReader implements Closeable {
             }
             cells = rows.nextValue();
             line = lineOfLastRow();
-        } catch (RuntimeException e) {
-            throw new CsvFormatException(source + ": unreadable CSV near line " + currentLine() + ": "
-                    + e.getMessage(), e);
+        } catch (JsonProcessingException | CharacterCodingException | RuntimeException e) {
+            throw unreadable(source, "a row", currentLine(rows), e);
         }
         if (cells.length != headerWidth) {
             throw new CsvFormatException(source + ":" + line + ": " + cells.length + " columns, the header has "
@@ -150,8 +166,19 @@ public final class ReadingsCsvReader implements Closeable {
         return location.getColumnNr() <= 1 ? location.getLineNr() - 1 : location.getLineNr();
     }
 
-    private long currentLine() {
+    private static long currentLine(MappingIterator<String[]> rows) {
         return rows.getCurrentLocation() == null ? -1 : rows.getCurrentLocation().getLineNr();
+    }
+
+    /**
+     * A parse error (an unclosed quote, bytes that are not UTF-8) as our exception: Jackson's own
+     * exceptions are IOExceptions that callers would take for a failed read.
+     */
+    private static CsvFormatException unreadable(String source, String what, long line, Exception e) {
+        String reason = e instanceof JsonProcessingException json ? json.getOriginalMessage()
+                : e instanceof CharacterCodingException ? "not UTF-8 text (" + e + ")"
+                : e.getMessage();
+        return new CsvFormatException(source + ": unreadable CSV, " + what + " near line " + line + ": " + reason, e);
     }
 
     @Override
