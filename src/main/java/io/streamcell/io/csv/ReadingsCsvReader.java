@@ -160,8 +160,15 @@ public final class ReadingsCsvReader implements Closeable {
         return new Row(line, key, timestampText, millis, features);
     }
 
-    /** The line the row just read ended on: the parser now stands after its newline, if it had one. */
+    /**
+     * The line the row just read ended on: where the parser found the row's end (its END_ARRAY token).
+     * Not the parser's current position, which may already be past the next line's leading blanks.
+     */
     private long lineOfLastRow() {
+        var end = rows.getParser().currentTokenLocation();
+        if (end != null && end.getLineNr() > 0) {
+            return end.getLineNr();
+        }
         var location = rows.getCurrentLocation();
         return location.getColumnNr() <= 1 ? location.getLineNr() - 1 : location.getLineNr();
     }

@@ -120,6 +120,17 @@ class ReadingsCsvReaderTest {
     }
 
     @Test
+    void lineNumbersFollowRowsThatStartWithBlanksOrSpanLines() throws IOException {
+        try (ReadingsCsvReader reader = open("timestamp,k,a\n1,x,1\n 2,y,2\n\n3,\"multi\nline\",3\n4,z,4", "a")) {
+            assertThat(reader.next().line()).isEqualTo(2);
+            assertThat(reader.next().line()).isEqualTo(3);
+            assertThat(reader.next().line()).isEqualTo(6);
+            assertThat(reader.next().line()).isEqualTo(7);
+            assertThat(reader.next()).isNull();
+        }
+    }
+
+    @Test
     void timestampForms() {
         assertThat(Timestamps.parseEpochMillis("-5")).isEqualTo(-5);
         assertThat(Timestamps.parseEpochMillis("2024-01-01T01:00:00+01:00")).isEqualTo(1704067200000L);
