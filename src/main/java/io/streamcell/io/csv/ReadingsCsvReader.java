@@ -26,6 +26,7 @@ import java.util.List;
 public final class ReadingsCsvReader implements Closeable {
     public static final String KEY_COLUMN = "key";
     public static final String TIMESTAMP_COLUMN = "timestamp";
+    private static final int MAX_COLUMNS_SHOWN = 20;
 
     /** One data row. {@code features} follow the order of the requested feature names. */
     public record Row(long line, String key, String timestampText, long epochMillis, float[] features) {}
@@ -51,7 +52,7 @@ public final class ReadingsCsvReader implements Closeable {
         this.keyColumn = columns.indexOf(KEY_COLUMN);
         this.timestampColumn = columns.indexOf(TIMESTAMP_COLUMN);
         if (timestampColumn < 0) {
-            throw new CsvFormatException(source + ": no '" + TIMESTAMP_COLUMN + "' column in the header " + columns);
+            throw new CsvFormatException(source + ": no '" + TIMESTAMP_COLUMN + "' column in the header " + headerText(columns));
         }
         this.featureColumns = new int[featureNames.size()];
         List<String> missing = new ArrayList<>();
@@ -63,7 +64,7 @@ public final class ReadingsCsvReader implements Closeable {
         }
         if (!missing.isEmpty()) {
             throw new CsvFormatException(source + ": the model's feature column(s) " + missing
-                    + " are missing from the header " + columns);
+                    + " are missing from the header " + headerText(columns));
         }
     }
 
@@ -149,11 +150,11 @@ public final class ReadingsCsvReader implements Closeable {
                 value = Float.parseFloat(text);
             } catch (NumberFormatException e) {
                 throw new CsvFormatException(source + ":" + line + ": column '" + featureNames.get(i) + "': '"
-                        + text + "' is not a number");
+                        + Timestamps.abbreviate(text) + "' is not a number");
             }
             if (!Float.isFinite(value)) {
                 throw new CsvFormatException(source + ":" + line + ": column '" + featureNames.get(i) + "': "
-                        + text + " is not a finite float32 value");
+                        + Timestamps.abbreviate(text) + " is not a finite float32 value");
             }
             features[i] = value;
         }
@@ -185,12 +186,24 @@ public final class ReadingsCsvReader implements Closeable {
         String reason = e instanceof JsonProcessingException json ? json.getOriginalMessage()
                 : e instanceof CharacterCodingException ? "not UTF-8 text (" + e + ")"
                 : e.getMessage();
+        if (reason != null && reason.length() > 300) {
+            reason = reason.substring(0, 297) + "...";
+        }
         return new CsvFormatException(source + ": unreadable CSV, " + what + " near line " + line + ": " + reason, e);
     }
 
     @Override
     public void close() throws IOException {
         rows.close();
+    }
+
+    /** The header for a message: at most 20 columns, each abbreviated, so a binary first line stays readable. */
+    private static String headerText(List<String> columns) {
+        List<String> shown = new ArrayList<>();
+        for (String column : columns.subList(0, Math.min(columns.size(), MAX_COLUMNS_SHOWN))) {
+            shown.add(Timestamps.abbreviate(column));
+        }
+        return shown + (columns.size() > MAX_COLUMNS_SHOWN ? " (" + columns.size() + " columns)" : "");
     }
 
     @Override
