@@ -320,7 +320,38 @@ public record ModelConfig(
         if (!node.isObject()) {
             throw new ModelFormatException(source + ": field 'provenance' must be an object, found " + describe(node));
         }
+        String badNumber = nonFiniteNumber(node, "provenance");
+        if (badNumber != null) {
+            // Jackson reads 1e400 as Infinity and would write it back as the string "Infinity".
+            throw new ModelFormatException(source + ": " + badNumber + " is a number beyond the double range");
+        }
         return (ObjectNode) node;
+    }
+
+    /** The path of the first number in {@code node} that is not a finite double, or null. */
+    private static String nonFiniteNumber(JsonNode node, String path) {
+        if (node.isNumber()) {
+            return Double.isFinite(node.doubleValue()) ? null : path;
+        }
+        if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                String found = nonFiniteNumber(node.get(i), path + "[" + i + "]");
+                if (found != null) {
+                    return found;
+                }
+            }
+        } else if (node.isObject()) {
+            for (Iterator<java.util.Map.Entry<String, JsonNode>> fields = node.fields(); fields.hasNext(); ) {
+                java.util.Map.Entry<String, JsonNode> field = fields.next();
+                String name = field.getKey();
+                String found = nonFiniteNumber(field.getValue(),
+                        path + "." + (name.length() > 40 ? name.substring(0, 40) + "…" : name));
+                if (found != null) {
+                    return found;
+                }
+            }
+        }
+        return null;
     }
 
     private static String describe(JsonNode node) {
