@@ -137,6 +137,10 @@ public record ModelConfig(
                         + String.join(", ", KNOWN_FIELDS.stream().sorted().toList()) + ")");
             }
         }
+        String unwritable = unwritableValue(root, "");
+        if (unwritable != null) {
+            throw new ModelFormatException(source + ": " + unwritable);
+        }
         String format = requiredText(root, "format", source);
         if (!FORMAT.equals(format)) {
             throw new ModelFormatException(source + ": format is '" + format + "', expected '" + FORMAT + "'");
@@ -320,22 +324,25 @@ public record ModelConfig(
         if (!node.isObject()) {
             throw new ModelFormatException(source + ": field 'provenance' must be an object, found " + describe(node));
         }
-        String badNumber = nonFiniteNumber(node, "provenance");
-        if (badNumber != null) {
-            // Jackson reads 1e400 as Infinity and would write it back as the string "Infinity".
-            throw new ModelFormatException(source + ": " + badNumber + " is a number beyond the double range");
-        }
         return (ObjectNode) node;
     }
 
-    /** The path of the first number in {@code node} that is not a finite double, or null. */
-    private static String nonFiniteNumber(JsonNode node, String path) {
+    /**
+     * What makes a value in the document unwritable, as "path problem", or null. Jackson reads 1e400
+     * as Infinity (and would write it back as the string "Infinity"), and a lone UTF-16 surrogate
+     * ({@code "\ud800"}, or CESU-8 bytes) into a string that its UTF-8 writer refuses; either would
+     * make a config that reads but does not survive {@code ModelDirectory.write}.
+     */
+    private static String unwritableValue(JsonNode node, String path) {
         if (node.isNumber()) {
-            return Double.isFinite(node.doubleValue()) ? null : path;
+            return Double.isFinite(node.doubleValue()) ? null : path + " is a number beyond the double range";
+        }
+        if (node.isTextual()) {
+            return hasLoneSurrogate(node.textValue()) ? path + " holds an unpaired UTF-16 surrogate" : null;
         }
         if (node.isArray()) {
             for (int i = 0; i < node.size(); i++) {
-                String found = nonFiniteNumber(node.get(i), path + "[" + i + "]");
+                String found = unwritableValue(node.get(i), path + "[" + i + "]");
                 if (found != null) {
                     return found;
                 }
@@ -344,14 +351,30 @@ public record ModelConfig(
             for (Iterator<java.util.Map.Entry<String, JsonNode>> fields = node.fields(); fields.hasNext(); ) {
                 java.util.Map.Entry<String, JsonNode> field = fields.next();
                 String name = field.getKey();
-                String found = nonFiniteNumber(field.getValue(),
-                        path + "." + (name.length() > 40 ? name.substring(0, 40) + "…" : name));
+                String shown = (path.isEmpty() ? "" : path + ".")
+                        + (name.length() > 40 ? name.substring(0, 40) + "…" : name);
+                if (hasLoneSurrogate(name)) {
+                    return "field name " + shown + " holds an unpaired UTF-16 surrogate";
+                }
+                String found = unwritableValue(field.getValue(), shown);
                 if (found != null) {
                     return found;
                 }
             }
         }
         return null;
+    }
+
+    private static boolean hasLoneSurrogate(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String describe(JsonNode node) {

@@ -1,11 +1,11 @@
 package io.streamcell.fuzz;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamcell.model.ModelConfig;
 import io.streamcell.model.ModelFormatException;
 import io.streamcell.model.io.ModelDirectory;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
 
@@ -31,7 +31,12 @@ class ModelConfigFuzzTest {
         }
         FuzzContract.check(config.features().size() == config.inputSize(), "features do not match input_size");
         FuzzContract.check(config.outputSize() >= 1 && config.stateSize() >= 1, "empty output or state");
-        byte[] written = config.toJson(JSON).toString().getBytes(StandardCharsets.UTF_8);
+        byte[] written;
+        try { // as ModelDirectory.write does
+            written = JSON.writeValueAsBytes(config.toJson(JSON));
+        } catch (JsonProcessingException e) {
+            throw new FuzzContract.FuzzContractViolation("an accepted config cannot be written: " + e.getMessage(), e);
+        }
         ModelConfig reread;
         try {
             reread = ModelDirectory.parseConfig(written, SOURCE);
