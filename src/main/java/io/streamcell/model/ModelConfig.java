@@ -105,8 +105,8 @@ public record ModelConfig(
         }
         if (onlineNormalisation != null && !features.containsAll(targets)) {
             throw new IllegalArgumentException("online_normalisation needs every target among the features "
-                    + "(forecasts are mapped back with the target feature's statistics); targets " + targets
-                    + ", features " + features);
+                    + "(forecasts are mapped back with the target feature's statistics); targets "
+                    + shown(targets.toString()) + ", features " + shown(features.toString()));
         }
     }
 
@@ -133,7 +133,7 @@ public record ModelConfig(
         for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
             String name = names.next();
             if (!KNOWN_FIELDS.contains(name)) {
-                throw new ModelFormatException(source + ": unknown field '" + name + "' (known: "
+                throw new ModelFormatException(source + ": unknown field '" + shown(name) + "' (known: "
                         + String.join(", ", KNOWN_FIELDS.stream().sorted().toList()) + ")");
             }
         }
@@ -143,7 +143,7 @@ public record ModelConfig(
         }
         String format = requiredText(root, "format", source);
         if (!FORMAT.equals(format)) {
-            throw new ModelFormatException(source + ": format is '" + format + "', expected '" + FORMAT + "'");
+            throw new ModelFormatException(source + ": format is '" + shown(format) + "', expected '" + FORMAT + "'");
         }
         try {
             CellType cell = CellType.fromConfigName(requiredText(root, "cell", source));
@@ -231,7 +231,7 @@ public record ModelConfig(
                 throw new IllegalArgumentException(field + " contains an empty name");
             }
             if (!seen.add(name)) {
-                throw new IllegalArgumentException(field + " contains '" + name + "' twice");
+                throw new IllegalArgumentException(field + " contains '" + shown(name) + "' twice");
             }
         }
     }
@@ -375,6 +375,11 @@ public record ModelConfig(
             }
         }
         return false;
+    }
+
+    /** Text from the file for an error message: at most 80 chars, longer text cut with "…". */
+    static String shown(String text) {
+        return text.length() <= 80 ? text : text.substring(0, 79) + "…";
     }
 
     private static String describe(JsonNode node) {
