@@ -36,6 +36,6 @@ public enum CellType {
                 return type;
             }
         }
-        throw new IllegalArgumentException("unknown cell type '" + name + "' (expected \"lstm\" or \"gru\")");
+        throw new IllegalArgumentException("unknown cell type '" + ModelConfig.shown(name) + "' (expected \"lstm\" or \"gru\")");
     }
 }

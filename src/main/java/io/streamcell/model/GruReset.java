@@ -30,6 +30,6 @@ public enum GruReset {
                 return reset;
             }
         }
-        throw new IllegalArgumentException("unknown gru_reset '" + name + "' (expected \"after\" or \"before\")");
+        throw new IllegalArgumentException("unknown gru_reset '" + ModelConfig.shown(name) + "' (expected \"after\" or \"before\")");
     }
 }

@@ -105,8 +105,8 @@ public record ModelConfig(
         }
         if (onlineNormalisation != null && !features.containsAll(targets)) {
             throw new IllegalArgumentException("online_normalisation needs every target among the features "
-                    + "(forecasts are mapped back with the target feature's statistics); targets " + targets
-                    + ", features " + features);
+                    + "(forecasts are mapped back with the target feature's statistics); targets "
+                    + shown(targets.toString()) + ", features " + shown(features.toString()));
         }
     }
 
@@ -133,13 +133,17 @@ public record ModelConfig(
         for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
             String name = names.next();
             if (!KNOWN_FIELDS.contains(name)) {
-                throw new ModelFormatException(source + ": unknown field '" + name + "' (known: "
+                throw new ModelFormatException(source + ": unknown field '" + shown(name) + "' (known: "
                         + String.join(", ", KNOWN_FIELDS.stream().sorted().toList()) + ")");
             }
         }
+        String unwritable = unwritableValue(root, "");
+        if (unwritable != null) {
+            throw new ModelFormatException(source + ": " + unwritable);
+        }
         String format = requiredText(root, "format", source);
         if (!FORMAT.equals(format)) {
-            throw new ModelFormatException(source + ": format is '" + format + "', expected '" + FORMAT + "'");
+            throw new ModelFormatException(source + ": format is '" + shown(format) + "', expected '" + FORMAT + "'");
         }
         try {
             CellType cell = CellType.fromConfigName(requiredText(root, "cell", source));
@@ -227,7 +231,7 @@ public record ModelConfig(
                 throw new IllegalArgumentException(field + " contains an empty name");
             }
             if (!seen.add(name)) {
-                throw new IllegalArgumentException(field + " contains '" + name + "' twice");
+                throw new IllegalArgumentException(field + " contains '" + shown(name) + "' twice");
             }
         }
     }
@@ -321,6 +325,61 @@ public record ModelConfig(
             throw new ModelFormatException(source + ": field 'provenance' must be an object, found " + describe(node));
         }
         return (ObjectNode) node;
+    }
+
+    /**
+     * What makes a value in the document unwritable, as "path problem", or null. Jackson reads 1e400
+     * as Infinity (and would write it back as the string "Infinity"), and a lone UTF-16 surrogate
+     * ({@code "\ud800"}, or CESU-8 bytes) into a string that its UTF-8 writer refuses; either would
+     * make a config that reads but does not survive {@code ModelDirectory.write}.
+     */
+    private static String unwritableValue(JsonNode node, String path) {
+        if (node.isNumber()) {
+            return Double.isFinite(node.doubleValue()) ? null : path + " is a number beyond the double range";
+        }
+        if (node.isTextual()) {
+            return hasLoneSurrogate(node.textValue()) ? path + " holds an unpaired UTF-16 surrogate" : null;
+        }
+        if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                String found = unwritableValue(node.get(i), path + "[" + i + "]");
+                if (found != null) {
+                    return found;
+                }
+            }
+        } else if (node.isObject()) {
+            for (Iterator<java.util.Map.Entry<String, JsonNode>> fields = node.fields(); fields.hasNext(); ) {
+                java.util.Map.Entry<String, JsonNode> field = fields.next();
+                String name = field.getKey();
+                String shown = (path.isEmpty() ? "" : path + ".")
+                        + (name.length() > 40 ? name.substring(0, 40) + "…" : name);
+                if (hasLoneSurrogate(name)) {
+                    return "field name " + shown + " holds an unpaired UTF-16 surrogate";
+                }
+                String found = unwritableValue(field.getValue(), shown);
+                if (found != null) {
+                    return found;
+                }
+            }
+        }
+        return null;
+    }
+
+    private static boolean hasLoneSurrogate(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Text from the file for an error message: at most 80 chars, longer text cut with "…". */
+    static String shown(String text) {
+        return text.length() <= 80 ? text : text.substring(0, 79) + "…";
     }
 
     private static String describe(JsonNode node) {

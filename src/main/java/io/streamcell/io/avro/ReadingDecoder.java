@@ -15,7 +15,6 @@ import java.util.function.LongSupplier;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.SchemaNormalization;
-import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.message.BinaryMessageDecoder;
@@ -162,14 +161,19 @@ public final class ReadingDecoder {
     /**
      * Walks the body with the writer schema without materialising it. Avro's reader allocates what
      * a length prefix claims before reading it, so garbage that claims a 2 GiB string would exhaust
-     * the heap; skipping checks every length against the bytes that are really there.
+     * the heap; the walk checks every length against the bytes that are really there first.
+     *
+     * <p>Not {@code GenericDatumReader.skip}: for a map or array block written with its byte size
+     * (a negative item count) it jumps over that many bytes unread, so the items inside, which the
+     * real reader then decodes one by one, were never checked (fuzzing found a string length of
+     * ~2^62 hidden in such a block).
      */
-    private static void checkBodyStructure(Schema writer, byte[] value) throws Rejected {
+    private void checkBodyStructure(Schema writer, byte[] value) throws Rejected {
         int bodyLength = value.length - SingleObject.HEADER_LENGTH;
         BinaryDecoder body = DecoderFactory.get().binaryDecoder(value, SingleObject.HEADER_LENGTH, bodyLength, null);
         boolean atEnd;
         try {
-            GenericDatumReader.skip(writer, body);
+            new BodyWalk(body, bodyLength + (long) limits.maxValues()).walk(writer, 0);
             atEnd = body.isEnd();
         } catch (Exception e) {
             throw new Rejected(DeadLetterReason.UNDECODABLE, "corrupt or truncated " + writer.getName() + " body ("
@@ -178,6 +182,82 @@ public final class ReadingDecoder {
         if (!atEnd) {
             throw new Rejected(DeadLetterReason.UNDECODABLE, "bytes left over after the " + writer.getName()
                     + " body: not a single Avro message", null);
+        }
+    }
+
+    /**
+     * Reads every value of a body as the writer schema says, keeping nothing: each string or bytes
+     * length is skipped over, which fails on a length beyond the end of the input. Map and array
+     * items are walked one by one, and their total is bounded, so items of zero bytes (nulls,
+     * empty records) cannot make the walk spin on a huge count.
+     */
+    private static final class BodyWalk {
+        private static final int MAX_DEPTH = 32;
+        private final BinaryDecoder in;
+        private long itemsLeft;
+
+        BodyWalk(BinaryDecoder in, long maxItems) {
+            this.in = in;
+            this.itemsLeft = maxItems;
+        }
+
+        void walk(Schema schema, int depth) throws IOException {
+            if (depth > MAX_DEPTH) {
+                throw new IOException("values nested more than " + MAX_DEPTH + " deep");
+            }
+            switch (schema.getType()) {
+                case RECORD -> {
+                    for (Schema.Field field : schema.getFields()) {
+                        walk(field.schema(), depth + 1);
+                    }
+                }
+                case ARRAY -> {
+                    for (long n = in.readArrayStart(); n != 0; n = in.arrayNext()) {
+                        items(n);
+                        for (long i = 0; i < n; i++) {
+                            walk(schema.getElementType(), depth + 1);
+                        }
+                    }
+                }
+                case MAP -> {
+                    for (long n = in.readMapStart(); n != 0; n = in.mapNext()) {
+                        items(n);
+                        for (long i = 0; i < n; i++) {
+                            in.skipString();
+                            walk(schema.getValueType(), depth + 1);
+                        }
+                    }
+                }
+                case UNION -> {
+                    int branch = in.readIndex();
+                    if (branch < 0 || branch >= schema.getTypes().size()) {
+                        throw new IOException("union branch " + branch + " of " + schema.getTypes().size());
+                    }
+                    walk(schema.getTypes().get(branch), depth + 1);
+                }
+                case ENUM -> {
+                    int symbol = in.readEnum();
+                    if (symbol < 0 || symbol >= schema.getEnumSymbols().size()) {
+                        throw new IOException("enum symbol " + symbol + " of " + schema.getEnumSymbols().size());
+                    }
+                }
+                case FIXED -> in.skipFixed(schema.getFixedSize());
+                case STRING -> in.skipString();
+                case BYTES -> in.skipBytes();
+                case INT -> in.readInt();
+                case LONG -> in.readLong();
+                case FLOAT -> in.readFloat();
+                case DOUBLE -> in.readDouble();
+                case BOOLEAN -> in.readBoolean();
+                case NULL -> in.readNull();
+            }
+        }
+
+        private void items(long n) throws IOException {
+            if (n < 0 || n > itemsLeft) {
+                throw new IOException("a block of " + n + " items, more than the body can hold");
+            }
+            itemsLeft -= n;
         }
     }
 

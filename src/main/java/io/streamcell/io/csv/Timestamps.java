@@ -9,6 +9,8 @@ import java.time.format.DateTimeParseException;
 
 /** Parses the timestamp column of a readings CSV: epoch milliseconds or ISO-8601. */
 public final class Timestamps {
+    static final int MAX_SHOWN_CHARS = 60;
+
     private Timestamps() {}
 
     /**
@@ -24,7 +26,7 @@ public final class Timestamps {
             try {
                 return Long.parseLong(value);
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("timestamp '" + text + "' is out of range", e);
+                throw new IllegalArgumentException("timestamp '" + abbreviate(text) + "' is out of range", e);
             }
         }
         String iso = value.length() > 10 && value.charAt(10) == ' '
@@ -39,11 +41,16 @@ public final class Timestamps {
                 try {
                     return LocalDate.parse(iso).atStartOfDay().toInstant(ZoneOffset.UTC).toEpochMilli();
                 } catch (DateTimeParseException notDate) {
-                    throw new IllegalArgumentException("timestamp '" + text
+                    throw new IllegalArgumentException("timestamp '" + abbreviate(text)
                             + "' is neither epoch milliseconds nor ISO-8601 (e.g. " + Instant.EPOCH + ")");
                 }
             }
         }
+    }
+
+    /** Cell text for an error message: at most {@value #MAX_SHOWN_CHARS} chars, longer text cut with "...". */
+    static String abbreviate(String text) {
+        return text.length() <= MAX_SHOWN_CHARS ? text : text.substring(0, MAX_SHOWN_CHARS - 3) + "...";
     }
 
     private static boolean isInteger(String value) {

@@ -65,14 +65,7 @@ public final class ModelDirectory {
         base = (base.startsWith("/") ? base : "/" + base).replaceAll("/+$", "");
         byte[] configBytes = resource(base + "/" + CONFIG_FILE, location);
         byte[] weightBytes = resource(base + "/" + WEIGHTS_FILE, location);
-        String configSource = location + "/" + CONFIG_FILE;
-        JsonNode root;
-        try {
-            root = JSON.readTree(configBytes);
-        } catch (JsonProcessingException e) {
-            throw new ModelFormatException(configSource + ": not valid JSON: " + e.getOriginalMessage(), e);
-        }
-        ModelConfig config = ModelConfig.fromJson(root, configSource);
+        ModelConfig config = parseConfig(configBytes, location + "/" + CONFIG_FILE);
         String weightsSource = location + "/" + WEIGHTS_FILE;
         return RecurrentModel.fromStateDict(config, Safetensors.parse(weightBytes, weightsSource).tensors(), weightsSource);
     }
@@ -94,13 +87,31 @@ public final class ModelDirectory {
         if (size > MAX_CONFIG_BYTES) {
             throw new ModelFormatException(file + ": " + size + " bytes, over the " + MAX_CONFIG_BYTES + "-byte limit");
         }
+        return parseConfig(Files.readAllBytes(file), file.toString());
+    }
+
+    /**
+     * Parses and validates the bytes of a config.json (UTF-8 JSON, at most {@link #MAX_CONFIG_BYTES}).
+     *
+     * @param source named in error messages
+     * @throws ModelFormatException naming {@code source} for anything that is not a valid config
+     */
+    public static ModelConfig parseConfig(byte[] json, String source) {
+        if (json.length > MAX_CONFIG_BYTES) {
+            throw new ModelFormatException(source + ": " + json.length + " bytes, over the " + MAX_CONFIG_BYTES
+                    + "-byte limit");
+        }
         JsonNode root;
         try {
-            root = JSON.readTree(Files.readAllBytes(file));
-        } catch (JsonProcessingException e) {
-            throw new ModelFormatException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
+            root = JSON.readTree(json);
+        } catch (IOException e) { // JsonProcessingException for bad JSON; nothing else reads from memory
+            throw new ModelFormatException(source + ": not valid JSON: " + originalMessage(e), e);
         }
-        return ModelConfig.fromJson(root, file.toString());
+        return ModelConfig.fromJson(root, source);
+    }
+
+    private static String originalMessage(IOException e) {
+        return e instanceof JsonProcessingException json ? json.getOriginalMessage() : e.getMessage();
     }
 
     /** Writes {@code model} into {@code directory} (created if needed), replacing both files. */

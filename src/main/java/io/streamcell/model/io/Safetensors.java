@@ -102,7 +102,7 @@ public final class Safetensors {
         long expectedBegin = 0;
         for (Entry entry : entries) {
             if (entry.begin != expectedBegin) {
-                throw new ModelFormatException(source + ": tensor '" + entry.name + "' starts at byte "
+                throw new ModelFormatException(source + ": tensor '" + shown(entry.name) + "' starts at byte "
                         + entry.begin + " of the data, expected " + expectedBegin
                         + " (tensors must be contiguous and must not overlap)");
             }
@@ -177,7 +177,7 @@ public final class Safetensors {
         }
         node.fields().forEachRemaining(e -> {
             if (!e.getValue().isTextual()) {
-                throw new ModelFormatException(source + ": " + METADATA_KEY + " value '" + e.getKey()
+                throw new ModelFormatException(source + ": " + METADATA_KEY + " value '" + shown(e.getKey())
                         + "' must be a string");
             }
             metadata.put(e.getKey(), e.getValue().textValue());
@@ -238,6 +238,11 @@ public final class Safetensors {
         }
     }
 
+    /** Text from the file for an error message: at most 80 chars, longer text cut with "…". */
+    private static String shown(String text) {
+        return text.length() <= 80 ? text : text.substring(0, 79) + "…";
+    }
+
     /** IEEE 754 binary16 to float32, exact (every half value is representable as a float). */
     static float halfToFloat(short half) {
         int bits = half & 0xffff;
@@ -256,14 +261,14 @@ public final class Safetensors {
 
     private record Entry(String name, DType dtype, int[] shape, long begin, long end) {
         static Entry parse(String name, JsonNode node, long dataLength, String source) {
-            String where = source + ": tensor '" + name + "'";
+            String where = source + ": tensor '" + shown(name) + "'";
             if (!node.isObject()) {
                 throw new ModelFormatException(where + ": header entry must be an object");
             }
             JsonNode dtypeNode = node.get("dtype");
             DType dtype = dtypeNode != null && dtypeNode.isTextual() ? DType.parse(dtypeNode.textValue()) : null;
             if (dtype == null) {
-                throw new ModelFormatException(where + ": dtype " + dtypeNode
+                throw new ModelFormatException(where + ": dtype " + shown(String.valueOf(dtypeNode))
                         + " is not supported (expected one of F32, F64, F16, BF16)");
             }
             JsonNode shapeNode = node.get("shape");
@@ -274,7 +279,7 @@ public final class Safetensors {
             for (int i = 0; i < shape.length; i++) {
                 JsonNode dim = shapeNode.get(i);
                 if (!dim.canConvertToInt() || !dim.isIntegralNumber() || dim.intValue() < 0) {
-                    throw new ModelFormatException(where + ": shape dimension " + dim + " is not a non-negative int");
+                    throw new ModelFormatException(where + ": shape dimension " + shown(String.valueOf(dim)) + " is not a non-negative int");
                 }
                 shape[i] = dim.intValue();
             }

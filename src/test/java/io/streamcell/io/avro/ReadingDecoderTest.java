@@ -280,9 +280,24 @@ class ReadingDecoderTest {
     }
 
     @Test
-    void shouldDecodeCorrectlyAfterAvroDecoderThrew() {
-        // A map block whose byte count (1) hides an entry that claims a 63-byte key: the structural
-        // check skips it by byte count, Avro's reader reads the entry and fails mid-record.
+    void shouldRejectAHugeLengthHiddenInASizedMapBlockWithoutAllocatingIt() {
+        // Found by ReadingDecoderFuzzTest: Avro's reader allocated a 2^40-byte key (OutOfMemoryError).
+        byte[] key = varint(1L << 40);
+        byte[] hidden = withCurrentHeader(concat(varint(2), new byte[] {'s', '2'}, varint(T),
+                varint(-1), varint(key.length), key, varint(0)));
+
+        DecodedRecord rejected = decode(hidden);
+
+        assertThat(rejected.reason).isEqualTo("undecodable");
+        assertThat(rejected.errorMessage).contains("corrupt or truncated SensorReading body");
+    }
+
+    @Test
+    void shouldDecodeCorrectlyAfterACorruptMapBlock() {
+        // A map block whose byte count (1) hides an entry that claims a 63-byte key. This used to
+        // pass the structural check (GenericDatumReader.skip jumps over the block by its byte count)
+        // and fail inside Avro's reader; the walk now reads the entry and rejects the record first.
+        // The decoder must still be sound afterwards.
         byte[] poisoned = withCurrentHeader(concat(varint(2), new byte[] {'s', '2'}, varint(T),
                 varint(-1), varint(1), new byte[] {0x7E}, varint(0)));
 
@@ -292,7 +307,7 @@ class ReadingDecoderTest {
 
         assertThat(first.features).containsExactly(1.5f, 2.5f);
         assertThat(failed.reason).isEqualTo("undecodable");
-        assertThat(failed.errorMessage).contains("Avro could not decode");
+        assertThat(failed.errorMessage).contains("corrupt or truncated SensorReading body");
         assertThat(failed.errorClass).isNotEmpty();
         assertThat(after.isReading()).isTrue();
         assertThat(after.key).isEqualTo("s3");

@@ -94,6 +94,43 @@ class ReadingsCsvReaderTest {
     }
 
     @Test
+    void unclosedQuoteIsAFormatErrorNotAnIoError() throws IOException {
+        assertThatThrownBy(() -> open("timestamp,\"a\n1,2\n", "a"))
+                .isInstanceOf(CsvFormatException.class)
+                .hasMessageContaining("in.csv: unreadable CSV, the header near line")
+                .hasMessageContaining("Missing closing quote");
+        try (ReadingsCsvReader reader = open("timestamp,a\n1,\"2\n", "a")) {
+            assertThatThrownBy(reader::next)
+                    .isInstanceOf(CsvFormatException.class)
+                    .hasMessageContaining("in.csv: unreadable CSV, a row near line");
+        }
+    }
+
+    @Test
+    void bytesThatAreNotUtf8AreAFormatError(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws IOException {
+        java.nio.file.Path file = dir.resolve("latin1.csv");
+        java.nio.file.Files.write(file, "timestamp,a\n1,caf\u00e9\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        assertThatThrownBy(() -> {
+            try (ReadingsCsvReader reader = ReadingsCsvReader.open(file, List.of("a"))) {
+                reader.next();
+            }
+        }).isInstanceOf(CsvFormatException.class).hasMessageContaining("latin1.csv: unreadable CSV")
+                .hasMessageContaining("not UTF-8");
+    }
+
+    @Test
+    void lineNumbersFollowRowsThatStartWithBlanksOrSpanLines() throws IOException {
+        try (ReadingsCsvReader reader = open("timestamp,k,a\n1,x,1\n 2,y,2\n\n3,\"multi\nline\",3\n4,z,4", "a")) {
+            assertThat(reader.next().line()).isEqualTo(2);
+            assertThat(reader.next().line()).isEqualTo(3);
+            assertThat(reader.next().line()).isEqualTo(6);
+            assertThat(reader.next().line()).isEqualTo(7);
+            assertThat(reader.next()).isNull();
+        }
+    }
+
+    @Test
     void timestampForms() {
         assertThat(Timestamps.parseEpochMillis("-5")).isEqualTo(-5);
         assertThat(Timestamps.parseEpochMillis("2024-01-01T01:00:00+01:00")).isEqualTo(1704067200000L);

@@ -51,6 +51,21 @@ class ModelDirectoryTest {
     }
 
     @Test
+    void valuesThatCannotBeWrittenBackAreRejectedWithTheirPath() {
+        byte[] config = ("{\"format\":\"streamcell-model/1\",\"cell\":\"gru\",\"input_size\":1,\"hidden_size\":2,"
+                + "\"num_layers\":1,\"features\":[\"v\"],\"targets\":[\"v\"],\"version\":\"x\","
+                + "\"provenance\":{\"training\":{\"loss\":[1,-1e999]}}}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> ModelDirectory.parseConfig(config, "m/config.json"))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessage("m/config.json: provenance.training.loss[1] is a number beyond the double range");
+        byte[] surrogate = ("{\"format\":\"streamcell-model/1\",\"provenance\":{\"sha\":\"ab\\ud800\"}}")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> ModelDirectory.parseConfig(surrogate, "m/config.json"))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessage("m/config.json: provenance.sha holds an unpaired UTF-16 surrogate");
+    }
+
+    @Test
     void writtenModelReadsBackEqual() throws IOException {
         RecurrentModel original = ModelDirectory.read(copyOf("gru_before_2layer_in3_h20_2targets_horizon2"));
         Path written = temp.resolve("written");
