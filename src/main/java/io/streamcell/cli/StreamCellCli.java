@@ -31,7 +31,23 @@ public final class StreamCellCli implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(execute(args));
+        int code = execute(args);
+        // Inside Flink (REST/web submission, application mode) main() runs in the JobManager's JVM:
+        // System.exit would take the JobManager down right after the job was submitted. There the
+        // caller ends the program; a failure still exits non-zero so it is not mistaken for success.
+        if (code != 0 || !runningAsFlinkUserCode()) {
+            System.exit(code);
+        }
+    }
+
+    /** Whether this class was loaded by a Flink user-code class loader (no Flink import: main must run without Flink). */
+    static boolean runningAsFlinkUserCode() {
+        for (Class<?> c = StreamCellCli.class.getClassLoader().getClass(); c != null; c = c.getSuperclass()) {
+            if (c.getName().equals("org.apache.flink.util.FlinkUserCodeClassLoader")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Runs the command line and returns the exit code (for tests: no System.exit). */
