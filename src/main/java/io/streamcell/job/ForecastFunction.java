@@ -7,6 +7,7 @@ import io.streamcell.io.deadletter.DeadLetterReason;
 import io.streamcell.io.deadletter.DeadLetterRecord;
 import io.streamcell.model.RecurrentModel;
 import io.streamcell.model.io.ModelDirectory;
+import io.streamcell.model.kernel.NativeMath;
 import io.streamcell.state.KeyState;
 import io.streamcell.state.KeyStateTypeInfo;
 import java.time.Duration;
@@ -84,6 +85,9 @@ public class ForecastFunction extends KeyedProcessFunction<String, DecodedRecord
     public void open(OpenContext openContext) throws Exception {
         RecurrentModel model = ModelDirectory.load(modelLocation);
         stepper = new KeyStepper(model, resetAfterGap, adaptation);
+        if (NativeMath.preloadRequested()) {
+            NativeMath.ensureConfigured(); // loads ND4J's natives; the per-event kernel is plain Java
+        }
 
         ValueStateDescriptor<KeyState> stateDescriptor = new ValueStateDescriptor<>("key-state", new KeyStateTypeInfo());
         MapStateDescriptor<Long, List<DecodedRecord>> pendingDescriptor = new MapStateDescriptor<>("pending-readings",
