@@ -19,9 +19,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.junit.jupiter.api.AfterAll;
@@ -95,8 +97,8 @@ class StandaloneClusterITCase {
                 .classpath(classpath)
                 .taskManagers(2)
                 .slotsPerTaskManager(2)
-                .configuration("classloader.parent-first-patterns.additional", "org.nd4j.;org.bytedeco.")
-                .taskManagerJvmOption("-D" + NativeMath.PRELOAD_PROPERTY + "=true")
+                .configuration("classloader.parent-first-patterns.additional", "org.nd4j.;org.bytedeco.");
+        builder.taskManagerJvmOption("-D" + NativeMath.PRELOAD_PROPERTY + "=true")
                 .environment("OMP_NUM_THREADS", "1")
                 .environment("OPENBLAS_NUM_THREADS", "1");
         String coreType = System.getenv("OPENBLAS_CORETYPE");
@@ -228,6 +230,76 @@ class StandaloneClusterITCase {
         assertThat(maxNativeLoadsInOneTaskManager())
                 .as("ND4J loaded again by a later job's class loader in the same TaskManager")
                 .isGreaterThanOrEqualTo(2);
+    }
+
+    @Test
+    @Order(4)
+    void savepointOfAnEarlierReleaseRestores() throws Exception {
+        Path fixture;
+        try (Stream<Path> dirs = Files.list(SavepointFixture.resources())) {
+            fixture = dirs.filter(Files::isDirectory).sorted().findFirst().orElseThrow();
+        }
+        Properties properties = new Properties();
+        try (var in = Files.newBufferedReader(fixture.resolve(SavepointFixture.PROPERTIES))) {
+            properties.load(in);
+        }
+        long before = Long.parseLong(properties.getProperty("forecastsBefore"));
+        ClusterInput fixtureInput = SavepointFixture.input();
+        SavepointFixture.createTopics(kafka);
+        fixtureInput.produce(kafka.bootstrapServers(), SavepointFixture.READINGS);
+        Path savepoint = cluster.directory().resolve("fixture-" + fixture.getFileName());
+        SavepointFixture.copy(fixture, savepoint);
+        long expected = fixtureInput.rows.size() - before;
+
+        String job = cluster.runJar(jarId, List.of("run", "--config",
+                SavepointFixture.jobConfig(cluster.directory(), kafka.bootstrapServers()).toString()),
+                savepoint.toUri().toString());
+        cluster.awaitRunning(job, Duration.ofMinutes(2));
+        try (KafkaConsumer<byte[], byte[]> progress = KafkaTestClients.readCommittedConsumer(kafka.bootstrapServers())) {
+            KafkaTestClients.assignFromStart(progress, SavepointFixture.FORECASTS);
+            awaitProgress(progress, new long[] {0}, expected, job, fixtureInput, SavepointFixture.READINGS);
+        }
+        cluster.cancel(job);
+        JobOutput output = JobOutput.read(kafka.bootstrapServers(), SavepointFixture.FORECASTS,
+                SavepointFixture.ANOMALIES, SavepointFixture.DEAD_LETTERS, (int) expected, 0);
+
+        Map<String, List<float[]>> replayed = new HashMap<>();
+        Map<String, List<Float>> replayedScores = new HashMap<>();
+        try (ReplayEngine engine = new ReplayEngine(ModelDirectory.load(SavepointFixture.modelDirectory().toString()), 1)) {
+            for (Row row : fixtureInput.rows) {
+                engine.accept(row, (r, outcome) -> {
+                    replayed.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(outcome.forecast());
+                    replayedScores.computeIfAbsent(r.key(), k -> new ArrayList<>())
+                            .add(outcome.score() == null ? null : outcome.score().anomalyScore());
+                });
+            }
+        }
+        assertThat(output.forecastCount()).as("forecasts after the restore").isEqualTo(expected);
+        assertThat(output.forecasts()).hasSize(SavepointFixture.KEYS);
+        output.forecasts().forEach((key, records) -> {
+            long step = -1;
+            for (ByteBuffer bytes : records) {
+                Forecast forecast = decode(bytes);
+                if (step >= 0) {
+                    assertThat(forecast.getStep()).as("%s steps follow each other", key).isEqualTo(step + 1);
+                }
+                step = forecast.getStep();
+                int i = (int) step - 1;
+                assertThat(KafkaTestClients.flatten(forecast)).as("%s forecast at step %d (state from the savepoint)",
+                        key, step).containsExactly(replayed.get(key).get(i));
+                assertThat(forecast.getAnomalyScore()).as("%s score at step %d", key, step)
+                        .isEqualTo(replayedScores.get(key).get(i));
+            }
+            assertThat(step).as("%s: the last step", key).isEqualTo(SavepointFixture.STEPS);
+        });
+    }
+
+    private static Forecast decode(ByteBuffer bytes) {
+        try {
+            return Forecast.getDecoder().decode(bytes.duplicate());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** The failure-free run at parallelism 2 (run once, shared by the tests). */
