@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
@@ -76,6 +77,7 @@ final class ClusterInput {
     void produce(String bootstrapServers, String topic, int from, int to, boolean flush) {
         malformed = 0;
         try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(bootstrapServers)) {
+            Callback failures = failures();
             for (int n = 1; n <= to; n++) {
                 Row row = rows.get(n - 1);
                 boolean bad = n % 500 == 0;
@@ -92,7 +94,7 @@ final class ClusterInput {
                 byte[] key = row.key().getBytes(StandardCharsets.UTF_8);
                 int partition = partitionOf(row.key());
                 producer.send(new ProducerRecord<>(topic, partition, key,
-                        KafkaTestClients.reading(row.key(), row.epochMillis(), values)));
+                        KafkaTestClients.reading(row.key(), row.epochMillis(), values)), failures);
                 if (bad) {
                     byte[] record = switch ((malformed - 1) % 3) {
                         case 0 -> new byte[] {1, 2, 3, 4, 5};
@@ -103,14 +105,36 @@ final class ClusterInput {
                             yield KafkaTestClients.reading(row.key(), row.epochMillis(), nan);
                         }
                     };
-                    producer.send(new ProducerRecord<>(topic, partition, key, record));
+                    producer.send(new ProducerRecord<>(topic, partition, key, record), failures);
                 }
             }
-            if (!flush) {
-                producer.flush();
-                return;
+            if (flush) {
+                sendFlush(producer, topic, 1, failures);
             }
-            sendFlush(producer, topic, 1);
+            producer.flush();
+            throwIfFailed();
+        }
+    }
+
+    private Exception sendFailure;
+
+    /** Remembers the first failed send, for {@link #throwIfFailed()} (a lost record would change the input). */
+    private Callback failures() {
+        sendFailure = null;
+        return (metadata, exception) -> {
+            if (exception != null) {
+                synchronized (this) {
+                    if (sendFailure == null) {
+                        sendFailure = exception;
+                    }
+                }
+            }
+        };
+    }
+
+    private synchronized void throwIfFailed() {
+        if (sendFailure != null) {
+            throw new IllegalStateException("writing the input failed", sendFailure);
         }
     }
 
@@ -122,20 +146,22 @@ final class ClusterInput {
      */
     void flushAgain(String bootstrapServers, String topic, int round) {
         try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(bootstrapServers)) {
-            sendFlush(producer, topic, round);
+            Callback failures = failures();
+            sendFlush(producer, topic, round, failures);
+            producer.flush();
+            throwIfFailed();
         }
     }
 
-    private void sendFlush(KafkaProducer<byte[], byte[]> producer, String topic, int round) {
+    private void sendFlush(KafkaProducer<byte[], byte[]> producer, String topic, int round, Callback failures) {
         long flushTime = START + steps * 1000L + round * 3_600_000L;
         for (int p = 0; p < partitions; p++) {
             Map<String, Double> values = new HashMap<>();
             features.forEach(f -> values.put(f, 1.0));
             String key = FLUSH_PREFIX + p;
             producer.send(new ProducerRecord<>(topic, p, key.getBytes(StandardCharsets.UTF_8),
-                    KafkaTestClients.reading(key, flushTime, values)));
+                    KafkaTestClients.reading(key, flushTime, values)), failures);
         }
-        producer.flush();
     }
 
     /** Whether a forecast or alert is for a flush reading (not part of the compared output). */

@@ -26,10 +26,19 @@ public final class KafkaTestClients {
         void accept(byte[] value) throws Exception;
     }
 
-    /** A byte-array producer (close it). */
+    /**
+     * A byte-array producer (close it) that keeps each partition's records in the order sent, so
+     * that writing the same records gives the same offsets. Not idempotent: right after a topic is
+     * created the broker can answer NOT_LEADER_OR_FOLLOWER, and the idempotent producer's retries
+     * then run into OUT_OF_ORDER_SEQUENCE_NUMBER until the delivery timeout drops the records; one
+     * request in flight with retries keeps the order as well.
+     */
     public static KafkaProducer<byte[], byte[]> producer(String bootstrapServers) {
         Properties properties = new Properties();
         properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        properties.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false);
+        properties.put(ProducerConfig.ACKS_CONFIG, "all");
+        properties.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
         properties.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         properties.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         properties.put(ProducerConfig.LINGER_MS_CONFIG, 20);
