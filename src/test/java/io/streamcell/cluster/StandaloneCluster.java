@@ -130,6 +130,7 @@ public final class StandaloneCluster implements AutoCloseable {
         // A killed TaskManager is noticed within seconds (its RPC endpoint is gone), not 50 s.
         conf.put("heartbeat.interval", "1000");
         conf.put("heartbeat.timeout", "8000");
+        conf.put("web.exception-history-size", "1000"); // failures(): every failure, not the last 16
         conf.put("restart-strategy.type", "fixed-delay");
         conf.put("restart-strategy.fixed-delay.attempts", "50");
         conf.put("restart-strategy.fixed-delay.delay", "1 s");

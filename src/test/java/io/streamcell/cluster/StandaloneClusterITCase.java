@@ -88,17 +88,31 @@ class StandaloneClusterITCase {
         jarId = cluster.uploadJar(Path.of("target", "streamcell.jar"));
     }
 
-    /** Two TaskManagers with two slots each, ND4J in their lib/ and loaded parent-first. */
+    /**
+     * Two TaskManagers with two slots each, ND4J in their lib/ and loaded parent-first. With
+     * {@code -Dstreamcell.it.nd4j=job-jar} ND4J comes from the job jar instead (child-first, as
+     * without the README's setup): to see what the setup prevents.
+     */
     static StandaloneCluster startCluster(Path dir) throws Exception {
         Path target = Path.of("target").toAbsolutePath();
+        boolean nd4jInLib = !"job-jar".equals(System.getProperty("streamcell.it.nd4j"));
+        List<String> lib = List.of(Files.readString(target.resolve("cluster-lib-classpath.txt")).trim()
+                .split(java.io.File.pathSeparator));
         String classpath = Files.readString(target.resolve("provided-classpath.txt")).trim() + java.io.File.pathSeparator
-                + Files.readString(target.resolve("cluster-lib-classpath.txt")).trim();
+                + String.join(java.io.File.pathSeparator,
+                        nd4jInLib ? lib : lib.stream().filter(jar -> !jar.contains("/org/nd4j/") && !jar.contains("/org/bytedeco/"))
+                                .toList());
         StandaloneCluster.Builder builder = StandaloneCluster.builder(dir.toAbsolutePath())
                 .classpath(classpath)
                 .taskManagers(2)
-                .slotsPerTaskManager(2)
-                .configuration("classloader.parent-first-patterns.additional", "org.nd4j.;org.bytedeco.");
-        builder.taskManagerJvmOption("-D" + NativeMath.PRELOAD_PROPERTY + "=true")
+                .slotsPerTaskManager(2);
+        if (nd4jInLib) {
+            builder.configuration("classloader.parent-first-patterns.additional", "org.nd4j.;org.bytedeco.");
+        }
+        // JavaCPP extracts the natives into a directory named after the jar they come from: lib/'s
+        // jars once per TaskManager, or the job jar's blob once per job's class loader.
+        builder.taskManagerJvmOption("-Dorg.bytedeco.javacpp.cachedir=" + javacppCache(dir))
+                .taskManagerJvmOption("-D" + NativeMath.PRELOAD_PROPERTY + "=true")
                 .environment("OMP_NUM_THREADS", "1")
                 .environment("OPENBLAS_NUM_THREADS", "1");
         String coreType = System.getenv("OPENBLAS_CORETYPE");
@@ -106,6 +120,10 @@ class StandaloneClusterITCase {
             builder.environment("OPENBLAS_CORETYPE", coreType);
         }
         return builder.start();
+    }
+
+    static Path javacppCache(Path clusterDir) {
+        return clusterDir.toAbsolutePath().resolve("javacpp-cache");
     }
 
     @AfterAll
@@ -384,10 +402,18 @@ class StandaloneClusterITCase {
         return cluster.maxVertexParallelism(job);
     }
 
-    private void assertNoNativeLibraryErrors() {
+    private void assertNoNativeLibraryErrors() throws Exception {
         String logs = cluster.logs();
         assertThat(logs).doesNotContain("UnsatisfiedLinkError").doesNotContain("already loaded in another classloader");
         assertThat(logs).as("ND4J was loaded in the tasks").contains(NativeMath.class.getName());
+        if (!"job-jar".equals(System.getProperty("streamcell.it.nd4j"))) {
+            try (Stream<Path> extracted = Files.list(javacppCache(cluster.directory()))) {
+                assertThat(extracted.map(p -> p.getFileName().toString()))
+                        .as("natives extracted from lib/'s jars only, never from a job's jar (blob_*)")
+                        .isNotEmpty()
+                        .noneMatch(name -> name.startsWith("blob_"));
+            }
+        }
     }
 
     /** The most times one TaskManager's log says ND4J's BLAS was configured (once per user-code class loader). */
