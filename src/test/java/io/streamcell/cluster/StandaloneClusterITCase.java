@@ -45,13 +45,15 @@ import org.junit.jupiter.api.TestMethodOrder;
  *   <li>Failover: three TaskManagers killed with {@code kill -9} at random moments (a fresh one
  *       started each time) change nothing, record for record and bit for bit.</li>
  *   <li>Stop with a savepoint at parallelism 2, resume at 3, again, resume at 1: nothing changes.</li>
+ *   <li>A savepoint an earlier release wrote ({@link SavepointFixture}) still restores, every key
+ *       continuing from its saved state.</li>
  * </ul>
  *
  * <p>ND4J: the TaskManagers have ND4J in their "lib/" (on their classpath) and load
  * {@code org.nd4j.} and {@code org.bytedeco.} parent-first, and every forecast task loads the
- * native libraries when it opens ({@link NativeMath#PRELOAD_PROPERTY}), so jobs restarted and
- * resubmitted on surviving TaskManagers load them again from new user-code class loaders: no
- * {@code UnsatisfiedLinkError} may appear.
+ * native libraries when it opens ({@link NativeMath#PRELOAD_PROPERTY}), so every job resumed from
+ * a savepoint loads them again from a new user-code class loader in TaskManagers that ran the
+ * previous one: no {@code UnsatisfiedLinkError} may appear, and the natives must come from lib/.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
