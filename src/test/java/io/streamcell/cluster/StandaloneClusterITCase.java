@@ -81,11 +81,7 @@ class StandaloneClusterITCase {
         kafka.createTopics(Map.of(READINGS, PARTITIONS));
         input.produce(kafka.bootstrapServers(), READINGS);
         Path dir = Path.of("target", "standalone-cluster");
-        if (Files.exists(dir)) {
-            try (var files = Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
-        }
+        deleteRecursively(dir);
         cluster = startCluster(dir);
         jarId = cluster.uploadJar(Path.of("target", "streamcell.jar"));
     }
@@ -124,14 +120,26 @@ class StandaloneClusterITCase {
         return builder.start();
     }
 
+    private static void deleteRecursively(Path dir) throws java.io.IOException {
+        if (Files.exists(dir)) {
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
     static Path javacppCache(Path clusterDir) {
         return clusterDir.toAbsolutePath().resolve("javacpp-cache");
     }
 
     @AfterAll
-    void stop() {
+    void stop() throws Exception {
         if (cluster != null) {
             cluster.close();
+            // Logs, checkpoints and savepoints stay; copies of the 160 MB jar and the extracted natives go.
+            for (String bulky : List.of("blobs", "upload", "tmp", "javacpp-cache")) {
+                deleteRecursively(cluster.directory().resolve(bulky));
+            }
         }
         if (kafka != null) {
             kafka.close();
