@@ -32,11 +32,22 @@ public final class StreamCellCli implements Runnable {
 
     public static void main(String[] args) {
         int code = execute(args);
-        // In Flink's application mode `run` executes inside the JobManager: exiting the JVM there
-        // would take the JobManager down with the submitted job, so a successful `run` just returns.
-        if (code != 0 || args.length == 0 || !args[0].equals("run")) {
+        // Inside Flink (REST/web submission, application mode) main() runs in the JobManager's JVM:
+        // System.exit would take the JobManager down right after the job was submitted. There the
+        // caller ends the program; a failure still exits non-zero so it is not mistaken for success.
+        if (code != 0 || !runningAsFlinkUserCode()) {
             System.exit(code);
         }
+    }
+
+    /** Whether this class was loaded by a Flink user-code class loader (no Flink import: main must run without Flink). */
+    static boolean runningAsFlinkUserCode() {
+        for (Class<?> c = StreamCellCli.class.getClassLoader().getClass(); c != null; c = c.getSuperclass()) {
+            if (c.getName().equals("org.apache.flink.util.FlinkUserCodeClassLoader")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Runs the command line and returns the exit code (for tests: no System.exit). */

@@ -9,6 +9,7 @@ import io.streamcell.model.io.ModelDirectory;
 import io.streamcell.model.kernel.BatchStepKernel;
 import io.streamcell.model.kernel.BundleStepKernel;
 import io.streamcell.model.kernel.KeyBatchKernel;
+import io.streamcell.model.kernel.NativeMath;
 import io.streamcell.state.KeyState;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -101,6 +102,9 @@ public final class BundledForecastOperator extends AbstractStreamOperator<Foreca
         super.open();
         RecurrentModel model = ModelDirectory.load(modelLocation);
         stepper = new KeyStepper(model, resetAfterGap, adaptation);
+        if (NativeMath.preloadRequested()) {
+            NativeMath.ensureConfigured(); // as the per-event operator does: proves ND4J loads safely on restarts
+        }
         kernel = kernelKind == JobConfig.BundleKernel.BLAS
                 ? new BatchStepKernel(model, bundleSize)
                 : new BundleStepKernel(model);

@@ -6,6 +6,7 @@ import io.streamcell.io.avro.ForecastRecord;
 import io.streamcell.io.deadletter.DeadLetterRecord;
 import io.streamcell.model.RecurrentModel;
 import io.streamcell.model.io.ModelDirectory;
+import io.streamcell.model.kernel.NativeMath;
 import io.streamcell.state.KeyState;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -65,6 +66,9 @@ public class ForecastFunction extends KeyedProcessFunction<String, DecodedRecord
     public void open(OpenContext openContext) throws Exception {
         RecurrentModel model = ModelDirectory.load(modelLocation);
         stepper = new KeyStepper(model, resetAfterGap, adaptation);
+        if (NativeMath.preloadRequested()) {
+            NativeMath.ensureConfigured(); // loads ND4J's natives; the per-event kernel is plain Java
+        }
         keyState = getRuntimeContext().getState(ForecastStateDescriptors.keyState(stateTtl));
         pending = getRuntimeContext().getMapState(ForecastStateDescriptors.pendingReadings());
         metrics = new ForecastMetrics(getRuntimeContext().getMetricGroup(), model.version(), false);

@@ -13,32 +13,23 @@ import io.streamcell.io.kafka.KafkaConnections;
 import io.streamcell.io.kafka.ReadingDeserializationSchema;
 import io.streamcell.model.GoldenFixtures;
 import io.streamcell.replay.ReplayEngine;
-import java.nio.ByteBuffer;
+import io.streamcell.testing.KafkaTestClients;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -130,7 +121,7 @@ class ForecastJobITCase {
             assertThat(forecasts).as(key).hasSameSizeAs(expected);
             for (int i = 0; i < forecasts.size(); i++) {
                 assertThat(forecasts.get(i).getStep()).isEqualTo(i + 1);
-                assertThat(flatten(forecasts.get(i))).as("%s forecast %d", key, i).containsExactly(expected.get(i));
+                assertThat(KafkaTestClients.flatten(forecasts.get(i))).as("%s forecast %d", key, i).containsExactly(expected.get(i));
                 assertThat(forecasts.get(i).getAnomalyScore()).as("%s anomaly score %d", key, i)
                         .isEqualTo(replayedScores.get(key).get(i));
             }
@@ -154,18 +145,10 @@ class ForecastJobITCase {
 
     /** Writes the readings (Kafka key = sensor key) with a malformed record after every 50th. */
     private static int produce(String topic, GoldenFixtures.Case fixture, List<Row> rows) throws Exception {
-        Properties properties = new Properties();
-        properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        properties.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        properties.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        // One batch in flight per partition: a first batch refused (NOT_LEADER_OR_FOLLOWER right after the
-        // topic is created, seen on a loaded machine) must not let later batches in before it, after which
-        // its retries fail as out of order and the readings are lost.
-        properties.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
         List<String> features = fixture.model().config().features();
         int malformed = 0;
         List<Future<RecordMetadata>> sent = new ArrayList<>();
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(properties)) {
+        try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(kafka.bootstrapServers())) {
             int n = 0;
             for (Row row : rows) {
                 Map<String, Double> values = new HashMap<>();
@@ -173,15 +156,15 @@ class ForecastJobITCase {
                     values.put(features.get(i), (double) row.features()[i]);
                 }
                 byte[] key = row.key().getBytes(StandardCharsets.UTF_8);
-                sent.add(producer.send(new ProducerRecord<>(topic, key, encode(row.key(), row.epochMillis(), values))));
+                sent.add(producer.send(new ProducerRecord<>(topic, key, KafkaTestClients.reading(row.key(), row.epochMillis(), values))));
                 if (++n % 50 == 0) {
                     byte[] bad = switch (malformed % 3) {
                         case 0 -> new byte[] {1, 2, 3, 4, 5};
-                        case 1 -> encode(row.key(), row.epochMillis() + 1, Map.of("nothing", 1.0));
+                        case 1 -> KafkaTestClients.reading(row.key(), row.epochMillis() + 1, Map.of("nothing", 1.0));
                         default -> {
                             Map<String, Double> nan = new HashMap<>(values);
                             nan.put(features.get(0), Double.NaN);
-                            yield encode(row.key(), row.epochMillis() + 1, nan);
+                            yield KafkaTestClients.reading(row.key(), row.epochMillis() + 1, nan);
                         }
                     };
                     sent.add(producer.send(new ProducerRecord<>(topic, key, bad)));
@@ -193,14 +176,6 @@ class ForecastJobITCase {
             record.get(); // the input is complete, or the test fails here rather than waiting for output
         }
         return malformed;
-    }
-
-    private static byte[] encode(String key, long eventTime, Map<String, Double> values) throws Exception {
-        ByteBuffer buffer = io.streamcell.avro.SensorReading.newBuilder().setKey(key)
-                .setEventTime(Instant.ofEpochMilli(eventTime)).setValues(values).build().toByteBuffer();
-        byte[] bytes = new byte[buffer.remaining()];
-        buffer.get(bytes);
-        return bytes;
     }
 
     /** Runs the job over everything in the readings topic (a bounded source) to completion. */
@@ -231,42 +206,8 @@ class ForecastJobITCase {
         env.execute("forecast job ITCase");
     }
 
-    /** A consumer of record values that may fail to decode. */
-    private interface ValueConsumer {
-        void accept(byte[] value) throws Exception;
-    }
-
-    /**
-     * Reads the committed records of {@code topic} from the start until {@code expected} have come,
-     * then two more seconds for any extra (a duplicate would show up there). Transaction markers
-     * reach the partitions shortly after a commit returns, so the output may still be turning
-     * visible when the job has finished.
-     */
-    private static void readCommitted(String topic, int expected, ValueConsumer each) throws Exception {
-        Properties properties = new Properties();
-        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        properties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(properties)) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(info -> new TopicPartition(topic, info.partition()))
-                    .toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-            long quietUntil = Long.MAX_VALUE;
-            int read = 0;
-            while (System.nanoTime() < Math.min(deadline, quietUntil)) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    each.accept(record.value());
-                    read++;
-                }
-                if (read >= expected && quietUntil == Long.MAX_VALUE) {
-                    quietUntil = System.nanoTime() + Duration.ofSeconds(2).toNanos();
-                }
-            }
-        }
+    private static void readCommitted(String topic, int expected, KafkaTestClients.ValueConsumer each) throws Exception {
+        KafkaTestClients.readCommitted(kafka.bootstrapServers(), topic, expected, Duration.ofSeconds(2), each);
     }
 
     /** Replay's forecasts, anomaly scores (null for a key's first reading) and alerts per key. */
@@ -285,19 +226,5 @@ class ForecastJobITCase {
                 });
             }
         }
-    }
-
-    /** The forecast's values step-major (step s, target j at s * targets + j), as the model emits them. */
-    private static float[] flatten(Forecast forecast) {
-        int targets = forecast.getForecasts().size();
-        int horizon = forecast.getForecasts().get(0).getValues().size();
-        float[] values = new float[targets * horizon];
-        for (int j = 0; j < targets; j++) {
-            List<Float> steps = forecast.getForecasts().get(j).getValues();
-            for (int s = 0; s < horizon; s++) {
-                values[s * targets + j] = steps.get(s);
-            }
-        }
-        return values;
     }
 }

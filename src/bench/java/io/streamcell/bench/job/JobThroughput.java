@@ -63,7 +63,8 @@ public final class JobThroughput implements Callable<Integer> {
     @Option(names = "--keys", split = ",", defaultValue = "1000,100000")
     List<Integer> keys;
 
-    @Option(names = "--modes", split = ",", defaultValue = "per-event,bundled", description = "stepping.mode values")
+    @Option(names = "--modes", split = ",", defaultValue = "per-event,bundled,bundled-blas",
+            description = "per-event, bundled (plain kernel) or bundled-blas (stepping.kernel blas)")
     List<String> modes;
 
     @Option(names = "--backends", split = ",", defaultValue = "hashmap,rocksdb")
@@ -243,7 +244,10 @@ public final class JobThroughput implements Callable<Integer> {
         values.put("checkpoints.directory", work.resolve("checkpoints").toUri().toString());
         values.put("parallelism", Integer.toString(p));
         if (!identity) {
-            if (!"-".equals(mode) && !"per-event".equals(mode)) { // per-event is the default
+            if ("bundled-blas".equals(mode)) {
+                values.put("stepping.mode", "bundled");
+                values.put("stepping.kernel", "blas");
+            } else if (!"-".equals(mode)) {
                 values.put("stepping.mode", mode);
             }
             for (String set : sets) {

@@ -28,9 +28,21 @@ public final class NativeMath {
     /** System property overriding the BLAS thread count (default 1). */
     public static final String THREADS_PROPERTY = "streamcell.blas.threads";
 
+    /**
+     * System property (on a TaskManager) making every forecast task load ND4J's native libraries
+     * when it opens, although the job's per-event kernel does not need them: a check that the
+     * cluster can load them in one job after another (README: Running on a Flink cluster).
+     */
+    public static final String PRELOAD_PROPERTY = "streamcell.native-math.preload";
+
     private static volatile Status status;
 
     private NativeMath() {}
+
+    /** Whether {@link #PRELOAD_PROPERTY} asks for ND4J to be loaded eagerly. */
+    public static boolean preloadRequested() {
+        return Boolean.getBoolean(PRELOAD_PROPERTY);
+    }
 
     /** What was configured and what the CPU would prefer. */
     public record Status(int blasThreads, String coreTypeEnv, String recommendedCoreType, String advice) {

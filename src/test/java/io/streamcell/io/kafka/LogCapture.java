@@ -1,6 +1,8 @@
 package io.streamcell.io.kafka;
 
 import java.io.StringWriter;
+import java.util.HashMap;
+import java.util.Map;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.LoggerContext;
@@ -18,6 +20,7 @@ final class LogCapture implements AutoCloseable {
     private final WriterAppender appender;
     private final LoggerContext context;
     private final Level previousRootLevel;
+    private final Map<LoggerConfig, Level> previousLevels = new HashMap<>();
 
     LogCapture(Level level) {
         context = (LoggerContext) LogManager.getContext(false);
@@ -35,6 +38,15 @@ final class LogCapture implements AutoCloseable {
         // only the capture sees the chattier levels
         root.addAppender(appender, level, null);
         root.setLevel(level);
+        // Loggers quieted earlier in this JVM (EmbeddedKafka's quiet logs set org.apache.kafka to WARN
+        // for good) would hide what the capture must see, depending on the order tests run in.
+        for (LoggerConfig logger : configuration.getLoggers().values()) {
+            if (logger != root && logger.getLevel() != null && logger.getLevel().isMoreSpecificThan(level)
+                    && !logger.getLevel().equals(level)) {
+                previousLevels.put(logger, logger.getLevel());
+                logger.setLevel(level);
+            }
+        }
         context.updateLoggers();
     }
 
@@ -49,6 +61,7 @@ final class LogCapture implements AutoCloseable {
         LoggerConfig root = context.getConfiguration().getRootLogger();
         root.removeAppender(appender.getName());
         root.setLevel(previousRootLevel);
+        previousLevels.forEach(LoggerConfig::setLevel);
         context.updateLoggers();
         appender.stop();
     }

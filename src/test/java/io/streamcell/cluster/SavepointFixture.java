@@ -1,0 +1,146 @@
+package io.streamcell.cluster;
+
+import io.streamcell.embedded.EmbeddedKafka;
+import io.streamcell.model.GoldenFixtures;
+import io.streamcell.model.io.ModelDirectory;
+import io.streamcell.testing.KafkaTestClients;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+
+/**
+ * A savepoint of the job written by an earlier release, kept under {@code src/test/resources/savepoints/}
+ * so that every later release must restore it ({@code StandaloneClusterITCase}). The job ran on
+ * {@link #input()} over its first {@link #STEPS_BEFORE} steps (no flush), on topics named as below,
+ * and was stopped with a savepoint (without draining) once everything it could emit was committed.
+ *
+ * <p>Written by {@link #main} (refuses to overwrite; see the README beside the fixtures):
+ * <pre>
+ *   ./streamcell --help >/dev/null   # builds target/streamcell.jar
+ *   mvn -B -q test-compile exec:java -Dexec.classpathScope=test \
+ *       -Dexec.mainClass=io.streamcell.cluster.SavepointFixture -Dexec.args=NAME
+ * </pre>
+ */
+final class SavepointFixture {
+    static final String MODEL = "gru_before_2layer_in3_h20_2targets_horizon2";
+    static final int KEYS = 12;
+    static final int STEPS = 120;
+    static final int STEPS_BEFORE = 60;
+    static final int PARTITIONS = 2;
+    static final String READINGS = "fixture-readings";
+    static final String FORECASTS = "fixture-forecasts";
+    static final String ANOMALIES = "fixture-anomalies";
+    static final String DEAD_LETTERS = "fixture-dead-letters";
+    static final String PREFIX = "fixture";
+    /** In the fixture directory: {@code forecastsBefore}, the forecasts committed before the savepoint. */
+    static final String PROPERTIES = "fixture.properties";
+
+    private SavepointFixture() {}
+
+    static ClusterInput input() throws IOException {
+        return new ClusterInput(KEYS, STEPS, PARTITIONS,
+                ModelDirectory.load(modelDirectory().toString()).config().features());
+    }
+
+    static Path modelDirectory() {
+        return GoldenFixtures.root().resolve(MODEL).resolve("model").toAbsolutePath();
+    }
+
+    static Path resources() {
+        return Path.of("src", "test", "resources", "savepoints");
+    }
+
+    /** The job file for these topics (the same when the savepoint is written and restored). */
+    static Path jobConfig(Path dir, String bootstrapServers) throws IOException {
+        Path config = dir.resolve("job-" + PREFIX + ".yaml");
+        Files.writeString(config, String.join("\n",
+                "kafka:",
+                "  bootstrap-servers: " + bootstrapServers,
+                "  group-id: " + PREFIX,
+                "  transactional-id-prefix: " + PREFIX,
+                "  transaction-timeout: 2m",
+                "  starting-offsets: earliest",
+                "topics:",
+                "  readings: " + READINGS,
+                "  forecasts: " + FORECASTS,
+                "  anomalies: " + ANOMALIES,
+                "  dead-letters: " + DEAD_LETTERS,
+                "model.path: " + modelDirectory(),
+                "checkpoints.interval: 1s",
+                "parallelism: 1",
+                ""));
+        return config;
+    }
+
+    static void createTopics(EmbeddedKafka kafka) {
+        kafka.createTopics(Map.of(READINGS, PARTITIONS, FORECASTS, 1, ANOMALIES, 1, DEAD_LETTERS, 1));
+    }
+
+    public static void main(String[] args) throws Exception {
+        String name = args.length > 0 ? args[0] : "savepoint";
+        Path target = resources().resolve(name);
+        if (Files.exists(target)) {
+            throw new IllegalStateException(target + " exists: fixtures are written once and never rewritten");
+        }
+        Path work = Files.createTempDirectory("savepoint-fixture");
+        ClusterInput input = input();
+        try (EmbeddedKafka kafka = EmbeddedKafka.builder().brokerProperty("log.retention.ms", "-1").build()) {
+            kafka.start();
+            createTopics(kafka);
+            input.produce(kafka.bootstrapServers(), READINGS, 0, KEYS * STEPS_BEFORE, false);
+            try (StandaloneCluster cluster = StandaloneClusterITCase.startCluster(work.resolve("cluster"))) {
+                String jar = cluster.uploadJar(Path.of("target", "streamcell.jar"));
+                String job = cluster.runJar(jar, List.of("run", "--config",
+                        jobConfig(work, kafka.bootstrapServers()).toString()), null);
+                cluster.awaitRunning(job, Duration.ofMinutes(2));
+                long committed = awaitQuiet(kafka.bootstrapServers());
+                String savepoint = cluster.stopWithSavepoint(job, work.resolve("savepoints"));
+                copy(Path.of(java.net.URI.create(savepoint)), target);
+                Properties properties = new Properties();
+                properties.setProperty("forecastsBefore", Long.toString(committed));
+                try (var out = Files.newBufferedWriter(target.resolve(PROPERTIES))) {
+                    properties.store(out, "forecasts committed before the savepoint");
+                }
+                System.out.println("wrote " + target + " (" + committed + " forecasts committed before it)");
+            }
+        }
+    }
+
+    /** Counts committed forecasts until none has come for five seconds. */
+    private static long awaitQuiet(String bootstrapServers) {
+        try (KafkaConsumer<byte[], byte[]> consumer = KafkaTestClients.readCommittedConsumer(bootstrapServers)) {
+            KafkaTestClients.assignFromStart(consumer, FORECASTS);
+            long count = 0;
+            long quietSince = System.nanoTime();
+            while (count == 0 || System.nanoTime() - quietSince < Duration.ofSeconds(5).toNanos()) {
+                int n = consumer.poll(Duration.ofMillis(500)).count();
+                if (n > 0) {
+                    count += n;
+                    quietSince = System.nanoTime();
+                }
+            }
+            return count;
+        }
+    }
+
+    static void copy(Path from, Path to) throws IOException {
+        Files.createDirectories(to);
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path file : files.toList()) {
+                Path destination = to.resolve(from.relativize(file).toString());
+                if (Files.isDirectory(file)) {
+                    Files.createDirectories(destination);
+                } else {
+                    Files.copy(file, destination, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+    }
+}
