@@ -65,14 +65,7 @@ public final class ModelDirectory {
         base = (base.startsWith("/") ? base : "/" + base).replaceAll("/+$", "");
         byte[] configBytes = resource(base + "/" + CONFIG_FILE, location);
         byte[] weightBytes = resource(base + "/" + WEIGHTS_FILE, location);
-        String configSource = location + "/" + CONFIG_FILE;
-        JsonNode root;
-        try {
-            root = JSON.readTree(configBytes);
-        } catch (JsonProcessingException e) {
-            throw new ModelFormatException(configSource + ": not valid JSON: " + e.getOriginalMessage(), e);
-        }
-        ModelConfig config = ModelConfig.fromJson(root, configSource);
+        ModelConfig config = parseConfig(configBytes, location + "/" + CONFIG_FILE);
         String weightsSource = location + "/" + WEIGHTS_FILE;
         return RecurrentModel.fromStateDict(config, Safetensors.parse(weightBytes, weightsSource).tensors(), weightsSource);
     }
@@ -84,6 +77,27 @@ public final class ModelDirectory {
             }
             return in.readNBytes((int) Math.min(Safetensors.MAX_FILE_BYTES, Integer.MAX_VALUE - 8));
         }
+    }
+
+    /**
+     * Parses the bytes of a {@code config.json} that did not come from a file (a classpath
+     * resource, a model update), naming {@code source} in errors.
+     *
+     * @throws ModelFormatException if it is over {@link #MAX_CONFIG_BYTES}, not JSON or not a valid config
+     */
+    public static ModelConfig parseConfig(byte[] bytes, String source) {
+        if (bytes.length > MAX_CONFIG_BYTES) {
+            throw new ModelFormatException(source + ": " + bytes.length + " bytes, over the " + MAX_CONFIG_BYTES
+                    + "-byte limit");
+        }
+        JsonNode root;
+        try {
+            root = JSON.readTree(bytes);
+        } catch (IOException e) {
+            String message = e instanceof JsonProcessingException json ? json.getOriginalMessage() : e.getMessage();
+            throw new ModelFormatException(source + ": not valid JSON: " + message, e);
+        }
+        return ModelConfig.fromJson(root, source);
     }
 
     public static ModelConfig readConfig(Path file) throws IOException {
