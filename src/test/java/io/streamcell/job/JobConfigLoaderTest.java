@@ -28,7 +28,7 @@ class JobConfigLoaderTest {
         assertThat(config.kafka().delivery()).isEqualTo(JobConfig.Delivery.EXACTLY_ONCE);
         assertThat(config.kafka().transactionalIdPrefix()).isEqualTo("streamcell");
         assertThat(config.kafka().transactionTimeout()).isEqualTo(Duration.ofMinutes(10));
-        assertThat(config.topics()).isEqualTo(new JobConfig.Topics("readings", "forecasts", "anomalies", "dead-letters"));
+        assertThat(config.topics()).isEqualTo(new JobConfig.Topics("readings", "forecasts", "anomalies", "dead-letters", "models"));
         assertThat(config.ordering().mode()).isEqualTo(JobConfig.OrderingMode.EVENT_TIME);
         assertThat(config.state().ttl()).isNull();
         assertThat(config.modelPath()).isEqualTo(JobConfig.BUNDLED_MODEL);
