@@ -5,10 +5,10 @@ import io.streamcell.io.avro.DecodedRecord;
 import io.streamcell.io.avro.ForecastRecord;
 import io.streamcell.io.avro.ModelUpdateMessage;
 import io.streamcell.io.deadletter.DeadLetterRecord;
-import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import org.apache.flink.api.common.eventtime.Watermark;
+import org.apache.flink.api.common.functions.FlatMapFunction;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
 import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -20,11 +20,13 @@ import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
 import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.Collector;
 
 /**
  * The forecast job's graph, with its sources and sinks passed in (Kafka in production, anything in
@@ -100,7 +102,6 @@ public final class ForecastJob {
                 .name("split dead letters");
         KeyedStream<DecodedRecord, String> byKey = decoded.keyBy(record -> record.key);
         TypeInformation<ForecastRecord> forecastType = TypeInformation.of(ForecastRecord.class);
-        TypeInformation<ModelUpdateMessage> updateType = TypeInformation.of(ModelUpdateMessage.class);
         boolean bundled = config.stepping().mode() == JobConfig.SteppingMode.BUNDLED;
         DataStream<ModelUpdateMessage> updates = null;
         if (models != null || !bundled) {
@@ -108,7 +109,9 @@ public final class ForecastJob {
                     // One reader keeps the updates in topic order; its watermark never holds the readings' back.
                     ? env.fromSource(models, WatermarkStrategy.forGenerator(context -> new NoEventTime()), "models")
                             .uid("models-source").setParallelism(1)
-                    : env.fromData(List.of(), updateType).uid("no-models-source").name("no model updates");
+                    // fromData(emptyList) fails at run time (an empty sequence source); one number filtered away instead
+                    : env.fromSequence(0, 0).uid("no-models-source").name("no model updates")
+                            .flatMap(new NoUpdates()).uid("no-models").name("no model updates");
         }
         // Either mode under one uid and with the same state: a savepoint of one restores into the other.
         SingleOutputStreamOperator<ForecastRecord> forecastStream;
@@ -133,6 +136,18 @@ public final class ForecastJob {
         DataStream<DeadLetterRecord> allDeadLetters = decoded.getSideOutput(DeadLetterSplitter.DEAD_LETTERS)
                 .union(forecastStream.getSideOutput(ForecastFunction.DEAD_LETTERS));
         allDeadLetters.sinkTo(deadLetters).uid("dead-letters-sink").name("dead letters");
+    }
+
+    /** Hot-swap off: the per-event operator's broadcast input, which never carries an update. */
+    private static final class NoUpdates implements FlatMapFunction<Long, ModelUpdateMessage>,
+            ResultTypeQueryable<ModelUpdateMessage> {
+        @Override
+        public void flatMap(Long ignored, Collector<ModelUpdateMessage> out) {}
+
+        @Override
+        public TypeInformation<ModelUpdateMessage> getProducedType() {
+            return TypeInformation.of(ModelUpdateMessage.class);
+        }
     }
 
     /**
