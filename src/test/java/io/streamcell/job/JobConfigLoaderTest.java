@@ -128,6 +128,18 @@ class JobConfigLoaderTest {
     }
 
     @Test
+    void modelsTopicTurnsHotSwapOnByDefaultAndNoneTurnsItOff() throws IOException {
+        JobConfig on = JobConfigLoader.load(null, List.of("kafka.bootstrap-servers=x:1"));
+        JobConfig off = JobConfigLoader.load(null, List.of("kafka.bootstrap-servers=x:1", "topics.models=none"));
+
+        assertThat(on.topics().hotSwap()).isTrue();
+        assertThat(off.topics().hotSwap()).isFalse();
+        assertThat(off.topics().models()).isNull();
+        assertThatThrownBy(() -> JobConfig.builder().bootstrapServers("x:1").modelsTopic("readings").build())
+                .hasMessageContaining("topics.models must differ from the other topics");
+    }
+
+    @Test
     void atLeastOnceNeedsNoTransactionalPrefix() {
         JobConfig config = JobConfig.builder().bootstrapServers("x:1").delivery(JobConfig.Delivery.AT_LEAST_ONCE)
                 .transactionalIdPrefix(null).build();

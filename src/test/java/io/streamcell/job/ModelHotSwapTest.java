@@ -23,9 +23,12 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -77,6 +80,36 @@ class ModelHotSwapTest {
                     row.features().clone()).withSource("readings", 0, i, row.epochMillis(),
                     row.key().getBytes(StandardCharsets.UTF_8), new byte[] {1}), row.epochMillis()));
         }
+    }
+
+    @Test
+    void aSnapshotOfTheOneInputOperatorRestoresIntoTheHotSwapOperatorWhichThenSwaps() throws Exception {
+        // what a job without hot-swap (or before it existed) checkpoints: a one-input keyed operator
+        var oneInput = new KeyedOneInputStreamOperatorTestHarness<>(
+                new BundledForecastOperator(fixture.modelDirectory().toString(),
+                        new JobConfig.Ordering(JobConfig.OrderingMode.ARRIVAL, Duration.ofSeconds(5), Duration.ZERO,
+                                Duration.ofSeconds(30)),
+                        new JobConfig.State(null, null, JobConfig.StateBackend.HASHMAP),
+                        new JobConfig.Stepping(JobConfig.SteppingMode.BUNDLED, 16, Duration.ofMinutes(1))),
+                (DecodedRecord r) -> r.key, Types.STRING, 128, 1, 0);
+        oneInput.open();
+        for (int i = 0; i < 500; i++) {
+            Row row = rows.get(i);
+            oneInput.processElement(new StreamRecord<>(DecodedRecord.reading(row.key(), row.epochMillis(),
+                    row.features().clone()), row.epochMillis()));
+        }
+        oneInput.prepareSnapshotPreBarrier(1L);
+        List<ForecastRecord> output = new ArrayList<>(oneInput.extractOutputValues());
+        OperatorSubtaskState snapshot = oneInput.snapshot(1L, 1L);
+        oneInput.close();
+
+        ForecastHarness restored = harness(Mode.PER_EVENT, snapshot);
+        feed(restored, 500, SWITCH_AT);
+        restored.processModelUpdate(update(modelB), 0);
+        feed(restored, SWITCH_AT, rows.size());
+        output.addAll(finish(restored));
+
+        assertThat(byKey(output)).isEqualTo(replay(modelA, modelB, SWITCH_AT, false));
     }
 
     private static byte[] update(RecurrentModel model) {
