@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
         versionProvider = StreamCellCli.Version.class,
         description = "Per-key LSTM/GRU forecasting and anomaly alerting on Apache Flink.",
         subcommands = {DemoCommand.class, RunCommand.class, ReplayCommand.class, InspectCommand.class,
-                GenerateCommand.class, TrainCommand.class, EvaluateCommand.class, GenerateCorpusCommand.class, GenerateSignalsCommand.class, ForecastEvalCommand.class,
+                GenerateCommand.class, TrainCommand.class, EvaluateCommand.class, GenerateCorpusCommand.class, GenerateSignalsCommand.class, ForecastEvalCommand.class, PublishModelCommand.class,
                 CommandLine.HelpCommand.class})
 public final class StreamCellCli implements Runnable {
 

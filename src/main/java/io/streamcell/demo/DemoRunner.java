@@ -44,6 +44,7 @@ public final class DemoRunner {
                     .build();
             kafka.createTopics(Map.of(config.topics().readings(), 2, config.topics().forecasts(), 2,
                     config.topics().anomalies(), 1, config.topics().deadLetters(), 1));
+            kafka.createTopics(Map.of(config.topics().models(), 1)); // hot-swap: streamcell publish-model
             out.printf("streamcell demo: Kafka at %s, %d sensors, %d readings/s, for %s%n", kafka.bootstrapServers(),
                     settings.keys(), settings.ratePerSecond(), settings.duration());
 

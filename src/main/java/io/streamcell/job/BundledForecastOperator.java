@@ -4,6 +4,7 @@ import io.streamcell.adapt.Adaptation;
 import io.streamcell.io.avro.AnomalyAlertRecord;
 import io.streamcell.io.avro.DecodedRecord;
 import io.streamcell.io.avro.ForecastRecord;
+import io.streamcell.io.avro.ModelUpdateMessage;
 import io.streamcell.model.RecurrentModel;
 import io.streamcell.model.io.ModelDirectory;
 import io.streamcell.model.kernel.BatchStepKernel;
@@ -16,19 +17,24 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.BoundedMultiInput;
 import org.apache.flink.streaming.api.operators.BoundedOneInput;
 import org.apache.flink.streaming.api.operators.InternalTimer;
 import org.apache.flink.streaming.api.operators.InternalTimerService;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.operators.Triggerable;
+import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The forecast operator in bundled stepping mode: the same job as {@link ForecastFunction} (same
@@ -58,11 +64,21 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  *
  * <p>Savepoints are interchangeable with per-event mode: same uid, state names, serializers and
  * timer service ({@link ForecastStateDescriptors}).
+ *
+ * <h2>Model hot-swap</h2>
+ * Without hot-swap the operator has one input. With it, it is a two-input operator whose second
+ * input is the broadcast stream of model updates (the first is the keyed readings); an update is
+ * validated as in {@link ForecastFunction}, and a valid one is installed only after the bundle was
+ * flushed with the old model, so that the switch falls on a record boundary: every reading that
+ * arrived before the update is stepped by the old model, every one after by the new. The current
+ * update's bytes are kept in the same broadcast state as per-event mode's ({@link ModelSwitch}).
  */
 public final class BundledForecastOperator extends AbstractStreamOperator<ForecastRecord>
         implements OneInputStreamOperator<DecodedRecord, ForecastRecord>, BoundedOneInput,
+        TwoInputStreamOperator<DecodedRecord, ModelUpdateMessage, ForecastRecord>, BoundedMultiInput,
         Triggerable<Object, VoidNamespace> {
     private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(BundledForecastOperator.class);
 
     private final String modelLocation;
     private final JobConfig.OrderingMode ordering;
@@ -83,6 +99,8 @@ public final class BundledForecastOperator extends AbstractStreamOperator<Foreca
     private transient Bundle bundle;
     private transient boolean timeoutScheduled;
     private transient long bundleDeadline;
+    private transient ModelSwitch models;
+    private transient BroadcastState<String, byte[]> currentUpdate;
 
     public BundledForecastOperator(String modelLocation, JobConfig.Ordering ordering, JobConfig.State state,
             JobConfig.Stepping stepping) {
@@ -101,6 +119,15 @@ public final class BundledForecastOperator extends AbstractStreamOperator<Foreca
     public void open() throws Exception {
         super.open();
         RecurrentModel model = ModelDirectory.load(modelLocation);
+        models = new ModelSwitch(model);
+        // Read before anything is stepped: after a restore it holds the model of the checkpoint.
+        currentUpdate = getOperatorStateBackend().getBroadcastState(ModelSwitch.CURRENT_UPDATE);
+        ModelSwitch.Candidate restored = models.restored(currentUpdate.immutableEntries());
+        if (restored != null) { // the keyed state was checkpointed under this model: nothing to reset
+            models.install(restored);
+            model = restored.model();
+            LOG.info("Model {} restored from the checkpoint", model.version());
+        }
         stepper = new KeyStepper(model, resetAfterGap, adaptation);
         if (NativeMath.preloadRequested()) {
             NativeMath.ensureConfigured(); // as the per-event operator does: proves ND4J loads safely on restarts
@@ -112,7 +139,7 @@ public final class BundledForecastOperator extends AbstractStreamOperator<Foreca
         pending = getRuntimeContext().getMapState(ForecastStateDescriptors.pendingReadings());
         timers = getInternalTimerService(ForecastStateDescriptors.TIMER_SERVICE, VoidNamespaceSerializer.INSTANCE,
                 this);
-        metrics = new ForecastMetrics(getMetricGroup(), model.version(), true);
+        metrics = new ForecastMetrics(getMetricGroup(), () -> stepper.model().version(), true);
         bundle = new Bundle(Math.min(bundleSize, 4096));
     }
 
@@ -151,6 +178,57 @@ public final class BundledForecastOperator extends AbstractStreamOperator<Foreca
             return;
         }
         add(key, reading, element);
+    }
+
+    @Override
+    public void processElement1(StreamRecord<DecodedRecord> element) throws Exception {
+        processElement(element);
+    }
+
+    /** A model update: flush the bundle with the old model, then validate and install the new one. */
+    @Override
+    public void processElement2(StreamRecord<ModelUpdateMessage> element) throws Exception {
+        ModelUpdateMessage update = element.getValue();
+        ModelSwitch.Candidate candidate;
+        try {
+            candidate = models.validate(update.value);
+        } catch (Exception e) {
+            metrics.modelUpdatesRejected.inc();
+            LOG.warn("Rejected model update {}: {}; model {} keeps serving", update, e.getMessage(),
+                    stepper.model().version());
+            if (getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0) {
+                output.collect(ForecastOutputs.DEAD_LETTERS,
+                        withTimestampOf(element, update.asDeadLetter(e, System.currentTimeMillis())));
+            }
+            return;
+        }
+        flush(); // the readings that came before the update are the old model's
+        boolean reset = models.changesArchitecture(candidate);
+        String previous = stepper.model().version();
+        currentUpdate.clear();
+        currentUpdate.put(candidate.modelId(), candidate.bytes());
+        models.install(candidate);
+        RecurrentModel model = candidate.model();
+        stepper = new KeyStepper(model, resetAfterGap, adaptation);
+        kernel = new BundleStepKernel(model);
+        if (reset) { // every key's hidden state belongs to the old architecture
+            Object keyBefore = getCurrentKey();
+            getKeyedStateBackend().applyToAllKeys(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE,
+                    ForecastStateDescriptors.keyState(stateTtl), (key, state) -> {
+                        KeyState keyed = state.value();
+                        if (keyed != null) {
+                            keyed.reset(model);
+                            state.update(keyed);
+                            metrics.stateResets.inc();
+                        }
+                    });
+            if (keyBefore != null) {
+                setCurrentKey(keyBefore);
+            }
+        }
+        metrics.modelUpdatesApplied.inc();
+        LOG.info("Model {} replaced {}{}", model.version(), previous,
+                reset ? " (new architecture: every key's state was reset)" : "");
     }
 
     /** The watermark passed {@code timer}'s time: the key's readings of that time join the bundle. */
@@ -233,6 +311,14 @@ public final class BundledForecastOperator extends AbstractStreamOperator<Foreca
     @Override
     public void endInput() throws Exception {
         flush();
+    }
+
+    /** With hot-swap: the end of the readings (input 1) flushes; the end of the updates changes nothing. */
+    @Override
+    public void endInput(int inputId) throws Exception {
+        if (inputId == 1) {
+            flush();
+        }
     }
 
     @Override

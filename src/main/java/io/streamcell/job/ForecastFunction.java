@@ -3,6 +3,7 @@ package io.streamcell.job;
 import io.streamcell.io.avro.AnomalyAlertRecord;
 import io.streamcell.io.avro.DecodedRecord;
 import io.streamcell.io.avro.ForecastRecord;
+import io.streamcell.io.avro.ModelUpdateMessage;
 import io.streamcell.io.deadletter.DeadLetterRecord;
 import io.streamcell.model.RecurrentModel;
 import io.streamcell.model.io.ModelDirectory;
@@ -12,11 +13,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
 import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The forecast operator: per key, score each reading against the forecast made for it, advance the
@@ -31,9 +36,19 @@ import org.apache.flink.util.OutputTag;
  *
  * <p>The model is loaded in {@link #open} from its configured location (never captured from
  * {@code main}), so every parallel instance and every restart reads the same files.
+ *
+ * <p>Hot-swap: the second (broadcast) input carries model updates from the models topic. Each is
+ * validated ({@link ModelSwitch}); an invalid one becomes an {@code invalid_model} dead letter
+ * (from subtask 0 only, as every instance sees it) and the old model keeps serving. A valid one
+ * replaces the model between two records, so every forecast and alert is made, and stamped, by
+ * exactly one model; keys keep their state when the architecture is the same, and are all reset
+ * at the switch (counted in {@code stateResets}) when it is not. The update's bytes go into
+ * broadcast state, so a restored job installs them before its first record.
  */
-public class ForecastFunction extends KeyedProcessFunction<String, DecodedRecord, ForecastRecord> {
+public class ForecastFunction
+        extends KeyedBroadcastProcessFunction<String, DecodedRecord, ModelUpdateMessage, ForecastRecord> {
     private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(ForecastFunction.class);
 
     /** Alerts raised by the per-key alert policy (both stepping modes). */
     public static final OutputTag<AnomalyAlertRecord> ALERTS = ForecastOutputs.ALERTS;
@@ -52,6 +67,8 @@ public class ForecastFunction extends KeyedProcessFunction<String, DecodedRecord
     private transient ValueState<KeyState> keyState;
     private transient MapState<Long, List<DecodedRecord>> pending;
     private transient ForecastMetrics metrics;
+    private transient ModelSwitch models;
+    private transient boolean restoreChecked;
 
     public ForecastFunction(String modelLocation, JobConfig.Ordering ordering, JobConfig.State state) {
         this.modelLocation = modelLocation;
@@ -65,17 +82,73 @@ public class ForecastFunction extends KeyedProcessFunction<String, DecodedRecord
     @Override
     public void open(OpenContext openContext) throws Exception {
         RecurrentModel model = ModelDirectory.load(modelLocation);
+        models = new ModelSwitch(model);
         stepper = new KeyStepper(model, resetAfterGap, adaptation);
         if (NativeMath.preloadRequested()) {
             NativeMath.ensureConfigured(); // loads ND4J's natives; the per-event kernel is plain Java
         }
         keyState = getRuntimeContext().getState(ForecastStateDescriptors.keyState(stateTtl));
         pending = getRuntimeContext().getMapState(ForecastStateDescriptors.pendingReadings());
-        metrics = new ForecastMetrics(getRuntimeContext().getMetricGroup(), model.version(), false);
+        metrics = new ForecastMetrics(getRuntimeContext().getMetricGroup(), () -> stepper.model().version(), false);
     }
 
     @Override
-    public void processElement(DecodedRecord reading, Context ctx, Collector<ForecastRecord> out) throws Exception {
+    public void processBroadcastElement(ModelUpdateMessage update, Context ctx, Collector<ForecastRecord> out)
+            throws Exception {
+        BroadcastState<String, byte[]> current = ctx.getBroadcastState(ModelSwitch.CURRENT_UPDATE);
+        installRestored(current);
+        ModelSwitch.Candidate candidate;
+        try {
+            candidate = models.validate(update.value);
+        } catch (Exception e) {
+            metrics.modelUpdatesRejected.inc();
+            LOG.warn("Rejected model update {}: {}; model {} keeps serving", update, e.getMessage(),
+                    stepper.model().version());
+            if (getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0) {
+                ctx.output(DEAD_LETTERS, update.asDeadLetter(e, System.currentTimeMillis()));
+            }
+            return;
+        }
+        boolean reset = models.changesArchitecture(candidate);
+        String previous = stepper.model().version();
+        current.clear();
+        current.put(candidate.modelId(), candidate.bytes());
+        models.install(candidate);
+        stepper = new KeyStepper(candidate.model(), resetAfterGap, adaptation);
+        if (reset) { // every key's hidden state belongs to the old architecture
+            RecurrentModel model = candidate.model();
+            ctx.applyToKeyedState(ForecastStateDescriptors.keyState(stateTtl), (key, state) -> {
+                KeyState keyed = state.value();
+                if (keyed != null) {
+                    keyed.reset(model);
+                    state.update(keyed);
+                    metrics.stateResets.inc();
+                }
+            });
+        }
+        metrics.modelUpdatesApplied.inc();
+        LOG.info("Model {} replaced {}{}", candidate.model().version(), previous,
+                reset ? " (new architecture: every key's state was reset)" : "");
+    }
+
+    /** Once, before the first record: install the model of the checkpoint this instance restored, if any. */
+    private void installRestored(ReadOnlyBroadcastState<String, byte[]> current) throws Exception {
+        if (restoreChecked) {
+            return;
+        }
+        restoreChecked = true;
+        ModelSwitch.Candidate candidate = models.restored(current.immutableEntries());
+        if (candidate != null) { // the keyed state was checkpointed under this model: nothing to reset
+            models.install(candidate);
+            stepper = new KeyStepper(candidate.model(), resetAfterGap, adaptation);
+            LOG.info("Model {} restored from the checkpoint", candidate.model().version());
+        }
+    }
+
+    @Override
+    public void processElement(DecodedRecord reading, ReadOnlyContext ctx, Collector<ForecastRecord> out)
+            throws Exception {
+        installRestored(ctx.getBroadcastState(ModelSwitch.CURRENT_UPDATE));
         metrics.readingsIn.inc();
         if (ordering == JobConfig.OrderingMode.ARRIVAL) {
             step(reading, ctx, out);
@@ -108,6 +181,7 @@ public class ForecastFunction extends KeyedProcessFunction<String, DecodedRecord
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<ForecastRecord> out) throws Exception {
+        installRestored(ctx.getBroadcastState(ModelSwitch.CURRENT_UPDATE));
         List<DecodedRecord> due = pending.get(timestamp);
         if (due == null) {
             return;
@@ -118,7 +192,7 @@ public class ForecastFunction extends KeyedProcessFunction<String, DecodedRecord
         }
     }
 
-    private void step(DecodedRecord reading, Context ctx, Collector<ForecastRecord> out) throws Exception {
+    private void step(DecodedRecord reading, ReadOnlyContext ctx, Collector<ForecastRecord> out) throws Exception {
         KeyState state = keyState.value();
         if (state == null) {
             state = KeyState.fresh(stepper.model());

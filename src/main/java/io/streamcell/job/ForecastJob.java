@@ -3,9 +3,14 @@ package io.streamcell.job;
 import io.streamcell.io.avro.AnomalyAlertRecord;
 import io.streamcell.io.avro.DecodedRecord;
 import io.streamcell.io.avro.ForecastRecord;
+import io.streamcell.io.avro.ModelUpdateMessage;
 import io.streamcell.io.deadletter.DeadLetterRecord;
 import java.util.Locale;
 import java.util.Objects;
+import org.apache.flink.api.common.eventtime.Watermark;
+import org.apache.flink.api.common.functions.FlatMapFunction;
+import org.apache.flink.api.common.eventtime.WatermarkGenerator;
+import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
@@ -15,10 +20,13 @@ import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
+import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.Collector;
 
 /**
  * The forecast job's graph, with its sources and sinks passed in (Kafka in production, anything in
@@ -30,6 +38,11 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * </pre>
  * With {@code stepping.mode: bundled}, {@link BundledForecastOperator} takes ForecastFunction's place
  * (same uid, state and outputs).
+ *
+ * <p>Model hot-swap: model updates (source uid {@code models-source}, parallelism 1) are broadcast
+ * to every instance of the forecast operator, which validates and installs them between records;
+ * invalid ones join the dead letters. Without a models source (hot-swap off), per-event mode is
+ * connected to an empty broadcast stream, and bundled mode runs as a one-input operator.
  */
 public final class ForecastJob {
     private final JobConfig config;
@@ -37,9 +50,18 @@ public final class ForecastJob {
     private final Sink<ForecastRecord> forecasts;
     private final Sink<AnomalyAlertRecord> anomalies;
     private final Sink<DeadLetterRecord> deadLetters;
+    private final Source<ModelUpdateMessage, ?, ?> models;
 
+    /** A job without model hot-swap. */
     public ForecastJob(JobConfig config, Source<DecodedRecord, ?, ?> readings, Sink<ForecastRecord> forecasts,
             Sink<AnomalyAlertRecord> anomalies, Sink<DeadLetterRecord> deadLetters) {
+        this(config, readings, null, forecasts, anomalies, deadLetters);
+    }
+
+    /** @param models the model updates (the models topic), or null for no hot-swap */
+    public ForecastJob(JobConfig config, Source<DecodedRecord, ?, ?> readings, Source<ModelUpdateMessage, ?, ?> models,
+            Sink<ForecastRecord> forecasts, Sink<AnomalyAlertRecord> anomalies, Sink<DeadLetterRecord> deadLetters) {
+        this.models = models;
         this.config = Objects.requireNonNull(config, "config");
         this.readings = Objects.requireNonNull(readings, "readings");
         this.forecasts = Objects.requireNonNull(forecasts, "forecasts");
@@ -79,19 +101,66 @@ public final class ForecastJob {
                 .uid("dead-letter-splitter")
                 .name("split dead letters");
         KeyedStream<DecodedRecord, String> byKey = decoded.keyBy(record -> record.key);
+        TypeInformation<ForecastRecord> forecastType = TypeInformation.of(ForecastRecord.class);
+        boolean bundled = config.stepping().mode() == JobConfig.SteppingMode.BUNDLED;
+        DataStream<ModelUpdateMessage> updates = null;
+        if (models != null || !bundled) {
+            updates = models != null
+                    // One reader keeps the updates in topic order; its watermark never holds the readings' back.
+                    ? env.fromSource(models, WatermarkStrategy.forGenerator(context -> new NoEventTime()), "models")
+                            .uid("models-source").setParallelism(1)
+                    // fromData(emptyList) fails at run time (an empty sequence source); one number filtered away instead
+                    : env.fromSequence(0, 0).uid("no-models-source").name("no model updates")
+                            .flatMap(new NoUpdates()).uid("no-models").name("no model updates");
+        }
         // Either mode under one uid and with the same state: a savepoint of one restores into the other.
-        SingleOutputStreamOperator<ForecastRecord> forecastStream = config.stepping().mode()
-                == JobConfig.SteppingMode.BUNDLED
-                ? byKey.transform("recurrent forecast (bundled)", TypeInformation.of(ForecastRecord.class),
-                        new BundledForecastOperator(config.modelPath(), config.ordering(), config.state(),
-                                config.stepping()))
-                : byKey.process(new ForecastFunction(config.modelPath(), config.ordering(), config.state()))
-                        .name("recurrent forecast");
+        SingleOutputStreamOperator<ForecastRecord> forecastStream;
+        if (bundled) {
+            BundledForecastOperator operator = new BundledForecastOperator(config.modelPath(), config.ordering(),
+                    config.state(), config.stepping());
+            // A custom two-input operator: the updates reach every instance, which keeps them in its
+            // own broadcast state (BroadcastConnectedStream only takes functions).
+            forecastStream = updates != null
+                    ? byKey.connect(updates.broadcast()).transform("recurrent forecast (bundled)", forecastType,
+                            operator)
+                    : byKey.transform("recurrent forecast (bundled)", forecastType, operator);
+        } else {
+            BroadcastStream<ModelUpdateMessage> broadcast = updates.broadcast(ModelSwitch.CURRENT_UPDATE);
+            forecastStream = byKey.connect(broadcast)
+                    .process(new ForecastFunction(config.modelPath(), config.ordering(), config.state()), forecastType)
+                    .name("recurrent forecast");
+        }
         forecastStream.uid(ForecastStateDescriptors.OPERATOR_UID);
         forecastStream.sinkTo(forecasts).uid("forecasts-sink").name("forecasts");
         forecastStream.getSideOutput(ForecastFunction.ALERTS).sinkTo(anomalies).uid("anomalies-sink").name("anomalies");
         DataStream<DeadLetterRecord> allDeadLetters = decoded.getSideOutput(DeadLetterSplitter.DEAD_LETTERS)
                 .union(forecastStream.getSideOutput(ForecastFunction.DEAD_LETTERS));
         allDeadLetters.sinkTo(deadLetters).uid("dead-letters-sink").name("dead letters");
+    }
+
+    /** Hot-swap off: the per-event operator's broadcast input, which never carries an update. */
+    private static final class NoUpdates implements FlatMapFunction<Long, ModelUpdateMessage>,
+            ResultTypeQueryable<ModelUpdateMessage> {
+        @Override
+        public void flatMap(Long ignored, Collector<ModelUpdateMessage> out) {}
+
+        @Override
+        public TypeInformation<ModelUpdateMessage> getProducedType() {
+            return TypeInformation.of(ModelUpdateMessage.class);
+        }
+    }
+
+    /**
+     * The watermarks of the model updates: always at the end of time, so that the forecast operator,
+     * whose event time is the minimum over its two inputs, follows the readings alone.
+     */
+    private static final class NoEventTime implements WatermarkGenerator<ModelUpdateMessage> {
+        @Override
+        public void onEvent(ModelUpdateMessage event, long eventTimestamp, WatermarkOutput output) {}
+
+        @Override
+        public void onPeriodicEmit(WatermarkOutput output) {
+            output.emitWatermark(new Watermark(Long.MAX_VALUE));
+        }
     }
 }

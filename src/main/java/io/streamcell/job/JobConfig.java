@@ -84,7 +84,13 @@ public record JobConfig(
         }
     }
 
-    public record Topics(String readings, String forecasts, String anomalies, String deadLetters) {}
+    /** @param models the model-update topic, or null when hot-swap is off ({@code topics.models: none}) */
+    public record Topics(String readings, String forecasts, String anomalies, String deadLetters, String models) {
+        /** Whether model updates are read from {@link #models}. */
+        public boolean hotSwap() {
+            return models != null;
+        }
+    }
 
     /**
      * @param maxOutOfOrderness how far behind the newest event the watermark trails
@@ -155,6 +161,7 @@ public record JobConfig(
         private String forecastsTopic = "forecasts";
         private String anomaliesTopic = "anomalies";
         private String deadLettersTopic = "dead-letters";
+        private String modelsTopic = "models";
         private String modelPath = BUNDLED_MODEL;
         private OrderingMode orderingMode = OrderingMode.EVENT_TIME;
         private Duration maxOutOfOrderness = Duration.ofSeconds(5);
@@ -214,6 +221,13 @@ public record JobConfig(
 
         public Builder readingsTopic(String value) {
             this.readingsTopic = Objects.requireNonNull(value, "readingsTopic");
+            return this;
+        }
+
+        /** The model-update topic; {@code none} or empty turns hot-swap off. */
+        public Builder modelsTopic(String value) {
+            String topic = Objects.requireNonNull(value, "modelsTopic").trim();
+            this.modelsTopic = topic.isEmpty() || topic.equalsIgnoreCase("none") ? null : topic;
             return this;
         }
 
@@ -398,6 +412,8 @@ public record JobConfig(
                 problems.add("topic names must not be empty");
             } else if (topics.stream().distinct().count() < topics.size()) {
                 problems.add("topics.readings, forecasts, anomalies and dead-letters must be four different topics");
+            } else if (modelsTopic != null && topics.contains(modelsTopic)) {
+                problems.add("topics.models must differ from the other topics (or be none to turn hot-swap off)");
             }
             if (modelPath.isBlank()) {
                 problems.add("model.path must name a model directory or classpath:/...");
@@ -408,7 +424,7 @@ public record JobConfig(
             return new JobConfig(
                     new Kafka(bootstrapServers, groupId, kafkaProperties, delivery, transactionalIdPrefix,
                             transactionTimeout, startingOffsets),
-                    new Topics(readingsTopic, forecastsTopic, anomaliesTopic, deadLettersTopic),
+                    new Topics(readingsTopic, forecastsTopic, anomaliesTopic, deadLettersTopic, modelsTopic),
                     modelPath,
                     new Ordering(orderingMode, maxOutOfOrderness, allowedLateness, idleTimeout),
                     new State(stateTtl, resetAfterGap, stateBackend, adaptation),

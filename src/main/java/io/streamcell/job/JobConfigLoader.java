@@ -53,6 +53,8 @@ public final class JobConfigLoader {
             new Option("topics.anomalies", "anomalies", "output topic (Avro AnomalyAlert)", JobConfig.Builder::anomaliesTopic),
             new Option("topics.dead-letters", "dead-letters", "output topic for records that cannot be used "
                     + "(Avro DeadLetter, with the reason and the original bytes)", JobConfig.Builder::deadLettersTopic),
+            new Option("topics.models", "models", "model-update topic (Avro ModelUpdate), read as a broadcast stream "
+                    + "for hot-swap (README: Model hot-swap); none turns hot-swap off", JobConfig.Builder::modelsTopic),
             new Option("model.path", JobConfig.BUNDLED_MODEL, "model directory (config.json + weights.safetensors), "
                     + "or classpath:/... inside the jar", JobConfig.Builder::modelPath),
             new Option("ordering.mode", "event-time", "event-time (buffer each key until the watermark, step in "

@@ -1,8 +1,10 @@
 package io.streamcell.job;
 
 import io.streamcell.io.avro.DecodedRecord;
+import io.streamcell.io.avro.ModelUpdateMessage;
 import io.streamcell.io.kafka.AvroRecordSerializationSchema;
 import io.streamcell.io.kafka.KafkaConnections;
+import io.streamcell.io.kafka.ModelUpdateDeserializationSchema;
 import io.streamcell.io.kafka.ReadingDeserializationSchema;
 import io.streamcell.io.kafka.StartingOffsets;
 import io.streamcell.model.ModelConfig;
@@ -13,6 +15,7 @@ import java.util.Locale;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
@@ -55,7 +58,13 @@ public final class KafkaForecastJob {
         KafkaSource<DecodedRecord> readings = kafka.readingsSource(config.topics().readings(), config.kafka().groupId(),
                 StartingOffsets.parse(config.kafka().startingOffsets().name().toLowerCase(Locale.ROOT)),
                 new ReadingDeserializationSchema(modelConfig.features()));
-        new ForecastJob(config, readings,
+        // Model updates: a new job reads the whole topic (the last valid update wins); a restored one
+        // resumes from its checkpoint, which also holds the model that was serving.
+        KafkaSource<ModelUpdateMessage> models = config.topics().hotSwap()
+                ? kafka.source(config.topics().models(), config.kafka().groupId() + "-models",
+                        OffsetsInitializer.earliest(), new ModelUpdateDeserializationSchema())
+                : null;
+        new ForecastJob(config, readings, models,
                 kafka.sink("forecasts", AvroRecordSerializationSchema.forecasts(config.topics().forecasts(),
                         modelConfig.targets(), modelConfig.horizon())),
                 kafka.sink("anomalies", AvroRecordSerializationSchema.anomalyAlerts(config.topics().anomalies(),

@@ -26,11 +26,8 @@ import org.apache.flink.runtime.state.KeyedStateBackend;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
-import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -45,7 +42,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class BundledForecastOperatorTest {
     private static final int KEYS = 40;
-    private final List<KeyedOneInputStreamOperatorTestHarness<String, DecodedRecord, ForecastRecord>> harnesses =
+    private final List<ForecastHarness> harnesses =
             new ArrayList<>();
 
     @AfterEach
@@ -79,28 +76,19 @@ class BundledForecastOperatorTest {
         }
     }
 
-    private KeyedOneInputStreamOperatorTestHarness<String, DecodedRecord, ForecastRecord> harness(
-            OneInputStreamOperator<DecodedRecord, ForecastRecord> operator, OperatorSubtaskState restore)
-            throws Exception {
-        var harness = new KeyedOneInputStreamOperatorTestHarness<>(operator, (DecodedRecord r) -> r.key, Types.STRING);
+    private ForecastHarness perEvent(Setup setup, OperatorSubtaskState restore) throws Exception {
+        return track(ForecastHarness.perEvent(
+                new ForecastFunction(setup.model(), setup.orderingConfig(), setup.stateConfig()), restore));
+    }
+
+    private ForecastHarness bundled(Setup setup, OperatorSubtaskState restore) throws Exception {
+        return track(ForecastHarness.bundled(new BundledForecastOperator(setup.model(), setup.orderingConfig(),
+                setup.stateConfig(), setup.stepping()), restore));
+    }
+
+    private ForecastHarness track(ForecastHarness harness) {
         harnesses.add(harness);
-        if (restore != null) {
-            harness.initializeState(restore);
-        }
-        harness.open();
         return harness;
-    }
-
-    private KeyedOneInputStreamOperatorTestHarness<String, DecodedRecord, ForecastRecord> perEvent(Setup setup,
-            OperatorSubtaskState restore) throws Exception {
-        return harness(new KeyedProcessOperator<>(
-                new ForecastFunction(setup.model(), setup.orderingConfig(), setup.stateConfig())), restore);
-    }
-
-    private KeyedOneInputStreamOperatorTestHarness<String, DecodedRecord, ForecastRecord> bundled(Setup setup,
-            OperatorSubtaskState restore) throws Exception {
-        return harness(new BundledForecastOperator(setup.model(), setup.orderingConfig(), setup.stateConfig(),
-                setup.stepping()), restore);
     }
 
     /** An input element or a watermark. */
@@ -152,7 +140,7 @@ class BundledForecastOperatorTest {
         return events;
     }
 
-    private static void feed(KeyedOneInputStreamOperatorTestHarness<String, DecodedRecord, ForecastRecord> harness,
+    private static void feed(ForecastHarness harness,
             List<Event> events) throws Exception {
         for (Event event : events) {
             if (event.reading() == null) {
@@ -189,7 +177,7 @@ class BundledForecastOperatorTest {
         }
     }
 
-    private static Outputs outputs(KeyedOneInputStreamOperatorTestHarness<String, DecodedRecord, ForecastRecord> h)
+    private static Outputs outputs(ForecastHarness h)
             throws Exception {
         Map<String, List<String>> forecasts = new TreeMap<>();
         for (Object o : h.getOutput()) {
@@ -216,7 +204,7 @@ class BundledForecastOperatorTest {
 
     @SuppressWarnings("unchecked")
     private static Map<String, KeyState> states(
-            KeyedOneInputStreamOperatorTestHarness<String, DecodedRecord, ForecastRecord> h) throws Exception {
+            ForecastHarness h) throws Exception {
         KeyedStateBackend<String> backend = ((AbstractStreamOperator<?>) h.getOperator()).getKeyedStateBackend();
         List<String> keys = backend.getKeys("key-state", VoidNamespace.INSTANCE).sorted().toList();
         Map<String, KeyState> states = new TreeMap<>();

@@ -18,10 +18,8 @@ import java.util.List;
 import java.util.Random;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -30,7 +28,7 @@ class ForecastFunctionHarnessTest {
     private static final String CASE = "lstm_1layer_in8_h16";
     private final GoldenFixtures.Case fixture = GoldenFixtures.load(CASE);
     private final String model = fixture.modelDirectory().toString();
-    private final List<KeyedOneInputStreamOperatorTestHarness<String, DecodedRecord, ForecastRecord>> harnesses =
+    private final List<ForecastHarness> harnesses =
             new ArrayList<>();
 
     ForecastFunctionHarnessTest() throws IOException {}
@@ -42,23 +40,18 @@ class ForecastFunctionHarnessTest {
         }
     }
 
-    private KeyedOneInputStreamOperatorTestHarness<String, DecodedRecord, ForecastRecord> harness(
+    private ForecastHarness harness(
             JobConfig.OrderingMode mode, Duration lateness, Duration ttl, Duration gap, OperatorSubtaskState restore)
             throws Exception {
         ForecastFunction function = new ForecastFunction(model,
                 new JobConfig.Ordering(mode, Duration.ofSeconds(5), lateness, Duration.ofSeconds(30)),
                 new JobConfig.State(ttl, gap, JobConfig.StateBackend.HASHMAP));
-        var harness = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(function),
-                (DecodedRecord r) -> r.key, Types.STRING);
+        var harness = ForecastHarness.perEvent(function, restore);
         harnesses.add(harness);
-        if (restore != null) {
-            harness.initializeState(restore);
-        }
-        harness.open();
         return harness;
     }
 
-    private KeyedOneInputStreamOperatorTestHarness<String, DecodedRecord, ForecastRecord> arrivalHarness() throws Exception {
+    private ForecastHarness arrivalHarness() throws Exception {
         return harness(JobConfig.OrderingMode.ARRIVAL, Duration.ZERO, null, null, null);
     }
 

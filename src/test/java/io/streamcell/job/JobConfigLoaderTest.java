@@ -28,7 +28,7 @@ class JobConfigLoaderTest {
         assertThat(config.kafka().delivery()).isEqualTo(JobConfig.Delivery.EXACTLY_ONCE);
         assertThat(config.kafka().transactionalIdPrefix()).isEqualTo("streamcell");
         assertThat(config.kafka().transactionTimeout()).isEqualTo(Duration.ofMinutes(10));
-        assertThat(config.topics()).isEqualTo(new JobConfig.Topics("readings", "forecasts", "anomalies", "dead-letters"));
+        assertThat(config.topics()).isEqualTo(new JobConfig.Topics("readings", "forecasts", "anomalies", "dead-letters", "models"));
         assertThat(config.ordering().mode()).isEqualTo(JobConfig.OrderingMode.EVENT_TIME);
         assertThat(config.state().ttl()).isNull();
         assertThat(config.modelPath()).isEqualTo(JobConfig.BUNDLED_MODEL);
@@ -125,6 +125,18 @@ class JobConfigLoaderTest {
         assertThatThrownBy(() -> JobConfig.builder().bootstrapServers("x:1").checkpointInterval(Duration.ofMinutes(11))
                 .build())
                 .hasMessageContaining("must be longer than checkpoints.interval (11m)");
+    }
+
+    @Test
+    void modelsTopicTurnsHotSwapOnByDefaultAndNoneTurnsItOff() throws IOException {
+        JobConfig on = JobConfigLoader.load(null, List.of("kafka.bootstrap-servers=x:1"));
+        JobConfig off = JobConfigLoader.load(null, List.of("kafka.bootstrap-servers=x:1", "topics.models=none"));
+
+        assertThat(on.topics().hotSwap()).isTrue();
+        assertThat(off.topics().hotSwap()).isFalse();
+        assertThat(off.topics().models()).isNull();
+        assertThatThrownBy(() -> JobConfig.builder().bootstrapServers("x:1").modelsTopic("readings").build())
+                .hasMessageContaining("topics.models must differ from the other topics");
     }
 
     @Test

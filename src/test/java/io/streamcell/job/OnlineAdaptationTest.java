@@ -17,9 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
 /** Per-key online adaptation (the {@code adaptation.*} options): learning, state, determinism, snapshots. */
@@ -114,19 +112,13 @@ class OnlineAdaptationTest {
 
     // --- the Flink operator -------------------------------------------------------------------
 
-    private KeyedOneInputStreamOperatorTestHarness<String, DecodedRecord, ForecastRecord> harness(
+    private ForecastHarness harness(
             OperatorSubtaskState restore) throws Exception {
         ForecastFunction function = new ForecastFunction(fixture.modelDirectory().toString(),
                 new JobConfig.Ordering(JobConfig.OrderingMode.ARRIVAL, Duration.ofSeconds(5), Duration.ZERO,
                         Duration.ofSeconds(30)),
                 new JobConfig.State(null, null, JobConfig.StateBackend.HASHMAP, RLS));
-        var harness = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(function),
-                (DecodedRecord r) -> r.key, Types.STRING);
-        if (restore != null) {
-            harness.initializeState(restore);
-        }
-        harness.open();
-        return harness;
+        return ForecastHarness.perEvent(function, restore);
     }
 
     private static StreamRecord<DecodedRecord> record(Row row, long offset) {

@@ -26,7 +26,13 @@ public enum DeadLetterReason {
      * A valid reading the forecast operator could not step in order: more than the allowed lateness
      * behind the watermark, or older than the key's last stepped reading (event-time ordering).
      */
-    LATE;
+    LATE,
+    /**
+     * A {@code ModelUpdate} from the models topic that the job could not use (not decodable,
+     * malformed, unreadable, a checksum mismatch, or incompatible with the running job); the old
+     * model keeps serving.
+     */
+    INVALID_MODEL;
 
     /** The lower-case name written to the {@code reason} field, e.g. {@code "unknown_schema"}. */
     public String wireName() {

@@ -79,6 +79,27 @@ public final class ModelDirectory {
         }
     }
 
+    /**
+     * Parses the bytes of a {@code config.json} that did not come from a file (a classpath
+     * resource, a model update), naming {@code source} in errors.
+     *
+     * @throws ModelFormatException if it is over {@link #MAX_CONFIG_BYTES}, not JSON or not a valid config
+     */
+    public static ModelConfig parseConfig(byte[] bytes, String source) {
+        if (bytes.length > MAX_CONFIG_BYTES) {
+            throw new ModelFormatException(source + ": " + bytes.length + " bytes, over the " + MAX_CONFIG_BYTES
+                    + "-byte limit");
+        }
+        JsonNode root;
+        try {
+            root = JSON.readTree(bytes);
+        } catch (IOException e) {
+            String message = e instanceof JsonProcessingException json ? json.getOriginalMessage() : e.getMessage();
+            throw new ModelFormatException(source + ": not valid JSON: " + message, e);
+        }
+        return ModelConfig.fromJson(root, source);
+    }
+
     public static ModelConfig readConfig(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new ModelFormatException(file + ": missing config file");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.streamcell.avro.AnomalyAlert;
 import io.streamcell.avro.DeadLetter;
 import io.streamcell.avro.Forecast;
+import io.streamcell.avro.ModelUpdate;
 import io.streamcell.avro.SensorReading;
 import io.streamcell.io.deadletter.DeadLetterReason;
 import java.io.IOException;
@@ -17,7 +18,7 @@ import org.junit.jupiter.api.Test;
 /** The schema files keep the promises schemas/README.md makes about them. */
 class SchemaFilesTest {
     private static final List<Schema> SCHEMAS = List.of(SensorReading.getClassSchema(), Forecast.getClassSchema(),
-            AnomalyAlert.getClassSchema(), DeadLetter.getClassSchema());
+            AnomalyAlert.getClassSchema(), DeadLetter.getClassSchema(), ModelUpdate.getClassSchema());
 
     @Test
     void shouldDocumentEveryDeadLetterReason() throws IOException {

@@ -85,7 +85,7 @@ class SecureKafkaITCase {
             try (EmbeddedKafka kafka = secureBroker(certificates)) {
                 kafka.start();
                 createScramUser(kafka.bootstrapServers("INTERNAL"), scramPassword);
-                kafka.createTopics(1, "readings", "forecasts", "anomalies", "dead-letters");
+                kafka.createTopics(1, "readings", "forecasts", "anomalies", "dead-letters", "models");
 
                 Map<String, String> clientProperties = clientProperties(certificates, secretsFile,
                         "${env:" + PASSWORD_VARIABLE + "}");

@@ -1,0 +1,316 @@
+package io.streamcell.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.streamcell.avro.DeadLetter;
+import io.streamcell.avro.Forecast;
+import io.streamcell.embedded.EmbeddedKafka;
+import io.streamcell.io.avro.DecodedRecord;
+import io.streamcell.io.avro.ModelUpdateDecoder;
+import io.streamcell.io.avro.ModelUpdateMessage;
+import io.streamcell.io.csv.ReadingsCsvReader.Row;
+import io.streamcell.io.kafka.AvroRecordSerializationSchema;
+import io.streamcell.io.kafka.KafkaConnections;
+import io.streamcell.io.kafka.ModelUpdateDeserializationSchema;
+import io.streamcell.io.kafka.ReadingDeserializationSchema;
+import io.streamcell.model.GoldenFixtures;
+import io.streamcell.model.ModelVariants;
+import io.streamcell.model.RecurrentModel;
+import io.streamcell.model.io.ModelUpdates;
+import io.streamcell.state.KeyState;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Model hot-swap end to end under load: the job (parallelism 2, exactly-once sinks) runs on a
+ * real broker while readings stream in; half-way, an invalid and then a valid model update are
+ * published to the models topic. Every reading gives exactly one committed forecast; per key the
+ * versions go A…A B…B (never A after B), and the values equal a replay that switches model at the
+ * same record of that key, so no reading was lost or scored by a half-installed model. The invalid
+ * update is exactly one {@code invalid_model} dead letter.
+ */
+class ModelHotSwapITCase {
+    private static final String CASE = "gru_before_2layer_in3_h20_2targets_horizon2";
+    private static final int COPIES = 4; // each fixture key four times over: 16 keys
+    private static EmbeddedKafka kafka;
+
+    @BeforeAll
+    static void startKafka() {
+        kafka = EmbeddedKafka.builder().build();
+        kafka.start();
+    }
+
+    @AfterAll
+    static void stopKafka() {
+        kafka.close();
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = JobConfig.SteppingMode.class)
+    void readingsStreamingThroughASwapAreEachForecastOnceByExactlyOneModel(JobConfig.SteppingMode stepping)
+            throws Exception {
+        String suffix = "-swap-" + stepping.name().toLowerCase();
+        JobConfig config = JobConfig.builder()
+                .bootstrapServers(kafka.bootstrapServers())
+                .readingsTopic("readings" + suffix).forecastsTopic("forecasts" + suffix)
+                .anomaliesTopic("anomalies" + suffix).deadLettersTopic("dead-letters" + suffix)
+                .modelsTopic("models" + suffix)
+                .transactionalIdPrefix("it" + suffix)
+                .transactionTimeout(Duration.ofMinutes(2))
+                .checkpointInterval(Duration.ofMillis(500))
+                .ordering(JobConfig.OrderingMode.ARRIVAL)
+                .steppingMode(stepping)
+                .bundleSize(64)
+                .parallelism(2)
+                .modelPath(GoldenFixtures.root().resolve(CASE).resolve("model").toString())
+                .build();
+        kafka.createTopics(Map.of(config.topics().readings(), 2, config.topics().forecasts(), 2,
+                config.topics().anomalies(), 1, config.topics().deadLetters(), 1, config.topics().models(), 1));
+        GoldenFixtures.Case fixture = GoldenFixtures.load(CASE);
+        RecurrentModel modelA = fixture.model();
+        RecurrentModel modelB = ModelVariants.retrained(modelA, "B");
+        List<Row> rows = copies(fixture.readings());
+        int half = rows.size() / 2;
+
+        JobClient job = start(config, fixture);
+        try (KafkaProducer<byte[], byte[]> producer = producer()) {
+            produce(producer, config.topics().readings(), modelA, rows.subList(0, half), false);
+            waitForCommitted(config.topics().forecasts(), half / 4); // the job is busy with model A
+            List<Future<RecordMetadata>> updates = List.of(
+                    producer.send(new ProducerRecord<>(config.topics().models(), bytes("sensors"),
+                            "no model here".getBytes(StandardCharsets.UTF_8))),
+                    producer.send(new ProducerRecord<>(config.topics().models(), bytes("sensors"),
+                            ModelUpdateDecoder.encode(ModelUpdates.inline("sensors", modelB, Instant.now())))));
+            for (Future<RecordMetadata> update : updates) {
+                update.get();
+            }
+            produce(producer, config.topics().readings(), modelA, rows.subList(half, rows.size()), true);
+        }
+
+        Map<String, List<Forecast>> byKey = new LinkedHashMap<>();
+        List<DeadLetter> deadLetters = new ArrayList<>();
+        try {
+            readCommitted(config.topics().forecasts(), rows.size(), bytes -> {
+                Forecast forecast = decode(() -> Forecast.getDecoder().decode(bytes));
+                byKey.computeIfAbsent(forecast.getKey(), k -> new ArrayList<>()).add(forecast);
+            });
+            readCommitted(config.topics().deadLetters(), 1,
+                    bytes -> deadLetters.add(decode(() -> DeadLetter.getDecoder().decode(bytes))));
+        } finally {
+            job.cancel().get();
+        }
+
+        assertThat(byKey.values().stream().mapToInt(List::size).sum()).as("one forecast per reading")
+                .isEqualTo(rows.size());
+        assertThat(deadLetters).as("the invalid update, once").extracting(DeadLetter::getReason)
+                .containsExactly("invalid_model");
+        Map<String, Integer> switchAt = new HashMap<>();
+        byKey.forEach((key, forecasts) -> {
+            int first = 0;
+            while (first < forecasts.size() && forecasts.get(first).getModelVersion().equals(modelA.version())) {
+                first++;
+            }
+            assertThat(forecasts.subList(first, forecasts.size())).as("%s after its switch", key)
+                    .allMatch(f -> f.getModelVersion().equals("B"));
+            switchAt.put(key, first);
+        });
+        int servedByA = switchAt.values().stream().mapToInt(Integer::intValue).sum();
+        assertThat(servedByA).as("readings before the switch").isBetween(1, rows.size() - 1);
+        Map<String, List<float[]>> expected = replay(rows, modelA, modelB, switchAt, config);
+        byKey.forEach((key, forecasts) -> {
+            assertThat(forecasts).as(key).hasSameSizeAs(expected.get(key));
+            for (int i = 0; i < forecasts.size(); i++) {
+                assertThat(forecasts.get(i).getStep()).isEqualTo(i + 1);
+                assertThat(flatten(forecasts.get(i))).as("%s forecast %d", key, i)
+                        .containsExactly(expected.get(key).get(i));
+            }
+        });
+    }
+
+    private static List<Row> copies(List<Row> readings) {
+        List<Row> rows = new ArrayList<>();
+        for (Row row : readings) {
+            for (int c = 0; c < COPIES; c++) {
+                rows.add(new Row(row.line(), row.key() + "#" + c, row.timestampText(), row.epochMillis(),
+                        row.features()));
+            }
+        }
+        return rows;
+    }
+
+    /** Per key: model A for the key's first {@code switchAt} readings, then B, the state carried over. */
+    private static Map<String, List<float[]>> replay(List<Row> rows, RecurrentModel a, RecurrentModel b,
+            Map<String, Integer> switchAt, JobConfig config) {
+        KeyStepper stepperA = new KeyStepper(a, config.state().resetAfterGap(), config.state().adaptation());
+        KeyStepper stepperB = new KeyStepper(b, config.state().resetAfterGap(), config.state().adaptation());
+        Map<String, KeyState> states = new HashMap<>();
+        Map<String, List<float[]>> forecasts = new HashMap<>();
+        for (Row row : rows) {
+            List<float[]> out = forecasts.computeIfAbsent(row.key(), k -> new ArrayList<>());
+            KeyStepper stepper = out.size() < switchAt.getOrDefault(row.key(), 0) ? stepperA : stepperB;
+            KeyState state = states.computeIfAbsent(row.key(), k -> KeyState.fresh(a));
+            out.add(stepper.step(state, row.epochMillis(), row.features()).forecast().clone());
+        }
+        return forecasts;
+    }
+
+    private static JobClient start(JobConfig config, GoldenFixtures.Case fixture) throws Exception {
+        KafkaConnections connections = KafkaConnections.builder()
+                .bootstrapServers(config.kafka().bootstrapServers())
+                .deliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                .transactionalIdPrefix(config.kafka().transactionalIdPrefix())
+                .transactionTimeout(config.kafka().transactionTimeout())
+                .build();
+        KafkaSource<DecodedRecord> readings = connections.source(config.topics().readings(), "it",
+                OffsetsInitializer.earliest(), new ReadingDeserializationSchema(fixture.model().config().features()));
+        KafkaSource<ModelUpdateMessage> models = connections.source(config.topics().models(), "it-models",
+                OffsetsInitializer.earliest(), new ModelUpdateDeserializationSchema());
+        ForecastJob job = new ForecastJob(config, readings, models,
+                connections.sink("forecasts", AvroRecordSerializationSchema.forecasts(config.topics().forecasts(),
+                        fixture.model().config().targets(), fixture.model().config().horizon())),
+                connections.sink("anomalies", AvroRecordSerializationSchema.anomalyAlerts(config.topics().anomalies(),
+                        fixture.model().config().targets())),
+                connections.sink("dead-letters", AvroRecordSerializationSchema.deadLetters(config.topics().deadLetters())));
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.getExecutionEnvironment(ForecastJob.flinkConfiguration(config));
+        job.build(env);
+        return env.executeAsync("model hot-swap ITCase");
+    }
+
+    private static KafkaProducer<byte[], byte[]> producer() {
+        Properties properties = new Properties();
+        properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        properties.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        properties.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        properties.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1); // see ForecastJobITCase
+        return new KafkaProducer<>(properties);
+    }
+
+    /** Sends the readings (Kafka key = sensor key), paced in small batches when {@code streaming}. */
+    private static void produce(KafkaProducer<byte[], byte[]> producer, String topic, RecurrentModel model,
+            List<Row> rows, boolean streaming) throws Exception {
+        List<String> features = model.config().features();
+        List<Future<RecordMetadata>> sent = new ArrayList<>();
+        int n = 0;
+        for (Row row : rows) {
+            Map<String, Double> values = new HashMap<>();
+            for (int i = 0; i < features.size(); i++) {
+                values.put(features.get(i), (double) row.features()[i]);
+            }
+            ByteBuffer buffer = io.streamcell.avro.SensorReading.newBuilder().setKey(row.key())
+                    .setEventTime(Instant.ofEpochMilli(row.epochMillis())).setValues(values).build().toByteBuffer();
+            byte[] value = new byte[buffer.remaining()];
+            buffer.get(value);
+            sent.add(producer.send(new ProducerRecord<>(topic, bytes(row.key()), value)));
+            if (streaming && ++n % 200 == 0) {
+                producer.flush();
+                Thread.sleep(20);
+            }
+        }
+        for (Future<RecordMetadata> record : sent) {
+            record.get();
+        }
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private interface Decoding<T> {
+        T decode() throws Exception;
+    }
+
+    private static <T> T decode(Decoding<T> decoding) {
+        try {
+            return decoding.decode();
+        } catch (Exception e) {
+            throw new AssertionError("undecodable output record", e);
+        }
+    }
+
+    private static KafkaConsumer<byte[], byte[]> committedConsumer(String topic) {
+        Properties properties = new Properties();
+        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        properties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(properties);
+        List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                .map(info -> new TopicPartition(topic, info.partition()))
+                .toList();
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        return consumer;
+    }
+
+    private static void waitForCommitted(String topic, int count) {
+        int[] read = {0};
+        try (KafkaConsumer<byte[], byte[]> consumer = committedConsumer(topic)) {
+            long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+            while (read[0] < count && System.nanoTime() < deadline) {
+                read[0] += consumer.poll(Duration.ofMillis(200)).count();
+            }
+        }
+        assertThat(read[0]).as("forecasts committed before the update").isGreaterThanOrEqualTo(count);
+    }
+
+    /** Reads committed records from the start until {@code expected} came, then two seconds more for extras. */
+    private static void readCommitted(String topic, int expected, Consumer<byte[]> each) {
+        try (KafkaConsumer<byte[], byte[]> consumer = committedConsumer(topic)) {
+            long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+            long quietUntil = Long.MAX_VALUE;
+            int read = 0;
+            while (System.nanoTime() < Math.min(deadline, quietUntil)) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    each.accept(record.value());
+                    read++;
+                }
+                if (read >= expected && quietUntil == Long.MAX_VALUE) {
+                    quietUntil = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+                }
+            }
+        }
+    }
+
+    private static float[] flatten(Forecast forecast) {
+        int targets = forecast.getForecasts().size();
+        int horizon = forecast.getForecasts().get(0).getValues().size();
+        float[] values = new float[targets * horizon];
+        for (int j = 0; j < targets; j++) {
+            List<Float> steps = forecast.getForecasts().get(j).getValues();
+            for (int s = 0; s < horizon; s++) {
+                values[s * targets + j] = steps.get(s);
+            }
+        }
+        return values;
+    }
+}
