@@ -432,9 +432,9 @@ class BundledForecastOperatorTest {
         List<Event> events = events(load(setup), 3_000, false, 11);
         var perEvent = perEvent(setup, null);
         feed(perEvent, events);
-        var blas = harness(new BundledForecastOperator(setup.model(), setup.orderingConfig(), setup.stateConfig(),
-                new JobConfig.Stepping(JobConfig.SteppingMode.BUNDLED, 64, Duration.ofMillis(100),
-                        JobConfig.BundleKernel.BLAS)), null);
+        var blas = track(ForecastHarness.bundled(new BundledForecastOperator(setup.model(), setup.orderingConfig(),
+                setup.stateConfig(), new JobConfig.Stepping(JobConfig.SteppingMode.BUNDLED, 64, Duration.ofMillis(100),
+                        JobConfig.BundleKernel.BLAS)), null));
         feed(blas, events);
         blas.endInput();
 
@@ -459,8 +459,7 @@ class BundledForecastOperatorTest {
         });
     }
 
-    private static Map<String, List<ForecastRecord>> forecastRecords(
-            KeyedOneInputStreamOperatorTestHarness<String, DecodedRecord, ForecastRecord> h) {
+    private static Map<String, List<ForecastRecord>> forecastRecords(ForecastHarness h) {
         Map<String, List<ForecastRecord>> byKey = new TreeMap<>();
         for (Object o : h.getOutput()) {
             if (o instanceof StreamRecord<?> r && r.getValue() instanceof ForecastRecord f) {

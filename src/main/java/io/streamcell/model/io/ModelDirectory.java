@@ -79,27 +79,6 @@ public final class ModelDirectory {
         }
     }
 
-    /**
-     * Parses the bytes of a {@code config.json} that did not come from a file (a classpath
-     * resource, a model update), naming {@code source} in errors.
-     *
-     * @throws ModelFormatException if it is over {@link #MAX_CONFIG_BYTES}, not JSON or not a valid config
-     */
-    public static ModelConfig parseConfig(byte[] bytes, String source) {
-        if (bytes.length > MAX_CONFIG_BYTES) {
-            throw new ModelFormatException(source + ": " + bytes.length + " bytes, over the " + MAX_CONFIG_BYTES
-                    + "-byte limit");
-        }
-        JsonNode root;
-        try {
-            root = JSON.readTree(bytes);
-        } catch (IOException e) {
-            String message = e instanceof JsonProcessingException json ? json.getOriginalMessage() : e.getMessage();
-            throw new ModelFormatException(source + ": not valid JSON: " + message, e);
-        }
-        return ModelConfig.fromJson(root, source);
-    }
-
     public static ModelConfig readConfig(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new ModelFormatException(file + ": missing config file");
@@ -112,7 +91,8 @@ public final class ModelDirectory {
     }
 
     /**
-     * Parses and validates the bytes of a config.json (UTF-8 JSON, at most {@link #MAX_CONFIG_BYTES}).
+     * Parses and validates the bytes of a config.json (UTF-8 JSON, at most {@link #MAX_CONFIG_BYTES})
+     * from a file, a classpath resource or a model update.
      *
      * @param source named in error messages
      * @throws ModelFormatException naming {@code source} for anything that is not a valid config
