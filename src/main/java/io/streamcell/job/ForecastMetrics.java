@@ -1,5 +1,8 @@
 package io.streamcell.job;
 
+import io.streamcell.anomaly.AlertPolicy;
+import java.util.HashSet;
+import java.util.Set;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MetricGroup;
@@ -27,6 +30,16 @@ final class ForecastMetrics {
     final Histogram stepNanos;
     /** Readings per flushed bundle; null in per-event mode. */
     final Histogram bundleSize;
+    /** Alerts by {@link AlertPolicy.Severity} ordinal: {@code alerts_warning}, {@code alerts_critical}. */
+    private final Counter[] alertsBySeverity;
+    /** Weight of the newest scored reading in {@link #onlineError}: about the last 1,000 readings. */
+    private static final double ERROR_WEIGHT = 1e-3;
+    /** Exponentially weighted mean absolute forecast error (targets' units, horizon step 1); NaN before any. */
+    private volatile double onlineError = Double.NaN;
+    private final MetricGroup group;
+    private final Supplier<String> modelVersion;
+    private final Set<String> infoVersions = new HashSet<>();
+    private String lastVersion;
 
     /** @param modelVersion the version of the model serving now (it changes on a hot-swap) */
     ForecastMetrics(MetricGroup operatorGroup, Supplier<String> modelVersion, boolean bundled) {
@@ -44,6 +57,27 @@ final class ForecastMetrics {
                 ? metrics.histogram("bundleSize", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW))
                 : null;
         metrics.gauge("modelVersion", modelVersion::get);
+        MetricGroup alerts = metrics.addGroup("alerts");
+        alertsBySeverity = new Counter[AlertPolicy.Severity.values().length];
+        for (AlertPolicy.Severity severity : AlertPolicy.Severity.values()) {
+            alertsBySeverity[severity.ordinal()] = alerts.counter(severity.label());
+        }
+        metrics.gauge("onlineError", () -> onlineError);
+        this.group = metrics;
+        this.modelVersion = modelVersion;
+        registerModelInfo();
+    }
+
+    /**
+     * {@code modelInfo}: 1 under the label {@code model_version} of the model serving now, 0 under
+     * versions served before (Prometheus cannot take a string value; this is its "info" idiom).
+     */
+    private void registerModelInfo() {
+        String version = modelVersion.get();
+        lastVersion = version;
+        if (version != null && infoVersions.add(version)) {
+            group.addGroup("model_version", version).gauge("modelInfo", () -> version.equals(modelVersion.get()) ? 1 : 0);
+        }
     }
 
     /** Counts what one stepped reading produced. */
@@ -54,6 +88,20 @@ final class ForecastMetrics {
         forecastsOut.inc();
         if (outcome.alert() != null) {
             alertsOut.inc();
+            alertsBySeverity[outcome.alert().ordinal()].inc();
+        }
+        float[] errors = outcome.errors();
+        if (errors != null && errors.length > 0) {
+            double sum = 0;
+            for (float error : errors) {
+                sum += Math.abs(error);
+            }
+            double mean = sum / errors.length;
+            double previous = onlineError;
+            onlineError = Double.isNaN(previous) ? mean : previous + ERROR_WEIGHT * (mean - previous);
+        }
+        if (modelVersion.get() != lastVersion) { // a hot-swap installed another model
+            registerModelInfo();
         }
     }
 }
