@@ -78,7 +78,7 @@ class StandaloneClusterITCase {
         // The outputs carry the readings' event times (2023) as record timestamps: keep them past 7 days.
         kafka = EmbeddedKafka.builder().brokerProperty("log.retention.ms", "-1").build();
         kafka.start();
-        kafka.createTopics(Map.of(READINGS, PARTITIONS));
+        kafka.createTopics(Map.of(READINGS, PARTITIONS, "models", 1)); // the job reads model updates (topics.models)
         input.produce(kafka.bootstrapServers(), READINGS);
         Path dir = Path.of("target", "standalone-cluster");
         deleteRecursively(dir);
