@@ -65,7 +65,8 @@ import scala.Tuple2;
  *
  * <p>The broker defaults suit exactly-once Flink sinks on one node: replication factor and minimum ISR 1
  * for the offsets and transaction-state topics, {@code transaction.max.timeout.ms} of one hour (the
- * transaction timeout Flink's {@code KafkaSink} sets by default) and no initial rebalance delay. Any
+ * transaction timeout Flink's {@code KafkaSink} sets by default), no initial rebalance delay, and no
+ * time-based retention (records with old timestamps, such as replayed history, stay). Any
  * broker setting except the node layout (roles, node id, listeners, quorum, log directories) can be
  * overridden with {@link Builder#brokerProperty}; listeners are declared with {@link Builder#listener}.
  *
@@ -337,6 +338,10 @@ public final class EmbeddedKafka implements AutoCloseable {
         properties.put("group.initial.rebalance.delay.ms", "0");
         properties.put("transaction.max.timeout.ms", Long.toString(DEFAULT_TRANSACTION_MAX_TIMEOUT.toMillis()));
         properties.put("auto.create.topics.enable", "false");
+        // Keep every record for the broker's (short) life: outputs carry their readings' event times as
+        // record timestamps, and time-based retention would delete replayed history (a fixture from
+        // 2024, say) a few seconds after it was written, when its periodic check happens to run.
+        properties.put("log.retention.ms", "-1");
         properties.put("server.max.startup.time.ms", Long.toString(STARTUP_TIMEOUT.toMillis()));
         properties.put("inter.broker.listener.name", listeners.keySet().iterator().next());
         properties.putAll(brokerProperties);
