@@ -34,8 +34,12 @@ final class ForecastMetrics {
     private final Counter[] alertsBySeverity;
     /** Weight of the newest scored reading in {@link #onlineError}: about the last 1,000 readings. */
     private static final double ERROR_WEIGHT = 1e-3;
-    /** Exponentially weighted mean absolute forecast error (targets' units, horizon step 1); NaN before any. */
-    private volatile double onlineError = Double.NaN;
+    /**
+     * Exponentially weighted mean absolute forecast error (targets' units, horizon step 1); NaN before
+     * any. Written per event by the task thread, read now and then by the reporter: not volatile, as a
+     * slightly stale value is fine there and a fence per event is not.
+     */
+    private double onlineError = Double.NaN;
     private final MetricGroup group;
     private final Supplier<String> modelVersion;
     private final Set<String> infoVersions = new HashSet<>();

@@ -18,7 +18,7 @@ import io.streamcell.model.ModelVariants;
 import io.streamcell.model.RecurrentModel;
 import io.streamcell.model.io.ModelUpdates;
 import io.streamcell.state.KeyState;
-import java.nio.ByteBuffer;
+import io.streamcell.testing.KafkaTestClients;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,24 +27,16 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Future;
-import java.util.function.Consumer;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -102,7 +94,7 @@ class ModelHotSwapITCase {
         int half = rows.size() / 2;
 
         JobClient job = start(config, fixture);
-        try (KafkaProducer<byte[], byte[]> producer = producer()) {
+        try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(kafka.bootstrapServers())) {
             produce(producer, config.topics().readings(), modelA, rows.subList(0, half), false);
             waitForCommitted(config.topics().forecasts(), half / 4); // the job is busy with model A
             List<Future<RecordMetadata>> updates = List.of(
@@ -150,7 +142,7 @@ class ModelHotSwapITCase {
             assertThat(forecasts).as(key).hasSameSizeAs(expected.get(key));
             for (int i = 0; i < forecasts.size(); i++) {
                 assertThat(forecasts.get(i).getStep()).isEqualTo(i + 1);
-                assertThat(flatten(forecasts.get(i))).as("%s forecast %d", key, i)
+                assertThat(KafkaTestClients.flatten(forecasts.get(i))).as("%s forecast %d", key, i)
                         .containsExactly(expected.get(key).get(i));
             }
         });
@@ -206,15 +198,6 @@ class ModelHotSwapITCase {
         return env.executeAsync("model hot-swap ITCase");
     }
 
-    private static KafkaProducer<byte[], byte[]> producer() {
-        Properties properties = new Properties();
-        properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        properties.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        properties.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        properties.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1); // see ForecastJobITCase
-        return new KafkaProducer<>(properties);
-    }
-
     /** Sends the readings (Kafka key = sensor key), paced in small batches when {@code streaming}. */
     private static void produce(KafkaProducer<byte[], byte[]> producer, String topic, RecurrentModel model,
             List<Row> rows, boolean streaming) throws Exception {
@@ -226,11 +209,8 @@ class ModelHotSwapITCase {
             for (int i = 0; i < features.size(); i++) {
                 values.put(features.get(i), (double) row.features()[i]);
             }
-            ByteBuffer buffer = io.streamcell.avro.SensorReading.newBuilder().setKey(row.key())
-                    .setEventTime(Instant.ofEpochMilli(row.epochMillis())).setValues(values).build().toByteBuffer();
-            byte[] value = new byte[buffer.remaining()];
-            buffer.get(value);
-            sent.add(producer.send(new ProducerRecord<>(topic, bytes(row.key()), value)));
+            sent.add(producer.send(new ProducerRecord<>(topic, bytes(row.key()),
+                    KafkaTestClients.reading(row.key(), row.epochMillis(), values))));
             if (streaming && ++n % 200 == 0) {
                 producer.flush();
                 Thread.sleep(20);
@@ -258,17 +238,8 @@ class ModelHotSwapITCase {
     }
 
     private static KafkaConsumer<byte[], byte[]> committedConsumer(String topic) {
-        Properties properties = new Properties();
-        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        properties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(properties);
-        List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                .map(info -> new TopicPartition(topic, info.partition()))
-                .toList();
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
+        KafkaConsumer<byte[], byte[]> consumer = KafkaTestClients.readCommittedConsumer(kafka.bootstrapServers());
+        KafkaTestClients.assignFromStart(consumer, topic);
         return consumer;
     }
 
@@ -283,34 +254,8 @@ class ModelHotSwapITCase {
         assertThat(read[0]).as("forecasts committed before the update").isGreaterThanOrEqualTo(count);
     }
 
-    /** Reads committed records from the start until {@code expected} came, then two seconds more for extras. */
-    private static void readCommitted(String topic, int expected, Consumer<byte[]> each) {
-        try (KafkaConsumer<byte[], byte[]> consumer = committedConsumer(topic)) {
-            long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-            long quietUntil = Long.MAX_VALUE;
-            int read = 0;
-            while (System.nanoTime() < Math.min(deadline, quietUntil)) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    each.accept(record.value());
-                    read++;
-                }
-                if (read >= expected && quietUntil == Long.MAX_VALUE) {
-                    quietUntil = System.nanoTime() + Duration.ofSeconds(2).toNanos();
-                }
-            }
-        }
-    }
-
-    private static float[] flatten(Forecast forecast) {
-        int targets = forecast.getForecasts().size();
-        int horizon = forecast.getForecasts().get(0).getValues().size();
-        float[] values = new float[targets * horizon];
-        for (int j = 0; j < targets; j++) {
-            List<Float> steps = forecast.getForecasts().get(j).getValues();
-            for (int s = 0; s < horizon; s++) {
-                values[s * targets + j] = steps.get(s);
-            }
-        }
-        return values;
+    private static void readCommitted(String topic, int expected, KafkaTestClients.ValueConsumer each)
+            throws Exception {
+        KafkaTestClients.readCommitted(kafka.bootstrapServers(), topic, expected, Duration.ofSeconds(2), each);
     }
 }

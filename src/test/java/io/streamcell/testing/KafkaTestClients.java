@@ -34,7 +34,13 @@ public final class KafkaTestClients {
      * request in flight with retries keeps the order as well.
      */
     public static KafkaProducer<byte[], byte[]> producer(String bootstrapServers) {
+        return producer(bootstrapServers, Map.of());
+    }
+
+    /** {@link #producer(String)} with extra client properties (security, say). */
+    public static KafkaProducer<byte[], byte[]> producer(String bootstrapServers, Map<String, String> extra) {
         Properties properties = new Properties();
+        properties.putAll(extra);
         properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         properties.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false);
         properties.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -61,7 +67,13 @@ public final class KafkaTestClients {
 
     /** A byte-array consumer reading only committed records. */
     public static KafkaConsumer<byte[], byte[]> readCommittedConsumer(String bootstrapServers) {
+        return readCommittedConsumer(bootstrapServers, Map.of());
+    }
+
+    /** {@link #readCommittedConsumer(String)} with extra client properties (security, say). */
+    public static KafkaConsumer<byte[], byte[]> readCommittedConsumer(String bootstrapServers, Map<String, String> extra) {
         Properties properties = new Properties();
+        properties.putAll(extra);
         properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
@@ -87,7 +99,13 @@ public final class KafkaTestClients {
      */
     public static int readCommitted(String bootstrapServers, String topic, int expected, Duration quiet,
             ValueConsumer each) throws Exception {
-        try (KafkaConsumer<byte[], byte[]> consumer = readCommittedConsumer(bootstrapServers)) {
+        return readCommitted(bootstrapServers, Map.of(), topic, expected, quiet, each);
+    }
+
+    /** {@link #readCommitted(String, String, int, Duration, ValueConsumer)} with extra client properties. */
+    public static int readCommitted(String bootstrapServers, Map<String, String> extra, String topic, int expected,
+            Duration quiet, ValueConsumer each) throws Exception {
+        try (KafkaConsumer<byte[], byte[]> consumer = readCommittedConsumer(bootstrapServers, extra)) {
             assignFromStart(consumer, topic);
             long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
             long quietUntil = Long.MAX_VALUE;

@@ -11,13 +11,12 @@ import io.streamcell.job.KafkaForecastJob;
 import io.streamcell.model.GoldenFixtures;
 import io.streamcell.io.csv.ReadingsCsvReader.Row;
 import io.streamcell.replay.ReplayEngine;
-import java.nio.ByteBuffer;
+import io.streamcell.testing.KafkaTestClients;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -32,17 +31,10 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ScramCredentialInfo;
 import org.apache.kafka.clients.admin.ScramMechanism;
 import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.logging.log4j.Level;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -202,58 +194,24 @@ class SecureKafkaITCase {
 
     private static void produce(String bootstrap, Map<String, String> clientProperties, GoldenFixtures.Case fixture,
             List<Row> rows) throws Exception {
-        Properties properties = new Properties();
-        properties.putAll(clientProperties);
-        properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        properties.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        properties.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         List<String> features = fixture.model().config().features();
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(properties)) {
+        try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(bootstrap, clientProperties)) {
             for (Row row : rows) {
                 Map<String, Double> values = new HashMap<>();
                 for (int i = 0; i < features.size(); i++) {
                     values.put(features.get(i), (double) row.features()[i]);
                 }
-                ByteBuffer buffer = io.streamcell.avro.SensorReading.newBuilder().setKey(row.key())
-                        .setEventTime(Instant.ofEpochMilli(row.epochMillis())).setValues(values).build().toByteBuffer();
-                byte[] bytes = new byte[buffer.remaining()];
-                buffer.get(bytes);
-                producer.send(new ProducerRecord<>("readings", row.key().getBytes(StandardCharsets.UTF_8), bytes)).get();
+                producer.send(new ProducerRecord<>("readings", row.key().getBytes(StandardCharsets.UTF_8),
+                        KafkaTestClients.reading(row.key(), row.epochMillis(), values))).get();
             }
         }
-    }
-
-    private interface ValueConsumer {
-        void accept(byte[] value) throws Exception;
     }
 
     /** Reads committed records of {@code topic} until {@code expected} have come, then 2 s more for extras. */
     private static void readCommitted(String bootstrap, Map<String, String> clientProperties, String topic,
-            int expected, ValueConsumer each) throws Exception {
-        Properties properties = new Properties();
-        properties.putAll(clientProperties);
-        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        properties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(properties)) {
-            TopicPartition partition = new TopicPartition(topic, 0);
-            consumer.assign(List.of(partition));
-            consumer.seekToBeginning(List.of(partition));
-            long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-            long quietUntil = Long.MAX_VALUE;
-            int read = 0;
-            while (System.nanoTime() < Math.min(deadline, quietUntil)) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    each.accept(record.value());
-                    read++;
-                }
-                if (read >= expected && quietUntil == Long.MAX_VALUE) {
-                    quietUntil = System.nanoTime() + Duration.ofSeconds(2).toNanos();
-                }
-            }
-            assertThat(read).as("committed records on %s", topic).isEqualTo(expected);
-        }
+            int expected, KafkaTestClients.ValueConsumer each) throws Exception {
+        assertThat(KafkaTestClients.readCommitted(bootstrap, clientProperties, topic, expected, Duration.ofSeconds(2),
+                each)).as("committed records on %s", topic).isEqualTo(expected);
     }
 
     private static Map<String, List<float[]>> replay(GoldenFixtures.Case fixture, List<Row> rows) throws Exception {
