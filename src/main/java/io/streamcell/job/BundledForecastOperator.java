@@ -132,15 +132,26 @@ public final class BundledForecastOperator extends AbstractStreamOperator<Foreca
         if (NativeMath.preloadRequested()) {
             NativeMath.ensureConfigured(); // as the per-event operator does: proves ND4J loads safely on restarts
         }
-        kernel = kernelKind == JobConfig.BundleKernel.BLAS
-                ? new BatchStepKernel(model, bundleSize)
-                : new BundleStepKernel(model);
+        kernel = newKernel(model);
         keyState = getRuntimeContext().getState(ForecastStateDescriptors.keyState(stateTtl));
         pending = getRuntimeContext().getMapState(ForecastStateDescriptors.pendingReadings());
         timers = getInternalTimerService(ForecastStateDescriptors.TIMER_SERVICE, VoidNamespaceSerializer.INSTANCE,
                 this);
         metrics = new ForecastMetrics(getMetricGroup(), () -> stepper.model().version(), true);
+        metrics.keysInState.countNowAndOnTtl(getKeyedStateBackend(), ForecastStateDescriptors.keyState(stateTtl),
+                getProcessingTimeService());
         bundle = new Bundle(Math.min(bundleSize, 4096));
+    }
+
+    ForecastMetrics metrics() {
+        return metrics;
+    }
+
+    /** The configured bundle kernel for {@code model} (at open and after a hot-swap). */
+    private KeyBatchKernel newKernel(RecurrentModel model) {
+        return kernelKind == JobConfig.BundleKernel.BLAS
+                ? new BatchStepKernel(model, bundleSize)
+                : new BundleStepKernel(model);
     }
 
     @Override
@@ -210,7 +221,7 @@ public final class BundledForecastOperator extends AbstractStreamOperator<Foreca
         models.install(candidate);
         RecurrentModel model = candidate.model();
         stepper = new KeyStepper(model, resetAfterGap, adaptation);
-        kernel = new BundleStepKernel(model);
+        kernel = newKernel(model);
         if (reset) { // every key's hidden state belongs to the old architecture
             Object keyBefore = getCurrentKey();
             getKeyedStateBackend().applyToAllKeys(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE,
@@ -381,7 +392,7 @@ public final class BundledForecastOperator extends AbstractStreamOperator<Foreca
             KeyState state = keyState.value();
             if (state == null) {
                 state = KeyState.fresh(stepper.model());
-                metrics.keysCreated.inc();
+                metrics.keyCreated();
             }
             states[i] = state;
             scored[i] = stepper.beforeStep(state, entry.reading().eventTime, entry.reading().features);

@@ -17,6 +17,7 @@ import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
 import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -90,6 +91,15 @@ public class ForecastFunction
         keyState = getRuntimeContext().getState(ForecastStateDescriptors.keyState(stateTtl));
         pending = getRuntimeContext().getMapState(ForecastStateDescriptors.pendingReadings());
         metrics = new ForecastMetrics(getRuntimeContext().getMetricGroup(), () -> stepper.model().version(), false);
+    }
+
+    /** The key state's descriptor (with this job's TTL). */
+    ValueStateDescriptor<KeyState> keyStateDescriptor() {
+        return ForecastStateDescriptors.keyState(stateTtl);
+    }
+
+    ForecastMetrics metrics() {
+        return metrics;
     }
 
     @Override
@@ -196,7 +206,7 @@ public class ForecastFunction
         KeyState state = keyState.value();
         if (state == null) {
             state = KeyState.fresh(stepper.model());
-            metrics.keysCreated.inc();
+            metrics.keyCreated();
         }
         long start = System.nanoTime();
         KeyStepper.Outcome outcome = stepper.step(state, reading.eventTime, reading.features);

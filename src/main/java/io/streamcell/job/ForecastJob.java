@@ -21,7 +21,6 @@ import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
-import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -125,10 +124,10 @@ public final class ForecastJob {
                             operator)
                     : byKey.transform("recurrent forecast (bundled)", forecastType, operator);
         } else {
-            BroadcastStream<ModelUpdateMessage> broadcast = updates.broadcast(ModelSwitch.CURRENT_UPDATE);
-            forecastStream = byKey.connect(broadcast)
-                    .process(new ForecastFunction(config.modelPath(), config.ordering(), config.state()), forecastType)
-                    .name("recurrent forecast");
+            // As BroadcastConnectedStream.process wires it, through an operator that also counts keys in state.
+            forecastStream = byKey.connect(updates.broadcast()).transform("recurrent forecast", forecastType,
+                    new PerEventForecastOperator(new ForecastFunction(config.modelPath(), config.ordering(),
+                            config.state())));
         }
         forecastStream.uid(ForecastStateDescriptors.OPERATOR_UID);
         forecastStream.sinkTo(forecasts).uid("forecasts-sink").name("forecasts");

@@ -21,6 +21,8 @@ final class ForecastMetrics {
     final Counter lateReadings;
     final Counter stateResets;
     final Counter keysCreated;
+    /** The {@code keysInState} gauge's count; the operator counts the backend's keys into it. */
+    final KeysInState keysInState = new KeysInState();
     final Counter alertsOut;
     /** Model updates installed (hot-swap), on each parallel instance. */
     final Counter modelUpdatesApplied;
@@ -53,6 +55,7 @@ final class ForecastMetrics {
         lateReadings = metrics.counter("lateReadings");
         stateResets = metrics.counter("stateResets");
         keysCreated = metrics.counter("keysCreated");
+        metrics.gauge("keysInState", keysInState::value);
         alertsOut = metrics.counter("alertsOut");
         modelUpdatesApplied = metrics.counter("modelUpdatesApplied");
         modelUpdatesRejected = metrics.counter("modelUpdatesRejected");
@@ -82,6 +85,12 @@ final class ForecastMetrics {
         if (version != null && infoVersions.add(version)) {
             group.addGroup("model_version", version).gauge("modelInfo", () -> version.equals(modelVersion.get()) ? 1 : 0);
         }
+    }
+
+    /** A key got its first state (or its state had expired). */
+    void keyCreated() {
+        keysCreated.inc();
+        keysInState.added();
     }
 
     /** Counts what one stepped reading produced. */

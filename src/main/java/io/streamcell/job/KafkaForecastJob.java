@@ -6,11 +6,15 @@ import io.streamcell.io.kafka.AvroRecordSerializationSchema;
 import io.streamcell.io.kafka.KafkaConnections;
 import io.streamcell.io.kafka.ModelUpdateDeserializationSchema;
 import io.streamcell.io.kafka.ReadingDeserializationSchema;
+import io.streamcell.io.kafka.SourceTopics;
 import io.streamcell.io.kafka.StartingOffsets;
 import io.streamcell.model.ModelConfig;
 import io.streamcell.model.RecurrentModel;
 import io.streamcell.model.io.ModelDirectory;
 import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -55,6 +59,7 @@ public final class KafkaForecastJob {
                         : null)
                 .transactionTimeout(config.kafka().transactionTimeout())
                 .build();
+        requireSourceTopics(kafka, config);
         KafkaSource<DecodedRecord> readings = kafka.readingsSource(config.topics().readings(), config.kafka().groupId(),
                 StartingOffsets.parse(config.kafka().startingOffsets().name().toLowerCase(Locale.ROOT)),
                 new ReadingDeserializationSchema(modelConfig.features()));
@@ -71,5 +76,25 @@ public final class KafkaForecastJob {
                         modelConfig.targets())),
                 kafka.sink("dead-letters", AvroRecordSerializationSchema.deadLetters(config.topics().deadLetters())))
                 .build(env);
+    }
+
+    /** How long the start-up check waits for the broker to list its topics. */
+    private static final Duration TOPIC_CHECK_TIMEOUT = Duration.ofSeconds(30);
+
+    /** Fails with one clear message, instead of a restart loop, if a topic the job reads is missing. */
+    private static void requireSourceTopics(KafkaConnections kafka, JobConfig config) {
+        List<String> read = new ArrayList<>(List.of(config.topics().readings()));
+        if (config.topics().hotSwap()) {
+            read.add(config.topics().models());
+        }
+        List<String> missing = SourceTopics.missing(kafka, read, TOPIC_CHECK_TIMEOUT);
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException("Kafka topic" + (missing.size() > 1 ? "s " : " ") + missing
+                    + " not found on " + kafka.bootstrapServers() + ": create "
+                    + (missing.size() > 1 ? "them" : "it") + " (README \"Running the job on Kafka\")"
+                    + (missing.contains(config.topics().models())
+                            ? ", or set topics.models: none to run without model hot-swap"
+                            : ""));
+        }
     }
 }

@@ -26,7 +26,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code streamcell publish-model} against a real broker: inline and by-reference updates the job accepts. */
+/**
+ * {@code streamcell publish-model} against a real broker: inline and by-reference updates the job
+ * accepts; and {@code run}'s start-up check of the topics it reads.
+ */
 class PublishModelCommandITCase {
     private static EmbeddedKafka kafka;
 
@@ -67,6 +70,18 @@ class PublishModelCommandITCase {
         }
         assertThat(ModelUpdateDecoder.decode(records.get(0).value()).getWeights()).isNotNull();
         assertThat(ModelUpdateDecoder.decode(records.get(1).value()).getUri()).isEqualTo(weights.toUri().toString());
+    }
+
+    @Test
+    void runStopsAtOnceNamingAMissingModelsTopic() {
+        kafka.createTopics(Map.of("readings-cli", 1));
+
+        CliRun run = CliRun.of("run", "--set", "kafka.bootstrap-servers=" + kafka.bootstrapServers(),
+                "--set", "topics.readings=readings-cli", "--set", "topics.models=no-such-models");
+
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("error: Kafka topic [no-such-models] not found on " + kafka.bootstrapServers())
+                .contains("topics.models: none");
     }
 
     @Test

@@ -343,6 +343,25 @@ class BundledForecastOperatorTest {
         }
     }
 
+    @Test
+    void keysInStateCountsTheKeysABundledInstanceRestores() throws Exception {
+        Setup setup = arrival(16);
+        List<Event> events = events(load(setup), 500, false, 5);
+        long keys = events.stream().filter(e -> e.reading() != null).map(e -> e.reading().key).distinct().count();
+        BundledForecastOperator first = new BundledForecastOperator(setup.model(), setup.orderingConfig(),
+                setup.stateConfig(), setup.stepping());
+        var harness = track(ForecastHarness.bundled(first, null));
+        feed(harness, events);
+        harness.prepareSnapshotPreBarrier(1L);
+        assertThat(first.metrics().keysInState.value()).isEqualTo(keys);
+        OperatorSubtaskState snapshot = harness.snapshot(1L, 1L);
+
+        BundledForecastOperator restored = new BundledForecastOperator(setup.model(), setup.orderingConfig(),
+                setup.stateConfig(), setup.stepping());
+        track(ForecastHarness.bundled(restored, snapshot));
+        assertThat(restored.metrics().keysInState.value()).isEqualTo(keys);
+    }
+
     private Setup arrival(int bundleSize) {
         return setup("gru_after_2layer_in3_h16_f16", JobConfig.OrderingMode.ARRIVAL, null, bundleSize);
     }

@@ -194,6 +194,39 @@ class ForecastFunctionHarnessTest {
     }
 
     @Test
+    void keysInStateIsCountedFromTheBackendOnRestoreAndExpiredKeysLeaveItAtTheNextCount() throws Exception {
+        List<Row> rows = fixture.readings().subList(0, 300);
+        long keys = rows.stream().map(Row::key).distinct().count();
+        JobConfig.Ordering arrival = new JobConfig.Ordering(JobConfig.OrderingMode.ARRIVAL, Duration.ofSeconds(5),
+                Duration.ZERO, Duration.ofSeconds(30));
+        JobConfig.State withTtl = new JobConfig.State(Duration.ofMinutes(1), null, JobConfig.StateBackend.HASHMAP);
+        ForecastFunction first = new ForecastFunction(model, arrival, withTtl);
+        var harness = ForecastHarness.perEvent(first, null);
+        harnesses.add(harness);
+        harness.setStateTtlProcessingTime(0);
+        for (int i = 0; i < rows.size(); i++) {
+            harness.processElement(new StreamRecord<>(reading(rows.get(i), i), rows.get(i).epochMillis()));
+        }
+        assertThat(first.metrics().keysInState.value()).isEqualTo(keys);
+        OperatorSubtaskState snapshot = harness.snapshot(1L, 1L);
+
+        ForecastFunction restored = new ForecastFunction(model, arrival, withTtl);
+        var after = ForecastHarness.perEvent(restored, snapshot);
+        harnesses.add(after);
+        assertThat(restored.metrics().keysInState.value()).as("counted before any reading").isEqualTo(keys);
+
+        // Every key but one goes silent past the TTL; reading that one key lets the TTL cleanup run.
+        after.setStateTtlProcessingTime(Duration.ofMinutes(2).toMillis());
+        Row live = rows.get(0);
+        for (int i = 0; i < 50; i++) {
+            after.setStateTtlProcessingTime(Duration.ofMinutes(2).toMillis() + i);
+            after.processElement(new StreamRecord<>(reading(live, 1000 + i), live.epochMillis() + i));
+        }
+        after.setProcessingTime(KeysInState.RECOUNT_INTERVAL.toMillis());
+        assertThat(restored.metrics().keysInState.value()).as("after the recount").isEqualTo(1);
+    }
+
+    @Test
     void aLongGapStartsTheKeyAfresh() throws Exception {
         var harness = harness(JobConfig.OrderingMode.ARRIVAL, Duration.ZERO, null, Duration.ofHours(1), null);
         Row row = fixture.readings().get(0);

@@ -26,10 +26,9 @@ final class ForecastHarness
         super(operator, (DecodedRecord r) -> r.key, null, Types.STRING, 128, 1, 0);
     }
 
-    /** The per-event operator, as {@code BroadcastConnectedStream.process} makes it. */
+    /** The per-event operator, as the job wires it. */
     static ForecastHarness perEvent(ForecastFunction function, OperatorSubtaskState restore) throws Exception {
-        return open(new ForecastHarness(new CoBroadcastWithKeyedOperator<>(function,
-                List.of(ModelSwitch.CURRENT_UPDATE))), restore);
+        return open(new ForecastHarness(new PerEventForecastOperator(function)), restore);
     }
 
     static ForecastHarness bundled(BundledForecastOperator operator, OperatorSubtaskState restore) throws Exception {
