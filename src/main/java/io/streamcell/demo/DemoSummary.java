@@ -20,7 +20,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * forecasts, dead letters by reason, and the forecast error against the naive last-value forecast,
  * scored on each key's next observation.
  */
-final class DemoSummary implements AutoCloseable {
+public final class DemoSummary implements AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final String forecastsTopic;
     private final ReadingProducer producer;
@@ -35,7 +35,7 @@ final class DemoSummary implements AutoCloseable {
     private volatile boolean running = true;
 
     /** What the demo did, in numbers. */
-    record Totals(long sent, long malformed, long forecasts, long deadLetters, Map<String, Long> deadLettersByReason,
+    public record Totals(long sent, long malformed, long forecasts, long deadLetters, Map<String, Long> deadLettersByReason,
             double forecastMae, double naiveMae) {
         @Override
         public String toString() {
@@ -45,12 +45,12 @@ final class DemoSummary implements AutoCloseable {
         }
 
         /** Readings sent but neither forecast nor dead-lettered yet (event-time ordering holds the newest back). */
-        long unaccounted() {
+        public long unaccounted() {
             return sent - forecasts - deadLetters;
         }
     }
 
-    DemoSummary(String bootstrapServers, String forecastsTopic, String deadLettersTopic, ReadingProducer producer) {
+    public DemoSummary(String bootstrapServers, String forecastsTopic, String deadLettersTopic, ReadingProducer producer) {
         Properties properties = new Properties();
         properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         properties.put(ConsumerConfig.GROUP_ID_CONFIG, "streamcell-demo-summary");
@@ -66,7 +66,7 @@ final class DemoSummary implements AutoCloseable {
         this.thread.setDaemon(true);
     }
 
-    void start() {
+    public void start() {
         thread.start();
     }
 
@@ -112,7 +112,7 @@ final class DemoSummary implements AutoCloseable {
     }
 
     /** Waits until every record sent is accounted for in the committed output, or the timeout passes. */
-    void awaitQuiet(Duration timeout) throws InterruptedException {
+    public void awaitQuiet(Duration timeout) throws InterruptedException {
         long end = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < end && forecasts.get() + deadLetterCount() < producer.sent()) {
             Thread.sleep(200);
@@ -123,14 +123,14 @@ final class DemoSummary implements AutoCloseable {
         return deadLetters.values().stream().mapToLong(AtomicLong::get).sum();
     }
 
-    synchronized Totals totals() {
+    public synchronized Totals totals() {
         Map<String, Long> byReason = new TreeMap<>();
         deadLetters.forEach((reason, count) -> byReason.put(reason, count.get()));
         return new Totals(producer.sent(), producer.malformed(), forecasts.get(), deadLetterCount(), byReason,
                 scored == 0 ? Double.NaN : modelAbsError / scored, scored == 0 ? Double.NaN : naiveAbsError / scored);
     }
 
-    String line() {
+    public String line() {
         Totals totals = totals();
         double seconds = (System.nanoTime() - startNanos) / 1e9;
         return String.format("t=%4.0fs  sent %,d (%,.0f/s)  forecasts %,d  dead letters %,d %s  MAE %.3f vs naive %.3f",

@@ -17,7 +17,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * record in 250 deliberately malformed (garbage bytes, a NaN value, a missing feature, an empty key)
  * so the demo shows dead letters. Remembers what it sent so the summary can score the forecasts.
  */
-final class ReadingProducer implements AutoCloseable {
+public final class ReadingProducer implements AutoCloseable {
     private static final int MALFORMED_EVERY = 250;
 
     private final KafkaProducer<byte[], byte[]> producer;
@@ -32,7 +32,7 @@ final class ReadingProducer implements AutoCloseable {
     private volatile boolean running = true;
     private volatile Exception failure;
 
-    ReadingProducer(String bootstrapServers, String topic, SensorSimulator simulator, int ratePerSecond, long seed) {
+    public ReadingProducer(String bootstrapServers, String topic, SensorSimulator simulator, int ratePerSecond, long seed) {
         Properties properties = new Properties();
         properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         properties.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
@@ -48,25 +48,25 @@ final class ReadingProducer implements AutoCloseable {
         this.thread.setDaemon(true);
     }
 
-    void start() {
+    public void start() {
         thread.start();
     }
 
-    void stop() throws InterruptedException {
+    public void stop() throws InterruptedException {
         running = false;
         thread.join(10_000);
         producer.flush();
     }
 
-    long sent() {
+    public long sent() {
         return sent.get();
     }
 
-    long malformed() {
+    public long malformed() {
         return malformed.get();
     }
 
-    Exception failure() {
+    public Exception failure() {
         return failure;
     }
 

@@ -191,6 +191,16 @@ public final class StandaloneCluster implements AutoCloseable {
         process.waitFor();
     }
 
+    /** The operating-system process id of the TaskManager started as number {@code index}. */
+    public synchronized long taskManagerPid(int index) {
+        return taskManagers.get(index).pid();
+    }
+
+    /** A GET of the REST API, e.g. {@code /taskmanagers/taskmanager-0/metrics?get=...}. */
+    public JsonNode rest(String path) throws IOException, InterruptedException {
+        return get(path);
+    }
+
     /** Indexes of the TaskManagers that are still alive. */
     public synchronized List<Integer> liveTaskManagers() {
         List<Integer> live = new ArrayList<>();
