@@ -180,6 +180,11 @@ class HostileInputITCase {
             slots.add(null); // a valid reading
         }
         Collections.shuffle(slots, random);
+        // The first and the last record are valid readings at the edges of the accepted event-time
+        // window (1970, and the last millisecond before 2200), a year-2199 event time as the last of
+        // its partition so that no valid reading after it falls behind its watermark.
+        makeValid(slots, 0);
+        makeValid(slots, RECORDS - 1);
         double[][] level = new double[KEYS][features.size()]; // each key's random walk
         for (double[] key : level) {
             key[0] = 6.5;
@@ -193,10 +198,13 @@ class HostileInputITCase {
                 ProducerConfig.BUFFER_MEMORY_CONFIG, String.valueOf(3L * MAX_MESSAGE_BYTES),
                 ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024));
         try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(kafka.bootstrapServers(), large)) {
-            for (Hostile kind : slots) {
+            for (int n = 0; n < RECORDS; n++) {
+                Hostile kind = slots.get(n);
                 int k = random.nextInt(KEYS);
                 String key = key(k);
-                long eventTime = START + valid.size() * STEP_MILLIS;
+                long eventTime = n == 0 ? ReadingLimits.DEFAULT_MIN_EVENT_TIME_MILLIS
+                        : n == RECORDS - 1 ? ReadingLimits.DEFAULT_MAX_EVENT_TIME_MILLIS - 1
+                        : START + valid.size() * STEP_MILLIS;
                 Map<String, Double> values = new HashMap<>();
                 float[] row = new float[features.size()];
                 for (int i = 0; i < features.size(); i++) {
@@ -232,6 +240,11 @@ class HostileInputITCase {
             hostileAt.put(metadata.partition() + "@" + metadata.offset(), e.getValue());
         }
         return hostileAt;
+    }
+
+    /** Swaps a valid slot into position {@code n}. */
+    private static void makeValid(List<Hostile> slots, int n) {
+        Collections.swap(slots, n, slots.subList(1, RECORDS - 1).indexOf(null) + 1);
     }
 
     /** HOSTILE kinds: the fixed counts of the large ones, the rest of the third shared by the cheap ones in turn. */
