@@ -239,6 +239,22 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
+    /**
+     * Creates one topic with topic-level configuration (e.g. {@code max.message.bytes}) and returns
+     * once the broker serves metadata for every partition.
+     */
+    public void createTopic(String name, int partitions, Map<String, String> configs) {
+        Objects.requireNonNull(configs, "configs");
+        if (partitions < 1) {
+            throw new IllegalArgumentException("Topic '" + name + "' needs at least 1 partition, got " + partitions);
+        }
+        try (Admin admin = Admin.create(clientProperties())) {
+            await(admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1).configs(configs))).all(),
+                    "creating topic " + name);
+            awaitLeaders(admin, Map.of(name, partitions));
+        }
+    }
+
     /** Creates each topic with {@code partitions} partitions. */
     public void createTopics(int partitions, String... topics) {
         Map<String, Integer> partitionsByTopic = new LinkedHashMap<>();

@@ -14,8 +14,11 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * Writes job outputs to one topic through a {@link RecordEncoder}: Avro single-object values, the
- * encoder's key, Kafka's default partitioner (by key), and the Flink element timestamp as the
- * record timestamp when there is one (and it is not negative).
+ * encoder's key, Kafka's default partitioner (by key), and the Flink element timestamp (the
+ * reading's event time) as the record timestamp when there is one (and it is not negative), capped
+ * at the wall clock: brokers reject timestamps more than {@code log.message.timestamp.after.max.ms}
+ * ahead (one hour by default since Kafka 4.0), and one such record would fail the job, again after
+ * every restart. A reading's event time may be years ahead and still inside the accepted window.
  *
  * <pre>{@code
  * KafkaSink<ForecastRecord> sink = kafka.sink("forecasts",
@@ -58,8 +61,9 @@ public final class AvroRecordSerializationSchema<T> implements KafkaRecordSerial
 
     @Override
     public ProducerRecord<byte[], byte[]> serialize(T element, KafkaSinkContext context, Long timestamp) {
-        // Kafka rejects negative timestamps; let the broker stamp those records instead.
-        Long recordTimestamp = timestamp == null || timestamp < 0 ? null : timestamp;
+        // Kafka rejects negative timestamps; let the producer stamp those records instead.
+        Long recordTimestamp = timestamp == null || timestamp < 0 ? null
+                : Math.min(timestamp, System.currentTimeMillis());
         return new ProducerRecord<>(topic, null, recordTimestamp, encoder.key(element), encoder.value(element));
     }
 }

@@ -40,6 +40,18 @@ class AvroRecordSerializationSchemaTest {
     }
 
     @Test
+    void shouldCapFutureTimestampsAtTheWallClockSoTheBrokerAcceptsThem() {
+        var schema = AvroRecordSerializationSchema.forecasts("forecasts", List.of("t"), 1);
+        long year2199 = java.time.Instant.parse("2199-12-31T23:59:59Z").toEpochMilli();
+        ForecastRecord forecast = new ForecastRecord("s1", year2199, new float[] {1f}, "v1", 1L, null);
+
+        long before = System.currentTimeMillis();
+        Long timestamp = schema.serialize(forecast, null, year2199).timestamp();
+
+        assertThat(timestamp).isBetween(before, System.currentTimeMillis());
+    }
+
+    @Test
     void shouldKeyDeadLetterByOriginalKeyBytes() throws Exception {
         var schema = AvroRecordSerializationSchema.deadLetters("dead-letters");
         byte[] key = {(byte) 0xFF, 0};
