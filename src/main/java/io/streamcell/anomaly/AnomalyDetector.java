@@ -5,7 +5,10 @@ import java.util.Arrays;
 /**
  * A key's anomaly detection: the {@link AnomalyScorer}'s score, then the {@link AlertPolicy}'s
  * decision, over one per-key {@code float[]} laid out {@code [scorer state | policy state]}
- * ({@link #stateSize()} floats; an empty array is a new key). Immutable and thread-safe.
+ * ({@link #stateSize()} floats; an empty array is a new key). A state of an earlier release, whose
+ * scorer part was {@link AnomalyScorer#previousStateSize()} floats, is read with
+ * {@link AnomalyScorer#fromPreviousLayout} (its statistics and policy state kept). Immutable and
+ * thread-safe.
  */
 public final class AnomalyDetector {
     private final AnomalyScorer scorer;
@@ -39,9 +42,22 @@ public final class AnomalyDetector {
         }
     }
 
+    private int previousStateSize() {
+        return scorer.previousStateSize() + AlertPolicy.STATE_SIZE;
+    }
+
+    /** A state saved before the scorer kept a peak (savepoints of earlier releases), in this layout. */
+    private float[] fromPreviousLayout(float[] previous) {
+        float[] s = Arrays.copyOf(scorer.fromPreviousLayout(previous), stateSize());
+        System.arraycopy(previous, scorer.previousStateSize(), s, scorer.stateSize(), AlertPolicy.STATE_SIZE);
+        return s;
+    }
+
     /** Scores one observation's errors (observed − forecast per target) and learns from them. */
     public Detection detect(float[] state, float[] errors) {
-        float[] s = state.length == stateSize() ? state : new float[stateSize()];
+        float[] s = state.length == stateSize() ? state
+                : state.length == previousStateSize() ? fromPreviousLayout(state)
+                : new float[stateSize()];
         AnomalyScorer.Score score = scorer.score(s, errors).score();
         AlertPolicy.Severity alert = policy.apply(score.level(), s, scorer.stateSize());
         return new Detection(s, score, alert);

@@ -72,7 +72,9 @@ import org.apache.flink.core.memory.DataOutputView;
  *   <li>Never change the bytes of a released layout. The committed fixtures under
  *       {@code src/test/resources/state/} ({@code KeyStateFixtureTest}) fail if you do.
  *   <li>Giving {@code anomalyStats} its contents needs no new layout: its length is stored per
- *       record, so old states simply have an empty array, to be read as "no statistics yet".
+ *       record, so old states simply have an empty array, to be read as "no statistics yet". The
+ *       contents' own layout belongs to {@link io.streamcell.anomaly.AnomalyDetector}, which reads
+ *       the previous one by its length (the scorer's peak, added later, restores as 0).
  *   <li>To add a field (e.g. online-learning state): define {@code LAYOUT_V2 = 2} and make it
  *       {@code CURRENT_LAYOUT}; in {@link KeyStateSerializer} write, read and copy the new fields
  *       after all layout-1 fields, only when {@code layout >= LAYOUT_V2}, and default them

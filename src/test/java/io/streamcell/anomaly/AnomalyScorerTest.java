@@ -31,7 +31,7 @@ class AnomalyScorerTest {
             assertThat(result.score().anomalyScore()).isZero();
             assertThat(result.score().likelihood()).isEqualTo(0.5);
         }
-        assertThat(state).hasSize(scorer.stateSize()).hasSize(6);
+        assertThat(state).hasSize(scorer.stateSize()).hasSize(7);
     }
 
     @Test
@@ -106,26 +106,104 @@ class AnomalyScorerTest {
     }
 
     @Test
-    void theScoreIsTheRiseOfTheLevelSoAnEventScoresWhereItStarts() {
+    void theScoreIsTheRiseOfTheLevelBeyondTheDecayedPeakOfRecentRises() {
         Random random = new Random(21);
         float[] state = feedNormal(scorer, new float[0], random, 3000, 1, new double[1]);
-        java.util.List<Float> levels = new java.util.ArrayList<>();
-        java.util.List<Float> scores = new java.util.ArrayList<>();
-        float previous = scorer.score(state.clone(), new float[] {0f}).score().level();
+        double decay = Math.pow(0.5, 1 / AnomalyScorer.DEFAULTS.peakHalfLife());
+        float level = state[5]; // [count, s², mean, variance, short, level, peak]
+        float peak = state[6];
         for (int i = 0; i < 6; i++) {
             AnomalyScorer.Result result = scorer.score(state, new float[] {6f});
             state = result.state();
-            levels.add(result.score().level());
-            scores.add(result.score().anomalyScore());
+            float rise = Math.max(0f, result.score().level() - level);
+            float decayedPeak = (float) (peak * decay);
+            assertThat(result.score().anomalyScore()).isEqualTo(Math.max(0f, rise - decayedPeak));
+            assertThat(state[6]).isEqualTo(Math.max(rise, decayedPeak));
+            level = result.score().level();
+            peak = state[6];
         }
-        assertThat(scores.get(0)).as("the first anomalous row").isPositive();
-        for (int i = 0; i < scores.size(); i++) {
-            float before = i == 0 ? levels.get(0) - scores.get(0) : levels.get(i - 1);
-            assertThat(scores.get(i)).isEqualTo(Math.max(0f, levels.get(i) - before));
+        assertThat(level).as("the level stays up while the errors do").isGreaterThan(0.5f);
+    }
+
+    /** A key's state with a known peak and level, and the given errors scored on it. */
+    private static final class Spikes {
+        final AnomalyScorer scorer;
+        float[] state;
+
+        Spikes(double peakHalfLife) {
+            AnomalyScorer.Settings d = AnomalyScorer.DEFAULTS;
+            scorer = new AnomalyScorer(1, new AnomalyScorer.Settings(d.warmup(), d.scaleHalfLife(), d.longHalfLife(),
+                    d.shortHalfLife(), d.learnCutoff(), d.maxRaw(), peakHalfLife));
+            state = new float[0];
+            Random random = new Random(8);
+            for (int i = 0; i < 2000; i++) {
+                state = scorer.score(state, new float[] {(float) random.nextGaussian() * 0.1f}).state();
+            }
         }
-        float peak = Math.max(scores.get(0), Math.max(scores.get(1), scores.get(2)));
-        assertThat(scores.get(5)).as("later rows of the same event").isLessThan(peak);
-        assertThat(levels.get(5)).as("while the level stays up").isGreaterThan(0.5f);
+
+        float score(float error) {
+            AnomalyScorer.Result result = scorer.score(state, new float[] {error});
+            state = result.state();
+            return result.score().anomalyScore();
+        }
+
+        /** The highest score of a one-row spike followed by {@code quiet} ordinary rows. */
+        float spike(int quiet) {
+            float best = score(3f);
+            for (int i = 0; i < quiet; i++) {
+                best = Math.max(best, score(0.05f));
+            }
+            return best;
+        }
+    }
+
+    @Test
+    void aSpikeScoresOnceAndTheSameSpikeRightAfterItScoresLess() {
+        Spikes spikes = new Spikes(AnomalyScorer.DEFAULTS.peakHalfLife());
+        float first = spikes.spike(5);
+        float second = spikes.spike(5);
+
+        assertThat(first).as("a 30-sigma spike").isGreaterThan(0.1f);
+        // the recent errors are still up, so the second spike lifts the level higher than the first
+        // did; it scores only the part of its rise beyond the first one's (decayed) rise
+        assertThat(second).as("the same spike 6 rows later").isLessThan(first / 2);
+        Spikes plainRise = new Spikes(0);
+        // the same key's first spike, now without the small peak its ordinary rows had left
+        assertThat(plainRise.spike(5)).isGreaterThanOrEqualTo(first);
+        assertThat(plainRise.spike(5)).as("without the peak, the second spike scores its whole rise")
+                .isGreaterThan(first).isGreaterThan(second + first / 2);
+    }
+
+    @Test
+    void aSpikeLongAfterAnotherScoresAgain() {
+        Spikes spikes = new Spikes(AnomalyScorer.DEFAULTS.peakHalfLife());
+        float first = spikes.spike(20 * (int) AnomalyScorer.DEFAULTS.peakHalfLife());
+
+        assertThat(spikes.spike(0)).as("twenty half-lives later").isGreaterThan(0.9f * first);
+    }
+
+    @Test
+    void halfLifeZeroScoresThePlainRiseOfTheLevel() {
+        Spikes spikes = new Spikes(0);
+        for (int i = 0; i < 20; i++) {
+            float before = spikes.state[5];
+            AnomalyScorer.Result result = spikes.scorer.score(spikes.state, new float[] {i % 4 == 0 ? 3f : 0.05f});
+            spikes.state = result.state();
+            assertThat(result.score().anomalyScore()).isEqualTo(Math.max(0f, result.score().level() - before));
+        }
+    }
+
+    @Test
+    void theStateKeepsItsSizeAndAStateOfThePreviousLayoutKeepsItsStatistics() {
+        Spikes spikes = new Spikes(AnomalyScorer.DEFAULTS.peakHalfLife());
+        spikes.spike(3);
+        assertThat(spikes.state).hasSize(spikes.scorer.stateSize()).hasSize(7);
+
+        float[] previous = java.util.Arrays.copyOf(spikes.state, spikes.scorer.previousStateSize());
+        float[] restored = spikes.scorer.fromPreviousLayout(previous);
+
+        assertThat(restored).hasSize(7).startsWith(previous);
+        assertThat(restored[6]).as("the peak, which the previous layout did not keep").isZero();
     }
 
     @Test

@@ -10,6 +10,7 @@ import io.streamcell.model.RecurrentModel;
 import io.streamcell.model.io.ModelDirectory;
 import io.streamcell.model.kernel.NativeMath;
 import io.streamcell.replay.ReplayEngine;
+import io.streamcell.state.KeyState;
 import io.streamcell.testing.KafkaTestClients;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -291,14 +292,26 @@ class StandaloneClusterITCase {
         JobOutput output = JobOutput.read(kafka.bootstrapServers(), SavepointFixture.FORECASTS,
                 SavepointFixture.ANOMALIES, SavepointFixture.DEAD_LETTERS, (int) expected, 0);
 
+        // A fixture saved before the scorer kept a peak restores its keys with a peak of 0: the replay
+        // drops each key's peak at the step the key was saved at (its first step after the restore - 1).
+        Map<String, Long> savedStep = new HashMap<>();
+        if (SavepointFixture.SAVED_WITHOUT_PEAK.contains(fixture.getFileName().toString())) {
+            output.forecasts().forEach((key, records) -> savedStep.put(key, decode(records.get(0)).getStep() - 1));
+        }
         Map<String, List<float[]>> replayed = new HashMap<>();
         Map<String, List<Float>> replayedScores = new HashMap<>();
-        try (ReplayEngine engine = new ReplayEngine(ModelDirectory.load(SavepointFixture.modelDirectory().toString()), 1)) {
+        RecurrentModel fixtureModel = ModelDirectory.load(SavepointFixture.modelDirectory().toString());
+        try (ReplayEngine engine = new ReplayEngine(fixtureModel, 1)) {
             for (Row row : fixtureInput.rows) {
                 engine.accept(row, (r, outcome) -> {
                     replayed.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(outcome.forecast());
                     replayedScores.computeIfAbsent(r.key(), k -> new ArrayList<>())
                             .add(outcome.score() == null ? null : outcome.score().anomalyScore());
+                    if (replayed.get(r.key()).size() == savedStep.getOrDefault(r.key(), -1L)) {
+                        KeyState state = engine.state(r.key());
+                        state.setAnomalyStats(SavepointFixture.withoutPeak(state.anomalyStats(),
+                                fixtureModel.config().targets().size()));
+                    }
                 });
             }
         }

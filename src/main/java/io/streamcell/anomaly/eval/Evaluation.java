@@ -57,7 +57,10 @@ public final class Evaluation {
 
     private Evaluation() {}
 
-    /** One replayed file: its rows, what the model made of them, and its labelled windows. */
+    /**
+     * One replayed file: its rows, what the model made of them (forecast, {@code anomaly_score}, the
+     * scorer's level that the alert policy works on, alert), and its labelled windows.
+     */
     public record Series(
             String key,
             List<String> timestampText,
@@ -66,6 +69,7 @@ public final class Evaluation {
             float[] values,
             float[] forecasts,
             double[] scores,
+            double[] levels,
             boolean[] alerts,
             boolean[] labels,
             List<Window> windows) {
@@ -84,7 +88,7 @@ public final class Evaluation {
          * that an escalation does not count as a second episode.
          */
         public ScoredSeries alerted() {
-            boolean[] rows = episodeRows(scores, alerts, AlertPolicy.DEFAULTS);
+            boolean[] rows = episodeRows(levels, alerts, AlertPolicy.DEFAULTS);
             double[] flags = new double[rows.length];
             for (int i = 0; i < flags.length; i++) {
                 flags[i] = rows[i] ? 1.0 : 0.0;
@@ -152,9 +156,10 @@ public final class Evaluation {
 
     /**
      * Alert rows, with the gap between two alerts filled when they belong to one policy episode: no run
-     * of {@code quietSteps} scores below {@code reset} lies between them (the policy's episode end).
+     * of {@code quietSteps} levels below {@code reset} lies between them (the policy's episode end; the
+     * policy works on the level, not on {@code anomaly_score}).
      */
-    static boolean[] episodeRows(double[] scores, boolean[] alerts, AlertPolicy.Settings policy) {
+    static boolean[] episodeRows(double[] levels, boolean[] alerts, AlertPolicy.Settings policy) {
         boolean[] rows = alerts.clone();
         int previous = -1;
         int quiet = 0;
@@ -168,7 +173,7 @@ public final class Evaluation {
                 previous = i;
                 quiet = 0;
             } else if (previous >= 0) {
-                quiet = (float) scores[i] < policy.reset() ? quiet + 1 : 0;
+                quiet = (float) levels[i] < policy.reset() ? quiet + 1 : 0;
                 if (quiet >= policy.quietSteps()) {
                     previous = -1; // the episode ended: the next alert starts a new one
                 }
@@ -217,6 +222,7 @@ public final class Evaluation {
         FloatList values = new FloatList();
         FloatList forecasts = new FloatList();
         List<Double> scores = new ArrayList<>();
+        List<Double> levels = new ArrayList<>();
         List<Boolean> alerts = new ArrayList<>();
         try (ReplayEngine engine = new ReplayEngine(model, 1);
                 ReadingsCsvReader reader = ReadingsCsvReader.open(file, List.of(VALUE))) {
@@ -233,6 +239,7 @@ public final class Evaluation {
                 values.add(row.features()[0]);
                 forecasts.add(outcome.forecast()[0]);
                 scores.add(outcome.score() == null ? 0.0 : (double) outcome.score().anomalyScore());
+                levels.add(outcome.score() == null ? 0.0 : (double) outcome.score().level());
                 alerts.add(outcome.alert() != null);
             };
             for (ReadingsCsvReader.Row row = reader.next(); row != null; row = reader.next()) {
@@ -246,10 +253,12 @@ public final class Evaluation {
             throw new IllegalStateException(file + ": read " + n + " rows but " + valueTexts.size() + " value cells");
         }
         double[] s = new double[n];
+        double[] l = new double[n];
         boolean[] a = new boolean[n];
         boolean[] labels = new boolean[n];
         for (int i = 0; i < n; i++) {
             s[i] = scores.get(i);
+            l[i] = levels.get(i);
             a[i] = alerts.get(i);
             LocalDateTime t = times.get(i);
             for (Window w : windows) {
@@ -259,7 +268,8 @@ public final class Evaluation {
                 }
             }
         }
-        return new Series(key, texts, times, valueTexts, values.toArray(), forecasts.toArray(), s, a, labels, List.copyOf(windows));
+        return new Series(key, texts, times, valueTexts, values.toArray(), forecasts.toArray(), s, l, a, labels,
+                List.copyOf(windows));
     }
 
     /** The {@code value} cells as written in the file (the result files repeat them unchanged). */

@@ -173,17 +173,17 @@ class EvaluationTest {
     @Test
     void anEscalationWithinOnePolicyEpisodeIsOneAlertEpisode() {
         AlertPolicy.Settings policy = AlertPolicy.DEFAULTS; // reset 0.3, 10 quiet steps
-        double[] scores = new double[40];
+        double[] levels = new double[40];
         boolean[] alerts = new boolean[40];
-        scores[5] = 0.6; // warning
+        levels[5] = 0.6; // warning
         alerts[5] = true;
-        scores[6] = 0.4; // not quiet
-        scores[8] = 0.9; // escalation: same episode
+        levels[6] = 0.4; // not quiet
+        levels[8] = 0.9; // escalation: same episode
         alerts[8] = true;
-        scores[25] = 0.6; // after 16 quiet rows: a new episode
+        levels[25] = 0.6; // after 16 quiet rows: a new episode
         alerts[25] = true;
 
-        boolean[] rows = Evaluation.episodeRows(scores, alerts, policy);
+        boolean[] rows = Evaluation.episodeRows(levels, alerts, policy);
 
         for (int i = 0; i < rows.length; i++) {
             assertThat(rows[i]).as("row %d", i).isEqualTo(i >= 5 && i <= 8 || i == 25);

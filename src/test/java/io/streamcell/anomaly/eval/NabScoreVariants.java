@@ -44,6 +44,8 @@ final class NabScoreVariants {
       }
       int n = v.size(); double[][] c = new double[4][n];
       for (int i=0;i<n;i++) for (int k=0;k<4;k++) c[k][i]=v.get(i)[k];
+      // the plain rise of the level (the scorer's anomaly_score before it kept a peak of the rises)
+      for (int i=n-1;i>0;i--) c[3][i] = Math.max(0, (float) c[2][i] - (float) c[2][i-1]);
       rows.put(key, new Rows(ts, c[0], c[1], c[2], c[3]));
     }
     Map<String, Function<Rows,double[]>> variants = new LinkedHashMap<>();
