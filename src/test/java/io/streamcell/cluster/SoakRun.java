@@ -207,9 +207,9 @@ class SoakRun {
         return "taskmanager-" + victim;
     }
 
-    /** A valid reading far past every simulated one, on every readings partition. */
+    /** A valid reading past every simulated one (those are in 2024), on every readings partition. */
     private static void flushWatermarks(EmbeddedKafka kafka) {
-        long future = Instant.parse("2199-01-01T00:00:00Z").toEpochMilli();
+        long future = Instant.now().plus(Duration.ofHours(1)).toEpochMilli();
         try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(kafka.bootstrapServers())) {
             for (int partition = 0; partition < READING_PARTITIONS; partition++) {
                 String key = "soak-flush-" + partition;

@@ -80,6 +80,7 @@ class HostileInputITCase {
         MISSING_FEATURE("missing_feature", 0),
         YEAR_0("bad_timestamp", 0),
         YEAR_9999("bad_timestamp", 0),
+        CLOCK_AHEAD("bad_timestamp", 0), // 2150: inside the window, but decades ahead of the clock
         LONG_READING_KEY("oversized", 0), // 2 KiB Avro key, no Kafka key
         TOO_MANY_VALUES("oversized", 40), // 5,000 entries: under the byte limit, over the count limit
         MEGABYTE_RECORD_KEY("oversized", 4), // a valid reading under a 1 MB Kafka record key
@@ -180,9 +181,9 @@ class HostileInputITCase {
             slots.add(null); // a valid reading
         }
         Collections.shuffle(slots, random);
-        // The first and the last record are valid readings at the edges of the accepted event-time
-        // window (1970, and the last millisecond before 2200), a year-2199 event time as the last of
-        // its partition so that no valid reading after it falls behind its watermark.
+        // The first and the last record are valid readings at the edges of what is accepted: 1970,
+        // and almost a day ahead of the clock (far past what Kafka accepts as a record timestamp),
+        // as the last of its partition so that no valid reading after it falls behind its watermark.
         makeValid(slots, 0);
         makeValid(slots, RECORDS - 1);
         double[][] level = new double[KEYS][features.size()]; // each key's random walk
@@ -203,7 +204,8 @@ class HostileInputITCase {
                 int k = random.nextInt(KEYS);
                 String key = key(k);
                 long eventTime = n == 0 ? ReadingLimits.DEFAULT_MIN_EVENT_TIME_MILLIS
-                        : n == RECORDS - 1 ? ReadingLimits.DEFAULT_MAX_EVENT_TIME_MILLIS - 1
+                        : n == RECORDS - 1 ? System.currentTimeMillis() + ReadingLimits.DEFAULT_MAX_AHEAD_OF_CLOCK_MILLIS
+                                - Duration.ofHours(1).toMillis()
                         : START + valid.size() * STEP_MILLIS;
                 Map<String, Double> values = new HashMap<>();
                 float[] row = new float[features.size()];
@@ -303,6 +305,7 @@ class HostileInputITCase {
             }
             case YEAR_0 -> KafkaTestClients.reading(key, Instant.parse("0000-06-01T00:00:00Z").toEpochMilli(), values);
             case YEAR_9999 -> KafkaTestClients.reading(key, Instant.parse("9999-06-01T00:00:00Z").toEpochMilli(), values);
+            case CLOCK_AHEAD -> KafkaTestClients.reading(key, Instant.parse("2150-06-01T00:00:00Z").toEpochMilli(), values);
             case LONG_READING_KEY -> {
                 kafkaKey = null;
                 yield KafkaTestClients.reading("k".repeat(2048), eventTime, values);

@@ -5,6 +5,7 @@ import io.streamcell.io.deadletter.DeadLetterReason;
 import io.streamcell.io.deadletter.DeadLetterRecord;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -68,7 +69,7 @@ public final class ReadingDecoder {
         this(featureNames, limits, olderWriterSchemas, System::currentTimeMillis);
     }
 
-    /** As above, with the clock that stamps {@code detected_at} on dead letters. */
+    /** As above, with the clock that stamps {@code detected_at} on dead letters and that event times may not run far ahead of. */
     public ReadingDecoder(List<String> featureNames, ReadingLimits limits, List<String> olderWriterSchemas,
             LongSupplier clock) {
         this.featureNames = Names.checkUnique(featureNames, "featureNames");
@@ -282,6 +283,13 @@ public final class ReadingDecoder {
                     + Instant.ofEpochMilli(eventTime) + ") of key '" + key + "' is outside the accepted window ["
                     + Instant.ofEpochMilli(limits.minEventTimeMillis()) + ", "
                     + Instant.ofEpochMilli(limits.maxEventTimeMillis()) + ")", null);
+        }
+        long now = clock.getAsLong();
+        if (limits.aheadOfClock(eventTime, now)) {
+            throw new Rejected(DeadLetterReason.BAD_TIMESTAMP, "event_time " + eventTime + " ("
+                    + Instant.ofEpochMilli(eventTime) + ") of key '" + key + "' is more than "
+                    + Duration.ofMillis(limits.maxAheadOfClockMillis()) + " ahead of the clock ("
+                    + Instant.ofEpochMilli(now) + "): it would move the watermark past every other reading", null);
         }
         List<String> missing = new ArrayList<>();
         for (String name : featureNames) {

@@ -1,6 +1,7 @@
 package io.streamcell.io.avro;
 
 import java.io.Serializable;
+import java.time.Duration;
 import java.time.Instant;
 
 /**
@@ -18,9 +19,13 @@ import java.time.Instant;
  * @param maxValues          most entries accepted in a reading's {@code values} map (default 4096)
  * @param minEventTimeMillis earliest accepted {@code event_time}, inclusive (default 1970-01-01T00:00:00Z)
  * @param maxEventTimeMillis latest accepted {@code event_time}, exclusive (default 2200-01-01T00:00:00Z)
+ * @param maxAheadOfClockMillis how far an {@code event_time} may be ahead of the decoder's clock (default
+ *                           one day; {@link Long#MAX_VALUE} for no bound). A sensor whose clock runs
+ *                           ahead would move its partition's watermark past every other sensor's
+ *                           readings, which would then all be late; its readings are refused instead.
  */
 public record ReadingLimits(int maxValueBytes, int maxKeyBytes, int maxValues, long minEventTimeMillis,
-        long maxEventTimeMillis) implements Serializable {
+        long maxEventTimeMillis, long maxAheadOfClockMillis) implements Serializable {
 
     public static final int DEFAULT_MAX_VALUE_BYTES = 512 * 1024;
     public static final int DEFAULT_MAX_KEY_BYTES = 1024;
@@ -28,8 +33,11 @@ public record ReadingLimits(int maxValueBytes, int maxKeyBytes, int maxValues, l
     public static final long DEFAULT_MIN_EVENT_TIME_MILLIS = 0L;
     public static final long DEFAULT_MAX_EVENT_TIME_MILLIS = Instant.parse("2200-01-01T00:00:00Z").toEpochMilli();
 
+    public static final long DEFAULT_MAX_AHEAD_OF_CLOCK_MILLIS = Duration.ofDays(1).toMillis();
+
     public static final ReadingLimits DEFAULTS = new ReadingLimits(DEFAULT_MAX_VALUE_BYTES, DEFAULT_MAX_KEY_BYTES,
-            DEFAULT_MAX_VALUES, DEFAULT_MIN_EVENT_TIME_MILLIS, DEFAULT_MAX_EVENT_TIME_MILLIS);
+            DEFAULT_MAX_VALUES, DEFAULT_MIN_EVENT_TIME_MILLIS, DEFAULT_MAX_EVENT_TIME_MILLIS,
+            DEFAULT_MAX_AHEAD_OF_CLOCK_MILLIS);
 
     public ReadingLimits {
         // A value shorter than the single-object header can never be a reading.
@@ -47,23 +55,41 @@ public record ReadingLimits(int maxValueBytes, int maxKeyBytes, int maxValues, l
             throw new IllegalArgumentException("the event-time window is empty: min " + minEventTimeMillis
                     + " must be before max " + maxEventTimeMillis + " (epoch milliseconds)");
         }
+        if (maxAheadOfClockMillis < 0) {
+            throw new IllegalArgumentException("maxAheadOfClockMillis must not be negative, got " + maxAheadOfClockMillis);
+        }
     }
 
     public ReadingLimits withMaxValueBytes(int bytes) {
-        return new ReadingLimits(bytes, maxKeyBytes, maxValues, minEventTimeMillis, maxEventTimeMillis);
+        return new ReadingLimits(bytes, maxKeyBytes, maxValues, minEventTimeMillis, maxEventTimeMillis,
+                maxAheadOfClockMillis);
     }
 
     public ReadingLimits withMaxKeyBytes(int bytes) {
-        return new ReadingLimits(maxValueBytes, bytes, maxValues, minEventTimeMillis, maxEventTimeMillis);
+        return new ReadingLimits(maxValueBytes, bytes, maxValues, minEventTimeMillis, maxEventTimeMillis,
+                maxAheadOfClockMillis);
     }
 
     public ReadingLimits withMaxValues(int entries) {
-        return new ReadingLimits(maxValueBytes, maxKeyBytes, entries, minEventTimeMillis, maxEventTimeMillis);
+        return new ReadingLimits(maxValueBytes, maxKeyBytes, entries, minEventTimeMillis, maxEventTimeMillis,
+                maxAheadOfClockMillis);
     }
 
     /** Accept event times in {@code [from, until)}. */
     public ReadingLimits withEventTimeWindow(Instant from, Instant until) {
-        return new ReadingLimits(maxValueBytes, maxKeyBytes, maxValues, from.toEpochMilli(), until.toEpochMilli());
+        return new ReadingLimits(maxValueBytes, maxKeyBytes, maxValues, from.toEpochMilli(), until.toEpochMilli(),
+                maxAheadOfClockMillis);
+    }
+
+    /** Accept event times at most {@code ahead} past the clock; null for no bound. */
+    public ReadingLimits withMaxAheadOfClock(Duration ahead) {
+        return new ReadingLimits(maxValueBytes, maxKeyBytes, maxValues, minEventTimeMillis, maxEventTimeMillis,
+                ahead == null ? Long.MAX_VALUE : ahead.toMillis());
+    }
+
+    /** Whether {@code millis} is more than {@link #maxAheadOfClockMillis} past {@code nowMillis}. */
+    boolean aheadOfClock(long millis, long nowMillis) {
+        return millis > nowMillis && millis - nowMillis > maxAheadOfClockMillis;
     }
 
     boolean acceptsEventTime(long millis) {

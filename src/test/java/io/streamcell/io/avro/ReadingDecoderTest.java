@@ -11,6 +11,7 @@ import io.streamcell.avro.Forecast;
 import io.streamcell.avro.TargetForecast;
 import io.streamcell.io.deadletter.DeadLetterReason;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -27,7 +28,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class ReadingDecoderTest {
     private static final List<String> FEATURES = List.of("temperature", "humidity");
-    private static final long NOW = 1_700_000_000_000L;
+    private static final long NOW = Instant.parse("2025-06-15T00:00:00Z").toEpochMilli();
     private static final long T = Instant.parse("2025-06-01T12:00:00Z").toEpochMilli();
 
     private final ReadingDecoder decoder = decoder(ReadingLimits.DEFAULTS);
@@ -213,7 +214,22 @@ class ReadingDecoderTest {
         assertThat(decode(reading("s1", Long.MIN_VALUE, values(1, 2))).errorMessage)
                 .contains("outside the accepted window [1970-01-01T00:00:00Z, 2200-01-01T00:00:00Z)");
         assertThat(decode(reading("s1", 0L, values(1, 2))).isReading()).isTrue();
-        assertThat(decode(reading("s1", year2200 - 1, values(1, 2))).isReading()).isTrue();
+        ReadingDecoder anyFuture = decoder(ReadingLimits.DEFAULTS.withMaxAheadOfClock(null));
+        assertThat(anyFuture.decode("readings", 3, 42L, 1234L, null, reading("s1", year2200 - 1, values(1, 2)))
+                .isReading()).isTrue();
+    }
+
+    @Test
+    void shouldRejectEventTimeMoreThanADayAheadOfTheClock() {
+        long day = Duration.ofDays(1).toMillis();
+
+        assertThat(decode(reading("s1", NOW + day, values(1, 2))).isReading()).isTrue();
+        DecodedRecord ahead = decode(reading("s1", NOW + day + 1, values(1, 2)));
+        assertThat(ahead.reason).isEqualTo("bad_timestamp");
+        assertThat(ahead.errorMessage).contains("more than PT24H ahead of the clock (2025-06-15T00:00:00Z)");
+        ReadingDecoder hourly = decoder(ReadingLimits.DEFAULTS.withMaxAheadOfClock(Duration.ofHours(1)));
+        assertThat(hourly.decode("readings", 3, 42L, 1234L, null, reading("s1", NOW + 3_600_001L, values(1, 2))).reason)
+                .isEqualTo("bad_timestamp");
     }
 
     @Test
