@@ -2,9 +2,11 @@ package io.streamcell.bench;
 
 import io.streamcell.io.avro.DecodedRecord;
 import io.streamcell.io.avro.ForecastRecord;
+import io.streamcell.io.avro.ModelUpdateMessage;
 import io.streamcell.job.BundledForecastOperator;
 import io.streamcell.job.ForecastFunction;
 import io.streamcell.job.JobConfig;
+import io.streamcell.job.PerEventForecastOperator;
 import io.streamcell.model.RecurrentModel;
 import io.streamcell.model.io.ModelDirectory;
 import io.streamcell.model.kernel.BundleStepKernel;
@@ -14,10 +16,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.SplittableRandom;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
-import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.operators.BoundedMultiInput;
+import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 
 /**
  * A rough per-event vs bundled comparison, not a JMH benchmark: the kernels alone (ns per
@@ -49,7 +52,7 @@ public final class OperatorThroughput {
                 Duration.ZERO, Duration.ofSeconds(30));
         JobConfig.State state = new JobConfig.State(null, null, JobConfig.StateBackend.HASHMAP);
         for (int round = 0; round < 3; round++) { // the first rounds warm the JIT up
-            double perEvent = operator(new KeyedProcessOperator<>(new ForecastFunction(location, ordering, state)),
+            double perEvent = operator(new PerEventForecastOperator(new ForecastFunction(location, ordering, state)),
                     model);
             double bundled = operator(new BundledForecastOperator(location, ordering, state,
                     new JobConfig.Stepping(JobConfig.SteppingMode.BUNDLED, 512, Duration.ofMillis(100))), model);
@@ -87,7 +90,7 @@ public final class OperatorThroughput {
     }
 
     /** Readings per second through the operator, outputs discarded as they come. */
-    private static double operator(OneInputStreamOperator<DecodedRecord, ForecastRecord> operator,
+    private static double operator(TwoInputStreamOperator<DecodedRecord, ModelUpdateMessage, ForecastRecord> operator,
             RecurrentModel model) throws Exception {
         SplittableRandom random = new SplittableRandom(11);
         DecodedRecord[] readings = new DecodedRecord[READINGS];
@@ -100,17 +103,22 @@ public final class OperatorThroughput {
             }
             readings[i] = DecodedRecord.reading("key-" + k, clock[k] += 1_000, values);
         }
-        try (var harness = new KeyedOneInputStreamOperatorTestHarness<>(operator, (DecodedRecord r) -> r.key,
-                Types.STRING)) {
+        // Both operators are two-input (readings, model updates); no updates here, so input 2's
+        // watermark is at the end from the start and never holds the readings back.
+        try (var harness = new KeyedTwoInputStreamOperatorTestHarness<String, DecodedRecord, ModelUpdateMessage,
+                ForecastRecord>(operator, (DecodedRecord r) -> r.key, null, Types.STRING, 128, 1, 0)) {
             harness.open();
+            harness.processWatermark2(new Watermark(Long.MAX_VALUE));
             long start = System.nanoTime();
             for (int i = 0; i < READINGS; i++) {
-                harness.processElement(new StreamRecord<>(readings[i], readings[i].eventTime));
+                harness.processElement1(new StreamRecord<>(readings[i], readings[i].eventTime));
                 if ((i & 4095) == 0) {
                     harness.getOutput().clear();
                 }
             }
-            harness.endInput();
+            if (operator instanceof BoundedMultiInput bounded) {
+                bounded.endInput(1); // the bundled operator steps what it still holds
+            }
             double seconds = (System.nanoTime() - start) / 1e9;
             harness.getOutput().clear();
             return READINGS / seconds;

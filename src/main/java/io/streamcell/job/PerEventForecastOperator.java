@@ -11,11 +11,11 @@ import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
  * would make), plus what a function cannot reach: the keyed backend, to count the keys in state
  * after a restore for the {@code keysInState} gauge.
  */
-final class PerEventForecastOperator
+public final class PerEventForecastOperator
         extends CoBroadcastWithKeyedOperator<String, DecodedRecord, ModelUpdateMessage, ForecastRecord> {
     private static final long serialVersionUID = 1L;
 
-    PerEventForecastOperator(ForecastFunction function) {
+    public PerEventForecastOperator(ForecastFunction function) {
         super(function, List.of(ModelSwitch.CURRENT_UPDATE));
     }
 

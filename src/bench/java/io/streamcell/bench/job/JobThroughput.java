@@ -57,7 +57,10 @@ public final class JobThroughput implements Callable<Integer> {
     @Option(names = "--events", defaultValue = "6000000", description = "readings written up front for --what kafka")
     long events;
 
-    @Option(names = "--cells", split = ",", defaultValue = "lstm,gru", description = "lstm, gru")
+    private static final String UNSCORED = "-unscored";
+
+    @Option(names = "--cells", split = ",", defaultValue = "lstm,gru",
+            description = "lstm, gru; lstm-unscored, gru-unscored: a target that is not an input (no anomaly scoring)")
     List<String> cells;
 
     @Option(names = "--keys", split = ",", defaultValue = "1000,100000")
@@ -232,9 +235,14 @@ public final class JobThroughput implements Callable<Integer> {
     private JobConfig config(Path work, Map<String, String> values, String cell, String mode, String backend, int p)
             throws IOException {
         boolean identity = "identity".equals(cell);
+        // "<cell>-unscored": the target is not an input, so nothing is scored (the cost of scoring
+        // is the difference to "<cell>", whose target x0 is scored against the next reading).
+        boolean unscored = cell.endsWith(UNSCORED);
+        String baseCell = identity ? "lstm" : unscored ? cell.substring(0, cell.length() - UNSCORED.length()) : cell;
         Path modelDir = work.resolve("model-" + (identity ? "lstm" : cell));
         if (!Files.exists(modelDir)) {
-            RecurrentModel model = BenchModels.model(identity ? "lstm" : cell, inputSize, hidden, 1, List.of("x0"));
+            RecurrentModel model = BenchModels.model(baseCell, inputSize, hidden, 1,
+                    List.of(unscored ? "y0" : "x0"));
             ModelDirectory.write(model, modelDir);
         }
         values.put("model.path", modelDir.toString());

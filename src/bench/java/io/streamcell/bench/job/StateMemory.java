@@ -3,9 +3,12 @@ package io.streamcell.bench.job;
 import io.streamcell.adapt.Adaptation;
 import io.streamcell.bench.BenchModels;
 import io.streamcell.io.avro.DecodedRecord;
+import io.streamcell.io.avro.ForecastRecord;
+import io.streamcell.io.avro.ModelUpdateMessage;
 import io.streamcell.job.ForecastFunction;
 import io.streamcell.job.JobConfig;
 import io.streamcell.job.KeyStepper;
+import io.streamcell.job.PerEventForecastOperator;
 import io.streamcell.model.RecurrentModel;
 import io.streamcell.model.io.ModelDirectory;
 import io.streamcell.model.kernel.BatchStepKernel;
@@ -19,9 +22,9 @@ import java.util.List;
 import java.util.Locale;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.core.memory.DataOutputSerializer;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 import org.bytedeco.javacpp.Pointer;
 
 /**
@@ -102,9 +105,11 @@ final class StateMemory {
                 new JobConfig.Ordering(JobConfig.OrderingMode.ARRIVAL, Duration.ofSeconds(5), Duration.ZERO,
                         Duration.ofSeconds(30)),
                 new JobConfig.State(null, null, JobConfig.StateBackend.HASHMAP, adaptation));
-        try (var harness = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(function),
-                (DecodedRecord r) -> r.key, Types.STRING)) {
+        try (var harness = new KeyedTwoInputStreamOperatorTestHarness<String, DecodedRecord, ModelUpdateMessage,
+                ForecastRecord>(new PerEventForecastOperator(function), (DecodedRecord r) -> r.key, null, Types.STRING,
+                128, 1, 0)) {
             harness.open();
+            harness.processWatermark2(new Watermark(Long.MAX_VALUE)); // no model updates
             String[] names = new String[keys];
             for (int k = 0; k < keys; k++) {
                 names[k] = "sensor-" + k;
@@ -113,7 +118,7 @@ final class StateMemory {
             float[][] features = BenchModels.features(64, inputSize, 3);
             for (int round = 0; round < 2; round++) {
                 for (int k = 0; k < keys; k++) {
-                    harness.processElement(new StreamRecord<>(
+                    harness.processElement1(new StreamRecord<>(
                             DecodedRecord.reading(names[k], round, features[(k + round) % 64].clone()), round));
                 }
                 harness.getOutput().clear(); // the harness keeps outputs; a job would have sent them on
