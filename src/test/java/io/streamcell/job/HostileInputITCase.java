@@ -44,7 +44,8 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.config.TopicConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Bad input end to end: 100,000 records of which a third are hostile (random bytes, truncated Avro,
@@ -112,13 +113,18 @@ class HostileInputITCase {
         kafka.close();
     }
 
-    @Test
-    void hostileRecordsBecomeDeadLettersWithTheirReasonAndValidForecastsEqualACleanRun() throws Exception {
+    /** Both stepping modes: the hostile records never reach the operator, the valid ones must step alike. */
+    @ParameterizedTest
+    @EnumSource(JobConfig.SteppingMode.class)
+    void hostileRecordsBecomeDeadLettersWithTheirReasonAndValidForecastsEqualACleanRun(JobConfig.SteppingMode mode)
+            throws Exception {
+        String run = mode.name().toLowerCase(java.util.Locale.ROOT);
         JobConfig config = JobConfig.builder()
                 .bootstrapServers(kafka.bootstrapServers())
-                .readingsTopic("readings").forecastsTopic("forecasts")
-                .anomaliesTopic("anomalies").deadLettersTopic("dead-letters")
-                .transactionalIdPrefix("hostile-it")
+                .readingsTopic("readings-" + run).forecastsTopic("forecasts-" + run)
+                .anomaliesTopic("anomalies-" + run).deadLettersTopic("dead-letters-" + run)
+                .transactionalIdPrefix("hostile-it-" + run)
+                .steppingMode(mode)
                 .transactionTimeout(Duration.ofMinutes(2))
                 .checkpointInterval(Duration.ofSeconds(1))
                 .ordering(JobConfig.OrderingMode.EVENT_TIME) // so a year-9999 timestamp would threaten the watermark
@@ -369,7 +375,7 @@ class HostileInputITCase {
         KafkaSource<DecodedRecord> source = KafkaSource.<DecodedRecord>builder()
                 .setBootstrapServers(config.kafka().bootstrapServers())
                 .setTopics(config.topics().readings())
-                .setGroupId("hostile-it")
+                .setGroupId(config.kafka().transactionalIdPrefix()) // one group per run
                 .setStartingOffsets(OffsetsInitializer.earliest())
                 .setBounded(OffsetsInitializer.latest())
                 .setDeserializer(new ReadingDeserializationSchema(fixture.model().config().features()))
