@@ -6,11 +6,7 @@ import io.streamcell.avro.AnomalyAlert;
 import io.streamcell.avro.DeadLetter;
 import io.streamcell.avro.Forecast;
 import io.streamcell.embedded.EmbeddedKafka;
-import io.streamcell.io.avro.DecodedRecord;
 import io.streamcell.io.csv.ReadingsCsvReader.Row;
-import io.streamcell.io.kafka.AvroRecordSerializationSchema;
-import io.streamcell.io.kafka.KafkaConnections;
-import io.streamcell.io.kafka.ReadingDeserializationSchema;
 import io.streamcell.model.GoldenFixtures;
 import io.streamcell.replay.ReplayEngine;
 import io.streamcell.testing.KafkaTestClients;
@@ -23,10 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
-import org.apache.flink.connector.base.DeliveryGuarantee;
-import org.apache.flink.connector.kafka.source.KafkaSource;
-import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.configuration.Configuration;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -180,30 +173,7 @@ class ForecastJobITCase {
 
     /** Runs the job over everything in the readings topic (a bounded source) to completion. */
     private static void run(JobConfig config, GoldenFixtures.Case fixture) throws Exception {
-        KafkaConnections connections = KafkaConnections.builder()
-                .bootstrapServers(config.kafka().bootstrapServers())
-                .deliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
-                .transactionalIdPrefix(config.kafka().transactionalIdPrefix())
-                .transactionTimeout(config.kafka().transactionTimeout())
-                .build();
-        KafkaSource<DecodedRecord> source = KafkaSource.<DecodedRecord>builder()
-                .setBootstrapServers(config.kafka().bootstrapServers())
-                .setTopics(config.topics().readings())
-                .setGroupId("it")
-                .setStartingOffsets(OffsetsInitializer.earliest())
-                .setBounded(OffsetsInitializer.latest())
-                .setDeserializer(new ReadingDeserializationSchema(fixture.model().config().features()))
-                .build();
-        ForecastJob job = new ForecastJob(config, source,
-                connections.sink("forecasts", AvroRecordSerializationSchema.forecasts(config.topics().forecasts(),
-                        fixture.model().config().targets(), fixture.model().config().horizon())),
-                connections.sink("anomalies", AvroRecordSerializationSchema.anomalyAlerts(config.topics().anomalies(),
-                        fixture.model().config().targets())),
-                connections.sink("dead-letters", AvroRecordSerializationSchema.deadLetters(config.topics().deadLetters())));
-        StreamExecutionEnvironment env =
-                StreamExecutionEnvironment.getExecutionEnvironment(ForecastJob.flinkConfiguration(config));
-        job.build(env);
-        env.execute("forecast job ITCase");
+        BoundedForecastJob.run(config, fixture.model().config(), new Configuration(), "forecast job ITCase");
     }
 
     private static void readCommitted(String topic, int expected, KafkaTestClients.ValueConsumer each) throws Exception {

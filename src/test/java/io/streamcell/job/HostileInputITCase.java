@@ -5,12 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.streamcell.avro.DeadLetter;
 import io.streamcell.avro.Forecast;
 import io.streamcell.embedded.EmbeddedKafka;
-import io.streamcell.io.avro.DecodedRecord;
 import io.streamcell.io.avro.ReadingLimits;
 import io.streamcell.io.csv.ReadingsCsvReader.Row;
-import io.streamcell.io.kafka.AvroRecordSerializationSchema;
-import io.streamcell.io.kafka.KafkaConnections;
-import io.streamcell.io.kafka.ReadingDeserializationSchema;
 import io.streamcell.model.GoldenFixtures;
 import io.streamcell.replay.ReplayEngine;
 import io.streamcell.testing.KafkaTestClients;
@@ -33,10 +29,6 @@ import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
-import org.apache.flink.connector.base.DeliveryGuarantee;
-import org.apache.flink.connector.kafka.source.KafkaSource;
-import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -366,31 +358,9 @@ class HostileInputITCase {
 
     /** Runs the job over everything in the readings topic (a bounded source) to completion, with no restarts. */
     private static void run(JobConfig config, GoldenFixtures.Case fixture) throws Exception {
-        KafkaConnections connections = KafkaConnections.builder()
-                .bootstrapServers(config.kafka().bootstrapServers())
-                .deliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
-                .transactionalIdPrefix(config.kafka().transactionalIdPrefix())
-                .transactionTimeout(config.kafka().transactionTimeout())
-                .build();
-        KafkaSource<DecodedRecord> source = KafkaSource.<DecodedRecord>builder()
-                .setBootstrapServers(config.kafka().bootstrapServers())
-                .setTopics(config.topics().readings())
-                .setGroupId(config.kafka().transactionalIdPrefix()) // one group per run
-                .setStartingOffsets(OffsetsInitializer.earliest())
-                .setBounded(OffsetsInitializer.latest())
-                .setDeserializer(new ReadingDeserializationSchema(fixture.model().config().features()))
-                .build();
-        ForecastJob job = new ForecastJob(config, source,
-                connections.sink("forecasts", AvroRecordSerializationSchema.forecasts(config.topics().forecasts(),
-                        fixture.model().config().targets(), fixture.model().config().horizon())),
-                connections.sink("anomalies", AvroRecordSerializationSchema.anomalyAlerts(config.topics().anomalies(),
-                        fixture.model().config().targets())),
-                connections.sink("dead-letters", AvroRecordSerializationSchema.deadLetters(config.topics().deadLetters())));
-        Configuration flink = ForecastJob.flinkConfiguration(config);
-        flink.set(RestartStrategyOptions.RESTART_STRATEGY, "none"); // "never restarts", strictly
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
-        job.build(env);
-        env.execute("hostile input ITCase");
+        Configuration noRestarts = new Configuration();
+        noRestarts.set(RestartStrategyOptions.RESTART_STRATEGY, "none"); // "never restarts", strictly
+        BoundedForecastJob.run(config, fixture.model().config(), noRestarts, "hostile input ITCase");
     }
 
     /** Per key, in order: the job's forecasts and anomaly scores equal a replay of the valid readings alone. */
