@@ -9,8 +9,6 @@ import io.streamcell.io.avro.ReadingLimits;
 import io.streamcell.io.avro.SingleObject;
 import io.streamcell.io.deadletter.DeadLetterReason;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
@@ -21,12 +19,9 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.avro.Schema;
-import org.apache.avro.SchemaNormalization;
 import org.apache.avro.generic.GenericData;
-import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.message.BinaryMessageEncoder;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -118,21 +113,7 @@ class ReadingDecoderFuzzTest {
         record.put("event_time", eventTime);
         record.put("values", values);
         record.put("unit", unit);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(0xC3);
-        out.write(0x01);
-        long fingerprint = SchemaNormalization.parsingFingerprint64(OLDER_SCHEMA);
-        for (int i = 0; i < 8; i++) {
-            out.write((int) (fingerprint >>> (8 * i)) & 0xFF);
-        }
-        try {
-            BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
-            new GenericDatumWriter<GenericRecord>(OLDER_SCHEMA).write(record, encoder);
-            encoder.flush();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
+        return SingleObject.encode(new BinaryMessageEncoder<>(GenericData.get(), OLDER_SCHEMA), record);
     }
 
     private static byte[] overwrite(byte[] message, int at, byte value) {

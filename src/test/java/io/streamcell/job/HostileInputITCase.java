@@ -6,6 +6,7 @@ import io.streamcell.avro.DeadLetter;
 import io.streamcell.avro.Forecast;
 import io.streamcell.embedded.EmbeddedKafka;
 import io.streamcell.io.avro.ReadingLimits;
+import io.streamcell.io.avro.SingleObject;
 import io.streamcell.io.csv.ReadingsCsvReader.Row;
 import io.streamcell.model.GoldenFixtures;
 import io.streamcell.replay.ReplayEngine;
@@ -349,11 +350,7 @@ class HostileInputITCase {
         record.put("key", key);
         record.put("event_time", eventTime);
         record.put("values", floats);
-        try {
-            return bytes(new BinaryMessageEncoder<GenericRecord>(GenericData.get(), schema).encode(record));
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        return SingleObject.encode(new BinaryMessageEncoder<>(GenericData.get(), schema), record);
     }
 
     /** Runs the job over everything in the readings topic (a bounded source) to completion, with no restarts. */

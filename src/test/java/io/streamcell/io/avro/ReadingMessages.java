@@ -2,17 +2,12 @@ package io.streamcell.io.avro;
 
 import io.streamcell.avro.SensorReading;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.Map;
 import org.apache.avro.Schema;
-import org.apache.avro.SchemaNormalization;
 import org.apache.avro.generic.GenericData;
-import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.EncoderFactory;
 
 /** Builds readings-topic messages for tests, valid and otherwise. */
 final class ReadingMessages {
@@ -26,22 +21,7 @@ final class ReadingMessages {
 
     /** Single-object encoding of {@code record} written with its own (generic) schema. */
     static byte[] withSchema(GenericRecord record) {
-        Schema schema = record.getSchema();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(0xC3);
-        out.write(0x01);
-        long fingerprint = SchemaNormalization.parsingFingerprint64(schema);
-        for (int i = 0; i < 8; i++) {
-            out.write((int) (fingerprint >>> (8 * i)) & 0xFF);
-        }
-        try {
-            BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
-            new GenericDatumWriter<GenericRecord>(schema).write(record, encoder);
-            encoder.flush();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
+        return SingleObject.encode(new BinaryMessageEncoder<>(GenericData.get(), record.getSchema()), record);
     }
 
     /** The current SensorReading header (marker + fingerprint) followed by {@code body}. */
