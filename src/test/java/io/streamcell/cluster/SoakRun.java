@@ -61,7 +61,6 @@ class SoakRun {
         Duration window = duration.dividedBy(6);
         SoakReport report = new SoakReport(window, window);
         List<String> accounting = new ArrayList<>();
-        long startNanos = System.nanoTime();
         try (EmbeddedKafka kafka = EmbeddedKafka.builder().brokerProperty("log.retention.ms", "-1").build()) {
             kafka.start();
             kafka.createTopics(Map.of(READINGS, READING_PARTITIONS, "forecasts", 2, "anomalies", 1, "dead-letters", 1,
@@ -80,8 +79,7 @@ class SoakRun {
                         rate, 42);
                         DemoSummary summary = new DemoSummary(kafka.bootstrapServers(), "forecasts", "dead-letters",
                                 producer)) {
-                    startNanos = System.nanoTime();
-                    long start = startNanos;
+                    long start = System.nanoTime();
                     producer.start();
                     summary.start();
                     sampler.scheduleAtFixedRate(() -> sample(cluster, job, summary, report, minutesSince(start)), 0,

@@ -5,14 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.streamcell.avro.DeadLetter;
 import io.streamcell.avro.Forecast;
 import io.streamcell.embedded.EmbeddedKafka;
-import io.streamcell.io.avro.DecodedRecord;
 import io.streamcell.io.avro.ModelUpdateDecoder;
-import io.streamcell.io.avro.ModelUpdateMessage;
 import io.streamcell.io.csv.ReadingsCsvReader.Row;
-import io.streamcell.io.kafka.AvroRecordSerializationSchema;
-import io.streamcell.io.kafka.KafkaConnections;
-import io.streamcell.io.kafka.ModelUpdateDeserializationSchema;
-import io.streamcell.io.kafka.ReadingDeserializationSchema;
 import io.streamcell.model.GoldenFixtures;
 import io.streamcell.model.ModelVariants;
 import io.streamcell.model.RecurrentModel;
@@ -28,9 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Future;
-import org.apache.flink.connector.base.DeliveryGuarantee;
-import org.apache.flink.connector.kafka.source.KafkaSource;
-import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -77,6 +68,7 @@ class ModelHotSwapITCase {
                 .anomaliesTopic("anomalies" + suffix).deadLettersTopic("dead-letters" + suffix)
                 .modelsTopic("models" + suffix)
                 .transactionalIdPrefix("it" + suffix)
+                .startingOffsets(JobConfig.StartingOffsets.EARLIEST)
                 .transactionTimeout(Duration.ofMinutes(2))
                 .checkpointInterval(Duration.ofMillis(500))
                 .ordering(JobConfig.OrderingMode.ARRIVAL)
@@ -93,7 +85,7 @@ class ModelHotSwapITCase {
         List<Row> rows = copies(fixture.readings());
         int half = rows.size() / 2;
 
-        JobClient job = start(config, fixture);
+        JobClient job = start(config);
         try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(kafka.bootstrapServers())) {
             produce(producer, config.topics().readings(), modelA, rows.subList(0, half), false);
             waitForCommitted(config.topics().forecasts(), half / 4); // the job is busy with model A
@@ -175,26 +167,11 @@ class ModelHotSwapITCase {
         return forecasts;
     }
 
-    private static JobClient start(JobConfig config, GoldenFixtures.Case fixture) throws Exception {
-        KafkaConnections connections = KafkaConnections.builder()
-                .bootstrapServers(config.kafka().bootstrapServers())
-                .deliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
-                .transactionalIdPrefix(config.kafka().transactionalIdPrefix())
-                .transactionTimeout(config.kafka().transactionTimeout())
-                .build();
-        KafkaSource<DecodedRecord> readings = connections.source(config.topics().readings(), "it",
-                OffsetsInitializer.earliest(), new ReadingDeserializationSchema(fixture.model().config().features()));
-        KafkaSource<ModelUpdateMessage> models = connections.source(config.topics().models(), "it-models",
-                OffsetsInitializer.earliest(), new ModelUpdateDeserializationSchema());
-        ForecastJob job = new ForecastJob(config, readings, models,
-                connections.sink("forecasts", AvroRecordSerializationSchema.forecasts(config.topics().forecasts(),
-                        fixture.model().config().targets(), fixture.model().config().horizon())),
-                connections.sink("anomalies", AvroRecordSerializationSchema.anomalyAlerts(config.topics().anomalies(),
-                        fixture.model().config().targets())),
-                connections.sink("dead-letters", AvroRecordSerializationSchema.deadLetters(config.topics().deadLetters())));
+    /** The job as {@code streamcell run} wires it (readings and models sources, exactly-once sinks). */
+    private static JobClient start(JobConfig config) throws Exception {
         StreamExecutionEnvironment env =
-                StreamExecutionEnvironment.getExecutionEnvironment(ForecastJob.flinkConfiguration(config));
-        job.build(env);
+                StreamExecutionEnvironment.getExecutionEnvironment(KafkaForecastJob.flinkConfiguration(config));
+        KafkaForecastJob.addTo(env, config);
         return env.executeAsync("model hot-swap ITCase");
     }
 
