@@ -18,7 +18,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * reading's event time) as the record timestamp when there is one (and it is not negative), capped
  * at the wall clock: brokers reject timestamps more than {@code log.message.timestamp.after.max.ms}
  * ahead (one hour by default since Kafka 4.0), and one such record would fail the job, again after
- * every restart. A reading's event time may be years ahead and still inside the accepted window.
+ * every restart. A reading may be up to a day ahead of the clock and still be accepted
+ * ({@code ReadingLimits.maxAheadOfClockMillis}).
  *
  * <pre>{@code
  * KafkaSink<ForecastRecord> sink = kafka.sink("forecasts",
@@ -32,6 +33,8 @@ public final class AvroRecordSerializationSchema<T> implements KafkaRecordSerial
 
     private final String topic;
     private final RecordEncoder<T> encoder;
+    /** The wall clock when last read (ms); a timestamp at or before it cannot be ahead of the clock. */
+    private transient long clockSeen;
 
     public AvroRecordSerializationSchema(String topic, RecordEncoder<T> encoder) {
         this.topic = KafkaConnections.checkNotBlank(topic, "topic");
@@ -62,8 +65,19 @@ public final class AvroRecordSerializationSchema<T> implements KafkaRecordSerial
     @Override
     public ProducerRecord<byte[], byte[]> serialize(T element, KafkaSinkContext context, Long timestamp) {
         // Kafka rejects negative timestamps; let the producer stamp those records instead.
-        Long recordTimestamp = timestamp == null || timestamp < 0 ? null
-                : Math.min(timestamp, System.currentTimeMillis());
+        Long recordTimestamp = timestamp == null || timestamp < 0 ? null : notAheadOfClock(timestamp);
         return new ProducerRecord<>(topic, null, recordTimestamp, encoder.key(element), encoder.value(element));
+    }
+
+    /**
+     * {@code timestamp}, or the wall clock if that is earlier. The clock is read only for timestamps
+     * past the last reading of it: event times are nearly always in the past, and this runs per record.
+     */
+    private long notAheadOfClock(long timestamp) {
+        if (timestamp <= clockSeen) {
+            return timestamp;
+        }
+        clockSeen = System.currentTimeMillis();
+        return Math.min(timestamp, clockSeen);
     }
 }

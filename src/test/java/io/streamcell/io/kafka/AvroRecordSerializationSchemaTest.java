@@ -49,6 +49,10 @@ class AvroRecordSerializationSchemaTest {
         Long timestamp = schema.serialize(forecast, null, year2199).timestamp();
 
         assertThat(timestamp).isBetween(before, System.currentTimeMillis());
+        long past = before - 60_000;
+        assertThat(schema.serialize(forecast, null, past).timestamp()).as("a past event time is kept").isEqualTo(past);
+        assertThat(schema.serialize(forecast, null, year2199).timestamp()).as("capped again")
+                .isBetween(before, System.currentTimeMillis());
     }
 
     @Test
