@@ -48,6 +48,8 @@ public final class ReadingDecoder {
     private final List<String> featureNames;
     private final ReadingLimits limits;
     private final LongSupplier clock;
+    /** The clock when last read for the ahead-of-clock check (ms). */
+    private long clockSeen = Long.MIN_VALUE;
     /** Every writer schema we can decode, by CRC-64-AVRO fingerprint: the current one and registered older ones. */
     private final Map<Long, Schema> writerSchemas = new HashMap<>();
     private final SchemaStore.Cache olderWriterSchemas = new SchemaStore.Cache();
@@ -284,12 +286,16 @@ public final class ReadingDecoder {
                     + Instant.ofEpochMilli(limits.minEventTimeMillis()) + ", "
                     + Instant.ofEpochMilli(limits.maxEventTimeMillis()) + ")", null);
         }
-        long now = clock.getAsLong();
-        if (limits.aheadOfClock(eventTime, now)) {
-            throw new Rejected(DeadLetterReason.BAD_TIMESTAMP, "event_time " + eventTime + " ("
-                    + Instant.ofEpochMilli(eventTime) + ") of key '" + key + "' is more than "
-                    + Duration.ofMillis(limits.maxAheadOfClockMillis()) + " ahead of the clock ("
-                    + Instant.ofEpochMilli(now) + "): it would move the watermark past every other reading", null);
+        // The clock only moves on: an event time within the bound of its last reading needs no new one.
+        if (eventTime - limits.maxAheadOfClockMillis() > clockSeen) {
+            clockSeen = clock.getAsLong();
+            if (limits.aheadOfClock(eventTime, clockSeen)) {
+                throw new Rejected(DeadLetterReason.BAD_TIMESTAMP, "event_time " + eventTime + " ("
+                        + Instant.ofEpochMilli(eventTime) + ") of key '" + key + "' is more than "
+                        + Duration.ofMillis(limits.maxAheadOfClockMillis()) + " ahead of the clock ("
+                        + Instant.ofEpochMilli(clockSeen) + "): it would move the watermark past every other reading",
+                        null);
+            }
         }
         List<String> missing = new ArrayList<>();
         for (String name : featureNames) {

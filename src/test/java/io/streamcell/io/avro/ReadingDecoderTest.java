@@ -220,6 +220,20 @@ class ReadingDecoderTest {
     }
 
     @Test
+    void shouldJudgeAheadOfTheClockByTheClockAsItMovesOn() {
+        long day = Duration.ofDays(1).toMillis();
+        java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(NOW);
+        ReadingDecoder moving = new ReadingDecoder(FEATURES, ReadingLimits.DEFAULTS, List.of(), now::get);
+        byte[] early = reading("s1", NOW + day + 1, values(1, 2));
+
+        assertThat(moving.decode("readings", 3, 42L, 1234L, null, early).reason).isEqualTo("bad_timestamp");
+        now.addAndGet(Duration.ofHours(1).toMillis());
+        assertThat(moving.decode("readings", 3, 43L, 1234L, null, early).isReading()).isTrue();
+        assertThat(moving.decode("readings", 3, 44L, 1234L, null, reading("s1", NOW + 2 * day, values(1, 2))).reason)
+                .isEqualTo("bad_timestamp");
+    }
+
+    @Test
     void shouldRejectEventTimeMoreThanADayAheadOfTheClock() {
         long day = Duration.ofDays(1).toMillis();
 
