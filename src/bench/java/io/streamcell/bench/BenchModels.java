@@ -32,7 +32,11 @@ public final class BenchModels {
         }
         RecurrentModel model = args.length == 1
                 ? model("lstm", 8, 64, 1, 1)
-                : model(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]),
+                : model(
+                        args[1],
+                        Integer.parseInt(args[2]),
+                        Integer.parseInt(args[3]),
+                        Integer.parseInt(args[4]),
                         Integer.parseInt(args[5]));
         ModelDirectory.write(model, Path.of(args[0]));
         System.out.println("wrote " + model + " to " + args[0]);
@@ -55,8 +59,8 @@ public final class BenchModels {
         for (int i = 0; i < inputSize; i++) {
             features.add("x" + i);
         }
-        ModelConfig config = new ModelConfig(type, reset, inputSize, hidden, layers, features, targets, 1, null,
-                null, "bench", null);
+        ModelConfig config = new ModelConfig(
+                type, reset, inputSize, hidden, layers, features, targets, 1, null, null, "bench", null);
         SplittableRandom random = new SplittableRandom(42);
         float bound = (float) (1.0 / Math.sqrt(hidden));
         Map<String, Tensor> tensors = new LinkedHashMap<>();

@@ -47,7 +47,11 @@ public final class BenchReport {
             String run = args[i].substring(0, eq);
             Path file = Path.of(args[i].substring(eq + 1));
             if (!Files.isRegularFile(file)) {
-                notes.append("(no results for ").append(run).append(": ").append(file).append(" missing)\n");
+                notes.append("(no results for ")
+                        .append(run)
+                        .append(": ")
+                        .append(file)
+                        .append(" missing)\n");
                 continue;
             }
             runs.add(run);
@@ -55,14 +59,16 @@ public final class BenchReport {
                 Map<String, String> params = new LinkedHashMap<>();
                 JsonNode p = node.get("params");
                 if (p != null) {
-                    p.fields().forEachRemaining(e -> params.put(e.getKey(), e.getValue().asText()));
+                    p.fields()
+                            .forEachRemaining(
+                                    e -> params.put(e.getKey(), e.getValue().asText()));
                 }
                 String name = node.get("benchmark").asText();
                 name = name.substring(name.lastIndexOf('.', name.lastIndexOf('.') - 1) + 1);
                 JsonNode metric = node.get("primaryMetric");
                 double error = metric.get("scoreError").asDouble();
-                results.add(new Result(run, name, params, metric.get("score").asDouble(),
-                        Double.isNaN(error) ? 0 : error));
+                results.add(
+                        new Result(run, name, params, metric.get("score").asDouble(), Double.isNaN(error) ? 0 : error));
             }
         }
         String report = render(results, runs) + notes;
@@ -85,8 +91,15 @@ public final class BenchReport {
             }
             String shape = r.param("shape");
             double gflops = SgemmBench.flops(shape) / r.score;
-            out.append(String.format(Locale.ROOT, "| %s | %s | %s | %.1f ± %.1f | %.1f |%n", r.run, shape,
-                    r.param("path"), r.score / 1e3, r.error / 1e3, gflops));
+            out.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %s | %s | %.1f ± %.1f | %.1f |%n",
+                    r.run,
+                    shape,
+                    r.param("path"),
+                    r.score / 1e3,
+                    r.error / 1e3,
+                    gflops));
             if (r.param("path").equals("cblas")) {
                 gemmNs.put(r.run + "/" + shape, r.score);
                 if (shape.equals(PEAK_SHAPE) && gflops > peak) {
@@ -95,9 +108,13 @@ public final class BenchReport {
                 }
             }
         }
-        out.append(String.format(Locale.ROOT,
+        out.append(String.format(
+                Locale.ROOT,
                 "%nKernels (ns per key-step; GFLOP/s from the FLOPs of one key-step; "
-                        + "peak = best %s SGEMM above, %.1f GFLOP/s with %s):%n%n", PEAK_SHAPE, peak, peakRun));
+                        + "peak = best %s SGEMM above, %.1f GFLOP/s with %s):%n%n",
+                PEAK_SHAPE,
+                peak,
+                peakRun));
         out.append("| kernel | cell | I | H | layers | batch | OPENBLAS_CORETYPE | ns/key-step | µs/key-step "
                 + "| FLOPs/key-step | GFLOP/s | % of SGEMM peak | % of same-run " + STEP_SHAPE + " SGEMM |\n");
         out.append("|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|\n");
@@ -110,28 +127,44 @@ public final class BenchReport {
             int inputs = Integer.parseInt(r.param("inputSize"));
             int hidden = Integer.parseInt(r.param("hidden"));
             int layers = Integer.parseInt(r.param("layers"));
-            RecurrentModel model = BenchModels.model(r.param("cell"), inputs, hidden, layers,
-                    Integer.parseInt(r.param("outputs")));
+            RecurrentModel model =
+                    BenchModels.model(r.param("cell"), inputs, hidden, layers, Integer.parseInt(r.param("outputs")));
             long flops = BenchModels.flopsPerKeyStep(model);
             double gflops = flops / r.score;
             Double sameShape = gemmNs.get(r.run + "/" + STEP_SHAPE);
             String sameShapeShare = "–";
             if (sameShape != null && batched) {
-                sameShapeShare = String.format(Locale.ROOT, "%.0f %%",
-                        100 * gflops / (SgemmBench.flops(STEP_SHAPE) / sameShape));
+                sameShapeShare = String.format(
+                        Locale.ROOT, "%.0f %%", 100 * gflops / (SgemmBench.flops(STEP_SHAPE) / sameShape));
             }
-            out.append(String.format(Locale.ROOT,
+            out.append(String.format(
+                    Locale.ROOT,
                     "| %s | %s | %d | %d | %d | %d | %s | %.0f ± %.0f | %.3f | %d | %.2f | %s | %s |%n",
-                    batched ? "BatchStepKernel" : "StepKernel", r.param("cell"), inputs, hidden, layers,
-                    batched ? KernelBench.KEYS : 1, batched ? r.run : r.run + " (no BLAS)", r.score, r.error,
-                    r.score / 1e3, flops, gflops,
-                    peak > 0 ? String.format(Locale.ROOT, "%.1f %%", 100 * gflops / peak) : "–", sameShapeShare));
+                    batched ? "BatchStepKernel" : "StepKernel",
+                    r.param("cell"),
+                    inputs,
+                    hidden,
+                    layers,
+                    batched ? KernelBench.KEYS : 1,
+                    batched ? r.run : r.run + " (no BLAS)",
+                    r.score,
+                    r.error,
+                    r.score / 1e3,
+                    flops,
+                    gflops,
+                    peak > 0 ? String.format(Locale.ROOT, "%.1f %%", 100 * gflops / peak) : "–",
+                    sameShapeShare));
             if (r.param("cell").equals("lstm") && inputs == 8 && hidden == 64 && layers == 1) {
                 double target = batched ? BATCH_TARGET_NS : STEP_TARGET_NS;
-                verdicts.add(String.format(Locale.ROOT,
+                verdicts.add(String.format(
+                        Locale.ROOT,
                         "%s LSTM I=8 H=64 batch %d (%s): %.0f ns/key-step, target ≤ %.0f ns: %s",
-                        batched ? "BatchStepKernel" : "StepKernel", batched ? KernelBench.KEYS : 1, r.run, r.score,
-                        target, r.score <= target ? "MET" : "NOT MET"));
+                        batched ? "BatchStepKernel" : "StepKernel",
+                        batched ? KernelBench.KEYS : 1,
+                        r.run,
+                        r.score,
+                        target,
+                        r.score <= target ? "MET" : "NOT MET"));
             }
         }
         out.append('\n');

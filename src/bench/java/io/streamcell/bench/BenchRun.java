@@ -24,8 +24,9 @@ public final class BenchRun {
         List<String> required = Arrays.asList(args[0].toLowerCase(Locale.ROOT).split(","));
         Set<String> flags = cpuFlags();
         if (flags != null && !flags.containsAll(required)) {
-            System.out.println("Skipping the OPENBLAS_CORETYPE=" + System.getenv("OPENBLAS_CORETYPE")
-                    + " run: this CPU lacks " + required.stream().filter(f -> !flags.contains(f)).toList());
+            System.out.println(
+                    "Skipping the OPENBLAS_CORETYPE=" + System.getenv("OPENBLAS_CORETYPE") + " run: this CPU lacks "
+                            + required.stream().filter(f -> !flags.contains(f)).toList());
             int rff = Arrays.asList(args).indexOf("-rff");
             if (rff > 0 && rff + 1 < args.length) {
                 Files.deleteIfExists(Path.of(args[rff + 1])); // no stale results in the report
@@ -42,7 +43,8 @@ public final class BenchRun {
         }
         for (String line : Files.readAllLines(cpuinfo)) {
             if (line.startsWith("flags")) {
-                return new HashSet<>(Arrays.asList(line.substring(line.indexOf(':') + 1).trim().split("\\s+")));
+                return new HashSet<>(Arrays.asList(
+                        line.substring(line.indexOf(':') + 1).trim().split("\\s+")));
             }
         }
         return null;

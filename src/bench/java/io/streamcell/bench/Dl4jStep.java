@@ -97,8 +97,8 @@ final class Dl4jStep {
                 bias[j] = bIh[j] + bHh[j];
             }
             net.getLayer(l).setParam("W", matrix(gateColumns(sd.get("rnn.weight_ih_l" + l), in), in, 4 * hidden));
-            net.getLayer(l).setParam("RW", matrix(gateColumns(sd.get("rnn.weight_hh_l" + l), hidden), hidden,
-                    4 * hidden));
+            net.getLayer(l)
+                    .setParam("RW", matrix(gateColumns(sd.get("rnn.weight_hh_l" + l), hidden), hidden, 4 * hidden));
             net.getLayer(l).setParam("b", matrix(gateColumns(bias, 1), 1, 4 * hidden));
         }
         float[] head = sd.get("head.weight"); // [outputs, H]
@@ -153,8 +153,7 @@ final class Dl4jStep {
                 System.arraycopy(states[from + b], model.cellOffset(l), c, b * hidden, hidden);
             }
             Map<String, INDArray> state = new HashMap<>();
-            state.put(org.deeplearning4j.nn.layers.recurrent.LSTM.STATE_KEY_PREV_ACTIVATION,
-                    matrix(h, count, hidden));
+            state.put(org.deeplearning4j.nn.layers.recurrent.LSTM.STATE_KEY_PREV_ACTIVATION, matrix(h, count, hidden));
             state.put(org.deeplearning4j.nn.layers.recurrent.LSTM.STATE_KEY_PREV_MEMCELL, matrix(c, count, hidden));
             net.rnnSetPreviousState(l, state);
         }
@@ -163,9 +162,11 @@ final class Dl4jStep {
         for (int l = 0; l < layers; l++) {
             Map<String, INDArray> state = net.rnnGetPreviousState(l);
             float[][] h = state.get(org.deeplearning4j.nn.layers.recurrent.LSTM.STATE_KEY_PREV_ACTIVATION)
-                    .reshape(count, hidden).toFloatMatrix();
+                    .reshape(count, hidden)
+                    .toFloatMatrix();
             float[][] c = state.get(org.deeplearning4j.nn.layers.recurrent.LSTM.STATE_KEY_PREV_MEMCELL)
-                    .reshape(count, hidden).toFloatMatrix();
+                    .reshape(count, hidden)
+                    .toFloatMatrix();
             for (int b = 0; b < count; b++) {
                 System.arraycopy(h[b], 0, states[from + b], model.hiddenOffset(l), hidden);
                 System.arraycopy(c[b], 0, states[from + b], model.cellOffset(l), hidden);

@@ -39,13 +39,28 @@ public final class OnnxCheck {
                 OrtStep ort1 = new OrtStep(model, onnx, 1);
                 OrtStep ortAll = new OrtStep(model, onnx, KEYS)) {
             Dl4jStep dl4j = new Dl4jStep(model);
-            ok &= check("BatchStepKernel batch " + KEYS, model, STEPS, KEYS, TOLERANCE,
+            ok &= check(
+                    "BatchStepKernel batch " + KEYS,
+                    model,
+                    STEPS,
+                    KEYS,
+                    TOLERANCE,
                     (s, f, y, from) -> batch.step(s, f, y, KEYS));
             ok &= check("ONNX Runtime batch 1", model, STEPS, 1, TOLERANCE, ort1::step);
             ok &= check("ONNX Runtime batch " + KEYS, model, STEPS, KEYS, TOLERANCE, ortAll::step);
-            ok &= check("DL4J rnnTimeStep batch 1", model, DL4J_STEPS, 1, DL4J_TOLERANCE,
+            ok &= check(
+                    "DL4J rnnTimeStep batch 1",
+                    model,
+                    DL4J_STEPS,
+                    1,
+                    DL4J_TOLERANCE,
                     (s, f, y, from) -> dl4j.step(s, f, y, from, 1));
-            ok &= check("DL4J rnnTimeStep batch " + KEYS, model, DL4J_STEPS, KEYS, DL4J_TOLERANCE,
+            ok &= check(
+                    "DL4J rnnTimeStep batch " + KEYS,
+                    model,
+                    DL4J_STEPS,
+                    KEYS,
+                    DL4J_TOLERANCE,
                     (s, f, y, from) -> dl4j.step(s, f, y, from, KEYS));
         }
         if (!ok) {
@@ -57,8 +72,8 @@ public final class OnnxCheck {
      * Steps all keys {@code steps} times with the peer (in calls of {@code batch} keys) and with
      * {@link StepKernel}, on fresh features per step, and compares forecasts and states.
      */
-    private static boolean check(String name, RecurrentModel model, int steps, int batch, double tolerance,
-            Stepper peer) throws Exception {
+    private static boolean check(
+            String name, RecurrentModel model, int steps, int batch, double tolerance, Stepper peer) throws Exception {
         StepKernel reference = new StepKernel(model);
         float[][] refStates = new float[KEYS][];
         float[][] states = new float[KEYS][];
@@ -90,10 +105,18 @@ public final class OnnxCheck {
             }
         }
         boolean ok = maxForecast <= tolerance && maxState <= tolerance;
-        System.out.printf(Locale.ROOT,
+        System.out.printf(
+                Locale.ROOT,
                 "%-32s %d keys x %d steps: max |forecast diff| %.2e, max |state diff| %.2e (largest |state| %.2f)"
                         + " -> %s (tolerance %.0e)%n",
-                name, KEYS, steps, maxForecast, maxState, largest, ok ? "OK" : "MISMATCH", tolerance);
+                name,
+                KEYS,
+                steps,
+                maxForecast,
+                maxState,
+                largest,
+                ok ? "OK" : "MISMATCH",
+                tolerance);
         return ok;
     }
 }

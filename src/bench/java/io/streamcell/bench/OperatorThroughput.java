@@ -48,15 +48,21 @@ public final class OperatorThroughput {
         Path directory = Files.createTempDirectory("streamcell-bench-model");
         ModelDirectory.write(model, directory.resolve("model"));
         String location = directory.resolve("model").toString();
-        JobConfig.Ordering ordering = new JobConfig.Ordering(JobConfig.OrderingMode.ARRIVAL, Duration.ofSeconds(5),
-                Duration.ZERO, Duration.ofSeconds(30));
+        JobConfig.Ordering ordering = new JobConfig.Ordering(
+                JobConfig.OrderingMode.ARRIVAL, Duration.ofSeconds(5), Duration.ZERO, Duration.ofSeconds(30));
         JobConfig.State state = new JobConfig.State(null, null, JobConfig.StateBackend.HASHMAP);
         for (int round = 0; round < 3; round++) { // the first rounds warm the JIT up
-            double perEvent = operator(new PerEventForecastOperator(new ForecastFunction(location, ordering, state)),
+            double perEvent =
+                    operator(new PerEventForecastOperator(new ForecastFunction(location, ordering, state)), model);
+            double bundled = operator(
+                    new BundledForecastOperator(
+                            location,
+                            ordering,
+                            state,
+                            new JobConfig.Stepping(JobConfig.SteppingMode.BUNDLED, 512, Duration.ofMillis(100))),
                     model);
-            double bundled = operator(new BundledForecastOperator(location, ordering, state,
-                    new JobConfig.Stepping(JobConfig.SteppingMode.BUNDLED, 512, Duration.ofMillis(100))), model);
-            System.out.printf("operator round %d: per-event %.0f readings/s, bundled (512) %.0f readings/s (%.2fx)%n",
+            System.out.printf(
+                    "operator round %d: per-event %.0f readings/s, bundled (512) %.0f readings/s (%.2fx)%n",
                     round, perEvent, bundled, bundled / perEvent);
         }
     }
@@ -84,14 +90,16 @@ public final class OperatorThroughput {
                 bundle.step(states, features, forecasts, KERNEL_KEYS);
             }
             double bundleNs = (System.nanoTime() - start) / (double) (calls * KERNEL_KEYS);
-            System.out.printf("kernel round %d: StepKernel %.0f ns/key-step, BundleStepKernel (%d keys) %.0f ns/key-step%n",
+            System.out.printf(
+                    "kernel round %d: StepKernel %.0f ns/key-step, BundleStepKernel (%d keys) %.0f ns/key-step%n",
                     round, stepNs, KERNEL_KEYS, bundleNs);
         }
     }
 
     /** Readings per second through the operator, outputs discarded as they come. */
-    private static double operator(TwoInputStreamOperator<DecodedRecord, ModelUpdateMessage, ForecastRecord> operator,
-            RecurrentModel model) throws Exception {
+    private static double operator(
+            TwoInputStreamOperator<DecodedRecord, ModelUpdateMessage, ForecastRecord> operator, RecurrentModel model)
+            throws Exception {
         SplittableRandom random = new SplittableRandom(11);
         DecodedRecord[] readings = new DecodedRecord[READINGS];
         long[] clock = new long[OPERATOR_KEYS];
@@ -105,8 +113,9 @@ public final class OperatorThroughput {
         }
         // Both operators are two-input (readings, model updates); no updates here, so input 2's
         // watermark is at the end from the start and never holds the readings back.
-        try (var harness = new KeyedTwoInputStreamOperatorTestHarness<String, DecodedRecord, ModelUpdateMessage,
-                ForecastRecord>(operator, (DecodedRecord r) -> r.key, null, Types.STRING, 128, 1, 0)) {
+        try (var harness =
+                new KeyedTwoInputStreamOperatorTestHarness<String, DecodedRecord, ModelUpdateMessage, ForecastRecord>(
+                        operator, (DecodedRecord r) -> r.key, null, Types.STRING, 128, 1, 0)) {
             harness.open();
             harness.processWatermark2(new Watermark(Long.MAX_VALUE));
             long start = System.nanoTime();

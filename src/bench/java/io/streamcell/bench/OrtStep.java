@@ -100,7 +100,9 @@ final class OrtStep implements AutoCloseable {
     }
 
     private static FloatBuffer direct(int floats) {
-        return ByteBuffer.allocateDirect(4 * floats).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        return ByteBuffer.allocateDirect(4 * floats)
+                .order(ByteOrder.nativeOrder())
+                .asFloatBuffer();
     }
 
     int batch() {

@@ -89,20 +89,26 @@ public final class PeerInterleaved {
     private static String report(Contestant[] contestants, double[][] ns, String coreType) {
         StringBuilder out = new StringBuilder();
         int rounds = ns[0].length;
-        out.append(String.format(Locale.ROOT,
-                "Interleaved, OPENBLAS_CORETYPE=%s, %d rounds: µs per key-step, 10th percentile and median%n", coreType,
+        out.append(String.format(
+                Locale.ROOT,
+                "Interleaved, OPENBLAS_CORETYPE=%s, %d rounds: µs per key-step, 10th percentile and median%n",
+                coreType,
                 rounds));
         for (int c = 0; c < contestants.length; c++) {
             double[] sorted = ns[c].clone();
             Arrays.sort(sorted);
-            out.append(String.format(Locale.ROOT, "  %-20s %9.3f %9.3f%n", contestants[c].name(),
-                    sorted[rounds / 10] / 1000, sorted[rounds / 2] / 1000));
+            out.append(String.format(
+                    Locale.ROOT,
+                    "  %-20s %9.3f %9.3f%n",
+                    contestants[c].name(),
+                    sorted[rounds / 10] / 1000,
+                    sorted[rounds / 2] / 1000));
         }
         out.append("Peer over StreamCell, same batch (above 1: StreamCell faster): ratio of the 10th percentiles;"
                 + " median of the per-round ratios [quartiles]\n");
         String[][] pairs = {
-            {"ortBatch256", "streamcellBatch256"}, {"ortBatch1", "streamcellStep1"},
-            {"dl4jBatch1", "streamcellStep1"}};
+            {"ortBatch256", "streamcellBatch256"}, {"ortBatch1", "streamcellStep1"}, {"dl4jBatch1", "streamcellStep1"}
+        };
         for (String[] pair : pairs) {
             int peer = index(contestants, pair[0]);
             int ours = index(contestants, pair[1]);
@@ -115,8 +121,14 @@ public final class PeerInterleaved {
             double[] oursSorted = ns[ours].clone();
             Arrays.sort(peerSorted);
             Arrays.sort(oursSorted);
-            out.append(String.format(Locale.ROOT, "  %-11s / %-18s %7.2f×   %7.2f× [%.2f, %.2f]%n", pair[0], pair[1],
-                    peerSorted[rounds / 10] / oursSorted[rounds / 10], ratios[rounds / 2], ratios[rounds / 4],
+            out.append(String.format(
+                    Locale.ROOT,
+                    "  %-11s / %-18s %7.2f×   %7.2f× [%.2f, %.2f]%n",
+                    pair[0],
+                    pair[1],
+                    peerSorted[rounds / 10] / oursSorted[rounds / 10],
+                    ratios[rounds / 2],
+                    ratios[rounds / 4],
                     ratios[3 * rounds / 4]));
         }
         return out.toString();

@@ -48,7 +48,11 @@ public final class PeerReport {
             String run = args[i].substring(0, eq);
             Path file = Path.of(args[i].substring(eq + 1));
             if (!Files.isRegularFile(file)) {
-                notes.append("(no results for ").append(run).append(": ").append(file).append(" missing)\n");
+                notes.append("(no results for ")
+                        .append(run)
+                        .append(": ")
+                        .append(file)
+                        .append(" missing)\n");
                 continue;
             }
             Map<String, double[]> scores = new LinkedHashMap<>();
@@ -60,8 +64,9 @@ public final class PeerReport {
                 for (JsonNode fork : metric.get("rawData")) {
                     fork.forEach(value -> iterations.add(value.asDouble()));
                 }
-                scores.put(name.substring(name.lastIndexOf('.') + 1), new double[] {median(iterations),
-                        metric.get("score").asDouble(), Double.isNaN(error) ? 0 : error});
+                scores.put(name.substring(name.lastIndexOf('.') + 1), new double[] {
+                    median(iterations), metric.get("score").asDouble(), Double.isNaN(error) ? 0 : error
+                });
             }
             runs.put(run, scores);
         }
@@ -82,7 +87,11 @@ public final class PeerReport {
         out.append("---:|---:|---:|".repeat(labels.size()));
         out.append('\n');
         for (Row row : ROWS) {
-            out.append("| ").append(row.batch()).append(" | ").append(row.label()).append(" |");
+            out.append("| ")
+                    .append(row.batch())
+                    .append(" | ")
+                    .append(row.label())
+                    .append(" |");
             for (String run : labels) {
                 Map<String, double[]> scores = runs.get(run);
                 double[] score = scores.get(row.benchmark());
@@ -92,8 +101,12 @@ public final class PeerReport {
                 }
                 out.append(String.format(Locale.ROOT, " %s (%s ± %s) |", us(score[0]), us(score[1]), us(score[2])));
                 boolean ours = row.benchmark().startsWith("streamcell");
-                out.append(' ').append(ours ? ratio(scores.get(peer("ort", row.batch())), score) : "").append(" |");
-                out.append(' ').append(ours ? ratio(scores.get(peer("dl4j", row.batch())), score) : "").append(" |");
+                out.append(' ')
+                        .append(ours ? ratio(scores.get(peer("ort", row.batch())), score) : "")
+                        .append(" |");
+                out.append(' ')
+                        .append(ours ? ratio(scores.get(peer("dl4j", row.batch())), score) : "")
+                        .append(" |");
             }
             out.append('\n');
         }
@@ -104,16 +117,24 @@ public final class PeerReport {
         for (String run : labels) {
             Map<String, double[]> s = runs.get(run);
             out.append("Acceptance, ").append(run).append(" run:\n");
-            out.append(check("batch 256, BatchStepKernel no slower than ORT", s, "ortBatch256",
-                    "streamcellBatch256", 1.0));
-            out.append(check("batch 256, StepKernel looped no slower than ORT", s, "ortBatch256",
-                    "streamcellStepLoop256", 1.0));
-            out.append(check("batch 1, StepKernel at least 2x faster than ORT", s, "ortBatch1", "streamcellStep1",
-                    2.0));
-            out.append(check("per event, StepKernel at least 5x faster than DL4J (batch 1)", s, "dl4jBatch1",
-                    "streamcellStep1", 5.0));
-            out.append(check("batch 256, BatchStepKernel at least 5x faster than DL4J (batch 256)", s,
-                    "dl4jBatch256", "streamcellBatch256", 5.0));
+            out.append(check(
+                    "batch 256, BatchStepKernel no slower than ORT", s, "ortBatch256", "streamcellBatch256", 1.0));
+            out.append(check(
+                    "batch 256, StepKernel looped no slower than ORT", s, "ortBatch256", "streamcellStepLoop256", 1.0));
+            out.append(
+                    check("batch 1, StepKernel at least 2x faster than ORT", s, "ortBatch1", "streamcellStep1", 2.0));
+            out.append(check(
+                    "per event, StepKernel at least 5x faster than DL4J (batch 1)",
+                    s,
+                    "dl4jBatch1",
+                    "streamcellStep1",
+                    5.0));
+            out.append(check(
+                    "batch 256, BatchStepKernel at least 5x faster than DL4J (batch 256)",
+                    s,
+                    "dl4jBatch256",
+                    "streamcellBatch256",
+                    5.0));
             out.append('\n');
         }
         return out.toString();

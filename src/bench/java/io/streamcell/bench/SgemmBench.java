@@ -33,7 +33,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx2g", "-XX:+UseParallelGC"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"-Xmx2g", "-XX:+UseParallelGC"})
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 6, time = 1)
 public class SgemmBench {
@@ -87,8 +89,21 @@ public class SgemmBench {
     @Benchmark
     public INDArray sgemm() {
         if (path.equals("cblas")) {
-            openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasNoTrans,
-                    openblas_nolapack.CblasNoTrans, m, n, k, 1f, pa, k, pb, n, 0f, pc, n);
+            openblas_nolapack.cblas_sgemm(
+                    openblas_nolapack.CblasRowMajor,
+                    openblas_nolapack.CblasNoTrans,
+                    openblas_nolapack.CblasNoTrans,
+                    m,
+                    n,
+                    k,
+                    1f,
+                    pa,
+                    k,
+                    pb,
+                    n,
+                    0f,
+                    pc,
+                    n);
         } else {
             Nd4j.gemm(a, b, c, false, false, 1.0, 0.0);
         }

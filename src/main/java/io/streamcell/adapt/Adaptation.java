@@ -13,12 +13,14 @@ import java.util.Locale;
  * @param stepSize NLMS step size μ in (0, 2)
  * @param processNoise RLS process noise q (see {@link RecursiveLeastSquares})
  */
-public record Adaptation(Method method, double forgetting, double initialVariance, double stepSize,
-        double processNoise)
+public record Adaptation(Method method, double forgetting, double initialVariance, double stepSize, double processNoise)
         implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    public enum Method { RLS, NLMS }
+    public enum Method {
+        RLS,
+        NLMS
+    }
 
     public static final double DEFAULT_FORGETTING = 0.999;
     public static final double DEFAULT_INITIAL_VARIANCE = 1.0;
@@ -34,10 +36,20 @@ public record Adaptation(Method method, double forgetting, double initialVarianc
     public static Adaptation parse(String mode) {
         return switch (mode.trim().toLowerCase(Locale.ROOT)) {
             case "off", "none" -> null;
-            case "rls" -> new Adaptation(Method.RLS, DEFAULT_FORGETTING, DEFAULT_INITIAL_VARIANCE, DEFAULT_STEP_SIZE,
-                    DEFAULT_PROCESS_NOISE);
-            case "nlms" -> new Adaptation(Method.NLMS, DEFAULT_FORGETTING, DEFAULT_INITIAL_VARIANCE, DEFAULT_STEP_SIZE,
-                    DEFAULT_PROCESS_NOISE);
+            case "rls" ->
+                new Adaptation(
+                        Method.RLS,
+                        DEFAULT_FORGETTING,
+                        DEFAULT_INITIAL_VARIANCE,
+                        DEFAULT_STEP_SIZE,
+                        DEFAULT_PROCESS_NOISE);
+            case "nlms" ->
+                new Adaptation(
+                        Method.NLMS,
+                        DEFAULT_FORGETTING,
+                        DEFAULT_INITIAL_VARIANCE,
+                        DEFAULT_STEP_SIZE,
+                        DEFAULT_PROCESS_NOISE);
             default -> throw new IllegalArgumentException("adaptation must be off, rls or nlms, got '" + mode + "'");
         };
     }
@@ -55,8 +67,14 @@ public record Adaptation(Method method, double forgetting, double initialVarianc
         return readout(method, forgetting, initialVariance, stepSize, processNoise, inputs, outputs);
     }
 
-    private static LinearReadout readout(Method method, double forgetting, double initialVariance, double stepSize,
-            double processNoise, int inputs, int outputs) {
+    private static LinearReadout readout(
+            Method method,
+            double forgetting,
+            double initialVariance,
+            double stepSize,
+            double processNoise,
+            int inputs,
+            int outputs) {
         return switch (method) {
             case RLS -> new RecursiveLeastSquares(inputs, outputs, forgetting, initialVariance, processNoise);
             case NLMS -> new NormalisedLms(inputs, outputs, stepSize);

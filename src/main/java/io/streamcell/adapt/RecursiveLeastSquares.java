@@ -45,8 +45,8 @@ public final class RecursiveLeastSquares implements LinearReadout {
     }
 
     /** @param processNoise q ≥ 0 added to P's diagonal after each update */
-    public RecursiveLeastSquares(int inputs, int outputs, double forgetting, double initialVariance,
-            double processNoise) {
+    public RecursiveLeastSquares(
+            int inputs, int outputs, double forgetting, double initialVariance, double processNoise) {
         if (inputs < 1 || outputs < 1) {
             throw new IllegalArgumentException("a readout needs at least one input and one output");
         }

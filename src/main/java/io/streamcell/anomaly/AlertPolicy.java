@@ -57,9 +57,9 @@ public final class AlertPolicy {
      */
     public Severity apply(float score, float[] state, int offset) {
         int episode = (int) state[offset];
-        Severity level = score >= settings.critical() ? Severity.CRITICAL
-                : score >= settings.warning() ? Severity.WARNING
-                : null;
+        Severity level = score >= settings.critical()
+                ? Severity.CRITICAL
+                : score >= settings.warning() ? Severity.WARNING : null;
         if (level != null) {
             state[offset + 1] = 0;
             int rank = level.ordinal() + 1;

@@ -27,7 +27,9 @@ public final class AnomalyDetector {
     public record Detection(float[] state, AnomalyScorer.Score score, AlertPolicy.Severity alert) {
         @Override
         public boolean equals(Object other) {
-            return other instanceof Detection that && Arrays.equals(state, that.state) && score.equals(that.score)
+            return other instanceof Detection that
+                    && Arrays.equals(state, that.state)
+                    && score.equals(that.score)
                     && alert == that.alert;
         }
 
@@ -55,9 +57,9 @@ public final class AnomalyDetector {
 
     /** Scores one observation's errors (observed − forecast per target) and learns from them. */
     public Detection detect(float[] state, float[] errors) {
-        float[] s = state.length == stateSize() ? state
-                : state.length == previousStateSize() ? fromPreviousLayout(state)
-                : new float[stateSize()];
+        float[] s = state.length == stateSize()
+                ? state
+                : state.length == previousStateSize() ? fromPreviousLayout(state) : new float[stateSize()];
         AnomalyScorer.Score score = scorer.score(s, errors).score();
         AlertPolicy.Severity alert = policy.apply(score.level(), s, scorer.stateSize());
         return new Detection(s, score, alert);

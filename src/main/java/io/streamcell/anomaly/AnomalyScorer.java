@@ -62,10 +62,20 @@ public final class AnomalyScorer {
      * @param peakHalfLife half-life, in steps, of the running peak of the level's rises that a rise must
      *     exceed to score: how long one event keeps later rows from scoring again; 0 scores every rise
      */
-    public record Settings(int warmup, double scaleHalfLife, double longHalfLife, double shortHalfLife,
-            double learnCutoff, double maxRaw, double peakHalfLife) {
+    public record Settings(
+            int warmup,
+            double scaleHalfLife,
+            double longHalfLife,
+            double shortHalfLife,
+            double learnCutoff,
+            double maxRaw,
+            double peakHalfLife) {
         public Settings {
-            if (warmup < 1 || scaleHalfLife <= 0 || longHalfLife <= 0 || shortHalfLife <= 0 || maxRaw <= 0
+            if (warmup < 1
+                    || scaleHalfLife <= 0
+                    || longHalfLife <= 0
+                    || shortHalfLife <= 0
+                    || maxRaw <= 0
                     || !(peakHalfLife >= 0)
                     || !(learnCutoff > 0.5 && learnCutoff <= 1)) {
                 throw new IllegalArgumentException("invalid anomaly scorer settings: " + this);
@@ -85,6 +95,7 @@ public final class AnomalyScorer {
     private static final int COUNT = 0;
     /** Steps counted per key; beyond this every average runs at its own rate anyway. */
     private static final float MAX_COUNT = 1 << 20;
+
     private static final double LOG_EPSILON = Math.log(1e-10);
     private static final double MIN_STD = 1e-3;
 

@@ -15,22 +15,34 @@ import picocli.CommandLine.Spec;
  * {@code streamcell demo}: the one-command embedded demo — a Kafka broker in this process, a
  * simulated sensor fleet, and the forecast job on a local Flink with its web UI.
  */
-@Command(name = "demo", description = {"Run the embedded demo: a Kafka broker (in this process), simulated sensors "
-        + "writing Avro readings (a few malformed), and the forecast job on a local Flink with its web UI.",
-        "Prints a summary line every few seconds; ends after --duration or on Ctrl-C."})
+@Command(
+        name = "demo",
+        description = {
+            "Run the embedded demo: a Kafka broker (in this process), simulated sensors "
+                    + "writing Avro readings (a few malformed), and the forecast job on a local Flink with its web UI.",
+            "Prints a summary line every few seconds; ends after --duration or on Ctrl-C."
+        })
 final class DemoCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--duration", defaultValue = "60s", paramLabel = "DURATION",
+    @Option(
+            names = "--duration",
+            defaultValue = "60s",
+            paramLabel = "DURATION",
             description = "How long to run (e.g. 60s, 10m). Default: ${DEFAULT-VALUE}.")
     private String duration;
 
-    @Option(names = "--keys", defaultValue = "1000", description = "Number of simulated sensors. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--keys",
+            defaultValue = "1000",
+            description = "Number of simulated sensors. Default: ${DEFAULT-VALUE}.")
     private int keys;
 
-    @Option(names = "--rate", defaultValue = "5000", description = "Readings per second, all sensors together. "
-            + "Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--rate",
+            defaultValue = "5000",
+            description = "Readings per second, all sensors together. " + "Default: ${DEFAULT-VALUE}.")
     private int rate;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the simulation. Default: ${DEFAULT-VALUE}.")
@@ -45,17 +57,20 @@ final class DemoCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         CountDownLatch interrupted = new CountDownLatch(1);
         CountDownLatch finished = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            interrupted.countDown();
-            try {
-                finished.await(); // let the demo shut down cleanly before the JVM exits
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "streamcell-demo-shutdown");
+        Thread hook = new Thread(
+                () -> {
+                    interrupted.countDown();
+                    try {
+                        finished.await(); // let the demo shut down cleanly before the JVM exits
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                },
+                "streamcell-demo-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
-            new DemoRunner(new DemoRunner.Settings(runFor, keys, rate, seed, Duration.ofSeconds(5)), out).run(interrupted);
+            new DemoRunner(new DemoRunner.Settings(runFor, keys, rate, seed, Duration.ofSeconds(5)), out)
+                    .run(interrupted);
         } finally {
             finished.countDown();
             try {

@@ -12,7 +12,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code streamcell evaluate}: replay a NAB-layout corpus through a model and score it like NAB. */
-@Command(name = "evaluate",
+@Command(
+        name = "evaluate",
         description = {
             "Evaluate a model as an anomaly detector on a corpus in NAB's layout: DATA/<category>/<name>.csv "
                     + "(timestamp,value), labels {\"<category>/<name>.csv\": [[start, end], ...]}.",
@@ -20,32 +21,48 @@ import picocli.CommandLine.Spec;
                     + "(timestamp,value,anomaly_score,label) and RESULTS/summary.json, and prints the NAB "
                     + "scores (standard, reward_low_FP_rate, reward_low_FN_rate) and the alert episodes.",
             "The model must have the single feature and target 'value'; without --model the bundled zero-shot "
-                    + "model is used."})
+                    + "model is used."
+        })
 final class EvaluateCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--data", required = true, paramLabel = "DIR",
+    @Option(
+            names = "--data",
+            required = true,
+            paramLabel = "DIR",
             description = "Corpus directory: <category>/<name>.csv files with timestamp,value columns.")
     private Path data;
 
-    @Option(names = "--labels", required = true, paramLabel = "LABELS.json",
+    @Option(
+            names = "--labels",
+            required = true,
+            paramLabel = "LABELS.json",
             description = "Anomaly windows per file key <category>/<name>.csv (NAB's combined_windows.json).")
     private Path labels;
 
-    @Option(names = "--results", required = true, paramLabel = "DIR",
+    @Option(
+            names = "--results",
+            required = true,
+            paramLabel = "DIR",
             description = "Output directory for the result files and summary.json.")
     private Path results;
 
-    @Option(names = "--model", paramLabel = "DIR",
+    @Option(
+            names = "--model",
+            paramLabel = "DIR",
             description = "Model directory with feature and target 'value'; default: the bundled zero-shot model.")
     private Path model;
 
-    @Option(names = "--report", paramLabel = "report.html",
+    @Option(
+            names = "--report",
+            paramLabel = "report.html",
             description = "Also write a self-contained HTML report (summary and a chart per series).")
     private Path report;
 
-    @Option(names = "--detector", paramLabel = "NAME",
+    @Option(
+            names = "--detector",
+            paramLabel = "NAME",
             description = "Detector name: recorded in the summary and prefixed to result file names as NAB "
                     + "does (<category>/<NAME>_<name>.csv).")
     private String detector;
@@ -53,10 +70,11 @@ final class EvaluateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (detector != null && !detector.matches("[A-Za-z0-9_.-]+")) {
-            throw new IllegalArgumentException("--detector must be letters, digits, '_', '.' or '-', got '"
-                    + detector + "'");
+            throw new IllegalArgumentException(
+                    "--detector must be letters, digits, '_', '.' or '-', got '" + detector + "'");
         }
-        RecurrentModel loaded = model != null ? ModelDirectory.read(model) : ModelDirectory.load(ModelDirectory.ZERO_SHOT_MODEL);
+        RecurrentModel loaded =
+                model != null ? ModelDirectory.read(model) : ModelDirectory.load(ModelDirectory.ZERO_SHOT_MODEL);
         long start = System.nanoTime();
         Evaluation.Result result = Evaluation.run(loaded, data, labels, results, detector);
         double seconds = (System.nanoTime() - start) / 1e9;
@@ -65,9 +83,11 @@ final class EvaluateCommand implements Callable<Integer> {
         if (report != null) {
             EvaluationReport.write(result, report);
         }
-        spec.commandLine().getErr().printf("evaluated %d files (%d rows) in %.2f s -> %s%s%n",
-                result.series().size(), result.rows(), seconds, results,
-                report == null ? "" : ", " + report);
+        spec.commandLine()
+                .getErr()
+                .printf(
+                        "evaluated %d files (%d rows) in %.2f s -> %s%s%n",
+                        result.series().size(), result.rows(), seconds, results, report == null ? "" : ", " + report);
         return 0;
     }
 }

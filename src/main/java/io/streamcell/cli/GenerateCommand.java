@@ -11,43 +11,63 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code streamcell generate}: a readings CSV from the sensor simulator, ready for {@code replay}. */
-@Command(name = "generate",
+@Command(
+        name = "generate",
         description = {
             "Generate simulated sensor readings (temperature, humidity; daily cycle, drift, AR(1) noise, "
                     + "injected spikes and level shifts) as a readings CSV for replay.",
             "Output: key,timestamp,temperature,humidity,anomaly: one row per key and step, keys interleaved "
                     + "round by round, timestamps ISO-8601 UTC 5 minutes apart per key; anomaly "
                     + "(none/spike/shift) is the ground truth, which replay ignores.",
-            "The same options give the same file."})
+            "The same options give the same file."
+        })
 final class GenerateCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--keys", defaultValue = "200", paramLabel = "N",
+    @Option(
+            names = "--keys",
+            defaultValue = "200",
+            paramLabel = "N",
             description = "Number of sensors, named sensor-0001 ... (default: ${DEFAULT-VALUE}).")
     private int keys;
 
-    @Option(names = "--steps", defaultValue = "2000", paramLabel = "N",
+    @Option(
+            names = "--steps",
+            defaultValue = "2000",
+            paramLabel = "N",
             description = "Readings per sensor (default: ${DEFAULT-VALUE}; 288 steps make a day).")
     private long steps;
 
-    @Option(names = "--seed", defaultValue = "42", paramLabel = "SEED",
+    @Option(
+            names = "--seed",
+            defaultValue = "42",
+            paramLabel = "SEED",
             description = "Seed of the simulation (default: ${DEFAULT-VALUE}).")
     private long seed;
 
-    @Option(names = "--anomaly-rate", defaultValue = "0.002", paramLabel = "P",
+    @Option(
+            names = "--anomaly-rate",
+            defaultValue = "0.002",
+            paramLabel = "P",
             description = "Probability per step and sensor that a spike or level shift starts "
                     + "(default: ${DEFAULT-VALUE}).")
     private double anomalyRate;
 
-    @Option(names = "--start", defaultValue = "2024-01-01T00:00:00Z", paramLabel = "INSTANT",
+    @Option(
+            names = "--start",
+            defaultValue = "2024-01-01T00:00:00Z",
+            paramLabel = "INSTANT",
             description = "Event time of each sensor's first reading, ISO-8601 (default: ${DEFAULT-VALUE}).")
     private Instant start;
 
     @Option(names = "--shuffle", description = "Shuffle the key order within each round (seeded).")
     private boolean shuffle;
 
-    @Option(names = "--output", required = true, paramLabel = "FILE.csv",
+    @Option(
+            names = "--output",
+            required = true,
+            paramLabel = "FILE.csv",
             description = "Readings CSV (written only when complete).")
     private Path output;
 
@@ -60,8 +80,8 @@ final class GenerateCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--steps must be >= 1, got " + steps);
         }
         if (!(anomalyRate >= 0 && anomalyRate <= 1)) {
-            throw new IllegalArgumentException("--anomaly-rate is a probability per step, within [0, 1]; got "
-                    + anomalyRate);
+            throw new IllegalArgumentException(
+                    "--anomaly-rate is a probability per step, within [0, 1]; got " + anomalyRate);
         }
         SensorSimulator simulator = SensorSimulator.builder()
                 .seed(seed)
@@ -71,8 +91,11 @@ final class GenerateCommand implements Callable<Integer> {
                 .shuffleWithinRound(shuffle)
                 .build();
         SimulatedReadingsCsv.Summary summary = SimulatedReadingsCsv.write(simulator, steps, output);
-        spec.commandLine().getErr().printf("generated %d readings (%d keys x %d steps, seed %d, %d anomalous) -> %s%n",
-                summary.rows(), keys, steps, seed, summary.anomalousRows(), output);
+        spec.commandLine()
+                .getErr()
+                .printf(
+                        "generated %d readings (%d keys x %d steps, seed %d, %d anomalous) -> %s%n",
+                        summary.rows(), keys, steps, seed, summary.anomalousRows(), output);
         return 0;
     }
 }

@@ -10,14 +10,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code streamcell generate-corpus}: a labelled synthetic corpus in NAB's layout, for {@code evaluate}. */
-@Command(name = "generate-corpus",
+@Command(
+        name = "generate-corpus",
         description = {
             "Generate a labelled synthetic corpus in NAB's layout for 'streamcell evaluate': "
                     + "OUT/data/synthetic/series_NNN.csv (timestamp,value; 5 minutes apart) and "
                     + "OUT/labels/combined_windows.json.",
             "Each series: level, daily cycle, AR(1) noise, 1-3 injected spikes or level shifts after the "
                     + "probationary period; windows of 10%% of the length / anomalies, centred on each anomaly.",
-            "The same options give the same files."})
+            "The same options give the same files."
+        })
 final class GenerateCorpusCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
@@ -25,15 +27,24 @@ final class GenerateCorpusCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
     private Path out;
 
-    @Option(names = "--files", defaultValue = "10", paramLabel = "N",
+    @Option(
+            names = "--files",
+            defaultValue = "10",
+            paramLabel = "N",
             description = "Number of series (default: ${DEFAULT-VALUE}).")
     private int files;
 
-    @Option(names = "--length", defaultValue = "4000", paramLabel = "L",
+    @Option(
+            names = "--length",
+            defaultValue = "4000",
+            paramLabel = "L",
             description = "Rows per series (default: ${DEFAULT-VALUE}).")
     private int length;
 
-    @Option(names = "--seed", defaultValue = "42", paramLabel = "SEED",
+    @Option(
+            names = "--seed",
+            defaultValue = "42",
+            paramLabel = "SEED",
             description = "Seed (default: ${DEFAULT-VALUE}).")
     private long seed;
 
@@ -41,10 +52,16 @@ final class GenerateCorpusCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<LabelledCorpus.File> written = LabelledCorpus.write(out, files, length, seed);
         int anomalies = written.stream().mapToInt(f -> f.anomalies().size()).sum();
-        spec.commandLine().getErr().printf("generated %d series x %d rows with %d labelled anomalies (seed %d) -> %s%n",
-                files, length, anomalies, seed, out);
-        spec.commandLine().getErr().printf("evaluate with: streamcell evaluate --data %s --labels %s --results DIR --model DIR%n",
-                LabelledCorpus.dataDir(out), LabelledCorpus.labelsFile(out));
+        spec.commandLine()
+                .getErr()
+                .printf(
+                        "generated %d series x %d rows with %d labelled anomalies (seed %d) -> %s%n",
+                        files, length, anomalies, seed, out);
+        spec.commandLine()
+                .getErr()
+                .printf(
+                        "evaluate with: streamcell evaluate --data %s --labels %s --results DIR --model DIR%n",
+                        LabelledCorpus.dataDir(out), LabelledCorpus.labelsFile(out));
         return 0;
     }
 }

@@ -16,27 +16,45 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code streamcell generate-signals}: the zero-shot model's training data. */
-@Command(name = "generate-signals",
+@Command(
+        name = "generate-signals",
         description = {
             "Generate a broad family of univariate signals (random walks, trends, seasonalities, waves, regime "
                     + "changes, spikes, steps, flatlines, counts, large offsets, tiny scales, mixtures; "
                     + "see SyntheticSignals) as a readings CSV: key,timestamp,value,family, one key per series, "
                     + "rows of a key together, one minute apart.",
-            "The same options give the same file. Used to train the bundled zero-shot default model."})
+            "The same options give the same file. Used to train the bundled zero-shot default model."
+        })
 final class GenerateSignalsCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--output", required = true, paramLabel = "FILE.csv", description = "Readings CSV (written only when complete).")
+    @Option(
+            names = "--output",
+            required = true,
+            paramLabel = "FILE.csv",
+            description = "Readings CSV (written only when complete).")
     private Path output;
 
-    @Option(names = "--keys", defaultValue = "500", paramLabel = "N", description = "Number of series (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--keys",
+            defaultValue = "500",
+            paramLabel = "N",
+            description = "Number of series (default: ${DEFAULT-VALUE}).")
     private int keys;
 
-    @Option(names = "--steps", defaultValue = "2000", paramLabel = "N", description = "Values per series (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--steps",
+            defaultValue = "2000",
+            paramLabel = "N",
+            description = "Values per series (default: ${DEFAULT-VALUE}).")
     private int steps;
 
-    @Option(names = "--seed", defaultValue = "1", paramLabel = "SEED", description = "Seed (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--seed",
+            defaultValue = "1",
+            paramLabel = "SEED",
+            description = "Seed (default: ${DEFAULT-VALUE}).")
     private long seed;
 
     @Override
@@ -61,8 +79,9 @@ final class GenerateSignalsCommand implements Callable<Integer> {
             throw e;
         }
         Files.move(temporary, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        spec.commandLine().getErr().printf(Locale.ROOT, "generated %d series x %d steps (seed %d) -> %s%n", keys, steps,
-                seed, output);
+        spec.commandLine()
+                .getErr()
+                .printf(Locale.ROOT, "generated %d series x %d steps (seed %d) -> %s%n", keys, steps, seed, output);
         return 0;
     }
 }

@@ -18,8 +18,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code streamcell inspect}: what a model directory holds, after full validation. */
-@Command(name = "inspect", description = "Validate a model directory and describe it: architecture, parameters, "
-        + "state bytes per key, version, provenance.")
+@Command(
+        name = "inspect",
+        description = "Validate a model directory and describe it: architecture, parameters, "
+                + "state bytes per key, version, provenance.")
 final class InspectCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -84,16 +86,25 @@ final class InspectCommand implements Callable<Integer> {
                 ? "GRU (reset " + config.gruReset().configName() + " the hidden matmul)"
                 : "LSTM";
         out.printf("model      %s%n", d.get("version").asText());
-        out.printf("cell       %s, %d layer(s), input %d, hidden %d%n", cell, config.numLayers(),
-                config.inputSize(), config.hiddenSize());
+        out.printf(
+                "cell       %s, %d layer(s), input %d, hidden %d%n",
+                cell, config.numLayers(), config.inputSize(), config.hiddenSize());
         out.printf("features   %s%n", String.join(", ", config.features()));
-        out.printf("targets    %s, horizon %d (%d head outputs)%n", String.join(", ", config.targets()),
-                config.horizon(), config.outputSize());
-        out.printf("scalers    input: %s, target: %s%n", d.get("input_scaler").asText(), d.get("target_scaler").asText());
+        out.printf(
+                "targets    %s, horizon %d (%d head outputs)%n",
+                String.join(", ", config.targets()), config.horizon(), config.outputSize());
+        out.printf(
+                "scalers    input: %s, target: %s%n",
+                d.get("input_scaler").asText(), d.get("target_scaler").asText());
         out.printf("parameters %,d%n", model.parameterCount());
-        out.printf("state      %d floats = %d bytes per key (h%s per layer); %d bytes per key in Flink state%n",
-                model.stateSize(), 4 * model.stateSize(), config.cell().hasCellState() ? " and c" : "",
+        out.printf(
+                "state      %d floats = %d bytes per key (h%s per layer); %d bytes per key in Flink state%n",
+                model.stateSize(),
+                4 * model.stateSize(),
+                config.cell().hasCellState() ? " and c" : "",
                 keyedStateBytes(model));
-        out.printf("provenance %s%n", config.provenance().isEmpty() ? "(none)" : JSON.writeValueAsString(config.provenance()));
+        out.printf(
+                "provenance %s%n",
+                config.provenance().isEmpty() ? "(none)" : JSON.writeValueAsString(config.provenance()));
     }
 }

@@ -27,8 +27,10 @@ import picocli.CommandLine.Spec;
  * {@code streamcell publish-model}: validates a model directory and publishes it as an Avro
  * {@code ModelUpdate} to the models topic, where running jobs pick it up (README "Model hot-swap").
  */
-@Command(name = "publish-model", description = "Validate a model directory and publish it to the models topic as "
-        + "a ModelUpdate, for running jobs to hot-swap in.")
+@Command(
+        name = "publish-model",
+        description = "Validate a model directory and publish it to the models topic as "
+                + "a ModelUpdate, for running jobs to hot-swap in.")
 final class PublishModelCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
@@ -36,24 +38,34 @@ final class PublishModelCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory.")
     private Path model;
 
-    @Option(names = "--bootstrap-servers", required = true, paramLabel = "HOST:PORT[,...]",
+    @Option(
+            names = "--bootstrap-servers",
+            required = true,
+            paramLabel = "HOST:PORT[,...]",
             description = "Kafka brokers.")
     private String bootstrapServers;
 
     @Option(names = "--topic", defaultValue = "models", description = "Models topic (default: ${DEFAULT-VALUE}).")
     private String topic;
 
-    @Option(names = "--model-id", defaultValue = "streamcell",
+    @Option(
+            names = "--model-id",
+            defaultValue = "streamcell",
             description = "Model id, also the Kafka record key (default: ${DEFAULT-VALUE}).")
     private String modelId;
 
-    @Option(names = "--weights-uri", paramLabel = "URI", description = "Send the weights by reference: the "
-            + "file:/// or classpath: location where every task manager reads this model's weights.safetensors "
-            + "(its SHA-256 is computed from the local copy). Default: the weights inline.")
+    @Option(
+            names = "--weights-uri",
+            paramLabel = "URI",
+            description = "Send the weights by reference: the "
+                    + "file:/// or classpath: location where every task manager reads this model's weights.safetensors "
+                    + "(its SHA-256 is computed from the local copy). Default: the weights inline.")
     private String weightsUri;
 
-    @Option(names = "--property", paramLabel = "KEY=VALUE", description = "Kafka producer property "
-            + "(security.protocol, sasl.*, ssl.*, ...); repeatable.")
+    @Option(
+            names = "--property",
+            paramLabel = "KEY=VALUE",
+            description = "Kafka producer property " + "(security.protocol, sasl.*, ssl.*, ...); repeatable.")
     private Map<String, String> properties = new LinkedHashMap<>();
 
     @Override
@@ -62,8 +74,8 @@ final class PublishModelCommand implements Callable<Integer> {
         Instant now = Instant.now();
         ModelUpdate update = weightsUri == null
                 ? ModelUpdates.inline(modelId, loaded, now)
-                : ModelUpdates.byReference(modelId, loaded.config(), weightsUri,
-                        model.resolve(ModelDirectory.WEIGHTS_FILE), now);
+                : ModelUpdates.byReference(
+                        modelId, loaded.config(), weightsUri, model.resolve(ModelDirectory.WEIGHTS_FILE), now);
         byte[] value = ModelUpdateDecoder.encode(update);
         Properties producerProperties = new Properties();
         producerProperties.putAll(properties);
@@ -71,16 +83,22 @@ final class PublishModelCommand implements Callable<Integer> {
         producerProperties.put(ProducerConfig.ACKS_CONFIG, "all");
         producerProperties.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         producerProperties.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        producerProperties.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(Math.max(1 << 20,
-                value.length + 1024)));
+        producerProperties.putIfAbsent(
+                ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(Math.max(1 << 20, value.length + 1024)));
         RecordMetadata written;
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProperties)) {
             written = producer.send(new ProducerRecord<>(topic, modelId.getBytes(StandardCharsets.UTF_8), value))
                     .get();
         }
         PrintWriter out = spec.commandLine().getOut();
-        out.printf("published model %s version %s (%d bytes, weights %s) to %s-%d@%d%n", modelId, loaded.version(),
-                value.length, weightsUri == null ? "inline" : weightsUri, written.topic(), written.partition(),
+        out.printf(
+                "published model %s version %s (%d bytes, weights %s) to %s-%d@%d%n",
+                modelId,
+                loaded.version(),
+                value.length,
+                weightsUri == null ? "inline" : weightsUri,
+                written.topic(),
+                written.partition(),
                 written.offset());
         out.flush();
         return 0;

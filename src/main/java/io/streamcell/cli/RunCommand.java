@@ -15,14 +15,20 @@ import picocli.CommandLine.Option;
  * {@code ./streamcell run}) it runs on a local Flink; submitted with {@code flink run
  * target/streamcell.jar run ...} it runs on that cluster.
  */
-@Command(name = "run", description = {"Run the forecast job against Kafka (locally, or on a cluster through `flink run`).",
-        "Options: README.md \"Configuration\"."})
+@Command(
+        name = "run",
+        description = {
+            "Run the forecast job against Kafka (locally, or on a cluster through `flink run`).",
+            "Options: README.md \"Configuration\"."
+        })
 final class RunCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "job.yaml", description = "Job configuration file (YAML).")
     private Path config;
 
-    @Option(names = "--set", paramLabel = "key=value", description = "Override one option (repeatable), "
-            + "e.g. --set kafka.bootstrap-servers=broker:9092")
+    @Option(
+            names = "--set",
+            paramLabel = "key=value",
+            description = "Override one option (repeatable), " + "e.g. --set kafka.bootstrap-servers=broker:9092")
     private List<String> overrides = new ArrayList<>();
 
     @Override

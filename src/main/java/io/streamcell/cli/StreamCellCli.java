@@ -14,9 +14,20 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = StreamCellCli.Version.class,
         description = "Per-key LSTM/GRU forecasting and anomaly alerting on Apache Flink.",
-        subcommands = {DemoCommand.class, RunCommand.class, ReplayCommand.class, InspectCommand.class,
-                GenerateCommand.class, TrainCommand.class, EvaluateCommand.class, GenerateCorpusCommand.class, GenerateSignalsCommand.class, ForecastEvalCommand.class, PublishModelCommand.class,
-                CommandLine.HelpCommand.class})
+        subcommands = {
+            DemoCommand.class,
+            RunCommand.class,
+            ReplayCommand.class,
+            InspectCommand.class,
+            GenerateCommand.class,
+            TrainCommand.class,
+            EvaluateCommand.class,
+            GenerateCorpusCommand.class,
+            GenerateSignalsCommand.class,
+            ForecastEvalCommand.class,
+            PublishModelCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class StreamCellCli implements Runnable {
 
     /** Exit code for a failure the user can fix (bad file, bad column); 2 is picocli's usage error. */
@@ -64,7 +75,8 @@ public final class StreamCellCli implements Runnable {
     /** Expected failures get one clear line on stderr; anything else keeps its stack trace. */
     private static int handleFailure(Exception e, CommandLine commandLine, CommandLine.ParseResult parseResult) {
         PrintWriter err = commandLine.getErr();
-        if (e instanceof ModelFormatException || e instanceof CsvFormatException
+        if (e instanceof ModelFormatException
+                || e instanceof CsvFormatException
                 || e instanceof IllegalArgumentException) {
             err.println("error: " + e.getMessage());
         } else if (e instanceof NoSuchFileException missing) {

@@ -33,14 +33,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code streamcell train}: fits a model directory on a readings CSV, offline. */
-@Command(name = "train",
+@Command(
+        name = "train",
         description = {
             "Train an LSTM/GRU forecaster on a readings CSV (key, timestamp, feature columns; rows of a key in "
                     + "time order) and write a model directory for replay and the streaming job.",
             "Each key's last --val fraction of steps validates (early stopping, final metrics); scalers are "
                     + "fitted on the training steps. Progress goes to stderr, the validation table (model vs "
                     + "naive last-value and seasonal-naive forecasts, original units) to stdout.",
-            "The same input, options and --seed give the same weights."})
+            "The same input, options and --seed give the same weights."
+        })
 final class TrainCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
@@ -48,81 +50,156 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--input", required = true, paramLabel = "IN.csv", description = "Readings CSV.")
     private Path input;
 
-    @Option(names = "--features", required = true, split = ",", paramLabel = "A,B",
+    @Option(
+            names = "--features",
+            required = true,
+            split = ",",
+            paramLabel = "A,B",
             description = "Input columns, in the order the model consumes them.")
     private List<String> features;
 
-    @Option(names = "--targets", required = true, split = ",", paramLabel = "A",
+    @Option(
+            names = "--targets",
+            required = true,
+            split = ",",
+            paramLabel = "A",
             description = "Columns to forecast (may also be features).")
     private List<String> targets;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR",
+    @Option(
+            names = "--out",
+            required = true,
+            paramLabel = "DIR",
             description = "Model directory to write (appears only when complete).")
     private Path out;
 
     @Option(names = "--force", description = "Replace --out if it already exists.")
     private boolean force;
 
-    @Option(names = "--cell", defaultValue = "lstm", paramLabel = "lstm|gru", description = "Cell (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--cell",
+            defaultValue = "lstm",
+            paramLabel = "lstm|gru",
+            description = "Cell (default: ${DEFAULT-VALUE}).")
     private String cell;
 
-    @Option(names = "--gru-reset", defaultValue = "after", paramLabel = "after|before",
-            description = "GRU reset gate: after (PyTorch) or before (Cho / Keras reset_after=false) (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--gru-reset",
+            defaultValue = "after",
+            paramLabel = "after|before",
+            description =
+                    "GRU reset gate: after (PyTorch) or before (Cho / Keras reset_after=false) (default: ${DEFAULT-VALUE}).")
     private String gruReset;
 
-    @Option(names = "--hidden", defaultValue = "64", paramLabel = "H", description = "Hidden size (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--hidden",
+            defaultValue = "64",
+            paramLabel = "H",
+            description = "Hidden size (default: ${DEFAULT-VALUE}).")
     private int hidden;
 
-    @Option(names = "--layers", defaultValue = "1", paramLabel = "L", description = "Stacked layers (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--layers",
+            defaultValue = "1",
+            paramLabel = "L",
+            description = "Stacked layers (default: ${DEFAULT-VALUE}).")
     private int layers;
 
-    @Option(names = "--horizon", defaultValue = "1", paramLabel = "K",
+    @Option(
+            names = "--horizon",
+            defaultValue = "1",
+            paramLabel = "K",
             description = "Events ahead forecast at each step (default: ${DEFAULT-VALUE}).")
     private int horizon;
 
-    @Option(names = "--epochs", defaultValue = "20", paramLabel = "N", description = "Maximum epochs (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--epochs",
+            defaultValue = "20",
+            paramLabel = "N",
+            description = "Maximum epochs (default: ${DEFAULT-VALUE}).")
     private int epochs;
 
-    @Option(names = "--lr", defaultValue = "0.002", paramLabel = "RATE", description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--lr",
+            defaultValue = "0.002",
+            paramLabel = "RATE",
+            description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
     private double lr;
 
-    @Option(names = "--schedule", defaultValue = "cosine", paramLabel = "cosine|constant",
-            description = "Learning-rate schedule over epochs; cosine decays to 5%% of --lr (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--schedule",
+            defaultValue = "cosine",
+            paramLabel = "cosine|constant",
+            description =
+                    "Learning-rate schedule over epochs; cosine decays to 5%% of --lr (default: ${DEFAULT-VALUE}).")
     private String schedule;
 
-    @Option(names = "--window", defaultValue = "64", paramLabel = "STEPS",
+    @Option(
+            names = "--window",
+            defaultValue = "64",
+            paramLabel = "STEPS",
             description = "Truncated-BPTT window; state carries across a key's windows (default: ${DEFAULT-VALUE}).")
     private int window;
 
-    @Option(names = "--batch", defaultValue = "32", paramLabel = "N", description = "Windows per mini-batch (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--batch",
+            defaultValue = "32",
+            paramLabel = "N",
+            description = "Windows per mini-batch (default: ${DEFAULT-VALUE}).")
     private int batch;
 
-    @Option(names = "--seed", defaultValue = "42", paramLabel = "SEED", description = "Seed of initialization and shuffling (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--seed",
+            defaultValue = "42",
+            paramLabel = "SEED",
+            description = "Seed of initialization and shuffling (default: ${DEFAULT-VALUE}).")
     private long seed;
 
-    @Option(names = "--val", defaultValue = "0.1", paramLabel = "FRACTION",
+    @Option(
+            names = "--val",
+            defaultValue = "0.1",
+            paramLabel = "FRACTION",
             description = "Last fraction of each key's steps kept for validation (default: ${DEFAULT-VALUE}).")
     private double val;
 
-    @Option(names = "--weight-decay", defaultValue = "0", paramLabel = "WD", description = "Decoupled (AdamW) weight decay (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--weight-decay",
+            defaultValue = "0",
+            paramLabel = "WD",
+            description = "Decoupled (AdamW) weight decay (default: ${DEFAULT-VALUE}).")
     private double weightDecay;
 
-    @Option(names = "--clip", defaultValue = "1.0", paramLabel = "NORM", description = "Gradient-norm clip, 0 = off (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--clip",
+            defaultValue = "1.0",
+            paramLabel = "NORM",
+            description = "Gradient-norm clip, 0 = off (default: ${DEFAULT-VALUE}).")
     private double clip;
 
-    @Option(names = "--patience", defaultValue = "5", paramLabel = "EPOCHS",
+    @Option(
+            names = "--patience",
+            defaultValue = "5",
+            paramLabel = "EPOCHS",
             description = "Stop after this many epochs without a better validation MSE (default: ${DEFAULT-VALUE}).")
     private int patience;
 
-    @Option(names = "--season", defaultValue = "24", paramLabel = "STEPS",
+    @Option(
+            names = "--season",
+            defaultValue = "24",
+            paramLabel = "STEPS",
             description = "Period of the seasonal-naive baseline (default: ${DEFAULT-VALUE}).")
     private int season;
 
-    @Option(names = "--version", paramLabel = "TEXT",
+    @Option(
+            names = "--version",
+            paramLabel = "TEXT",
             description = "Model version stamped on its outputs (default: the --out directory name).")
     private String version;
 
-    @Option(names = "--online-normalisation", split = ",", paramLabel = "HALF_LIFE,SCALE_FLOOR,CLIP",
+    @Option(
+            names = "--online-normalisation",
+            split = ",",
+            paramLabel = "HALF_LIFE,SCALE_FLOOR,CLIP",
             description = "Train behind per-key online normalisation (as the zero-shot default model): inputs are "
                     + "each key's running standardisation, forecasts are de-normalised per key; every target must "
                     + "be a feature. The validation table is then in normalised units. Example: 500,0.001,10.")
@@ -134,23 +211,44 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (onlineNormalisation != null && onlineNormalisation.size() != 3) {
-            throw new IllegalArgumentException("--online-normalisation needs HALF_LIFE,SCALE_FLOOR,CLIP, got "
-                    + onlineNormalisation);
+            throw new IllegalArgumentException(
+                    "--online-normalisation needs HALF_LIFE,SCALE_FLOOR,CLIP, got " + onlineNormalisation);
         }
         TrainingOptions options = TrainingOptions.defaults()
                 .cell(CellType.fromConfigName(cell))
                 .gruReset(GruReset.fromConfigName(gruReset))
-                .hidden(hidden).layers(layers).horizon(horizon).epochs(epochs).learningRate(lr)
-                .schedule(switch (schedule) {
-                    case "cosine" -> TrainingOptions.Schedule.COSINE;
-                    case "constant" -> TrainingOptions.Schedule.CONSTANT;
-                    default -> throw new IllegalArgumentException("--schedule must be cosine or constant, got '" + schedule + "'");
-                })
-                .window(window).batch(batch).seed(seed).validationFraction(val).weightDecay(weightDecay)
-                .clipNorm(clip).patience(patience).season(season)
-                .onlineNormalisation(onlineNormalisation == null ? null : new io.streamcell.model.ModelConfig.OnlineNormalisation(
-                        onlineNormalisation.get(0), onlineNormalisation.get(1), onlineNormalisation.get(2)))
-                .version(version != null ? version : out.toAbsolutePath().normalize().getFileName().toString())
+                .hidden(hidden)
+                .layers(layers)
+                .horizon(horizon)
+                .epochs(epochs)
+                .learningRate(lr)
+                .schedule(
+                        switch (schedule) {
+                            case "cosine" -> TrainingOptions.Schedule.COSINE;
+                            case "constant" -> TrainingOptions.Schedule.CONSTANT;
+                            default ->
+                                throw new IllegalArgumentException(
+                                        "--schedule must be cosine or constant, got '" + schedule + "'");
+                        })
+                .window(window)
+                .batch(batch)
+                .seed(seed)
+                .validationFraction(val)
+                .weightDecay(weightDecay)
+                .clipNorm(clip)
+                .patience(patience)
+                .season(season)
+                .onlineNormalisation(
+                        onlineNormalisation == null
+                                ? null
+                                : new io.streamcell.model.ModelConfig.OnlineNormalisation(
+                                        onlineNormalisation.get(0),
+                                        onlineNormalisation.get(1),
+                                        onlineNormalisation.get(2)))
+                .version(
+                        version != null
+                                ? version
+                                : out.toAbsolutePath().normalize().getFileName().toString())
                 .validate();
         if (Files.exists(out) && !force && !isEmptyDirectory(out)) {
             throw new IllegalArgumentException(out + " already exists (use --force to replace it)");
@@ -164,8 +262,8 @@ final class TrainCommand implements Callable<Integer> {
             err.flush();
         }
         long start = System.nanoTime();
-        TrainingResult result = Trainer.train(series, features, targets, options,
-                quiet ? TrainingListener.NONE : new ProgressLine(err));
+        TrainingResult result = Trainer.train(
+                series, features, targets, options, quiet ? TrainingListener.NONE : new ProgressLine(err));
         double seconds = (System.nanoTime() - start) / 1e9;
 
         ObjectMapper json = new ObjectMapper();
@@ -174,7 +272,9 @@ final class TrainCommand implements Callable<Integer> {
         writeAtomically(model);
 
         TrainingResult.Metrics m = result.metrics();
-        stdout.printf("validation: %d forecast values of %d key(s), original units%n", m.model().count(), result.validation().size());
+        stdout.printf(
+                "validation: %d forecast values of %d key(s), original units%n",
+                m.model().count(), result.validation().size());
         stdout.printf("%-24s %14s %14s %10s%n", "forecast", "MSE", "MAE", "values");
         for (TrainingResult.Score score : m.all()) {
             String name = score == m.seasonalNaive() ? score.name() + " (" + m.season() + ")" : score.name();
@@ -184,15 +284,22 @@ final class TrainCommand implements Callable<Integer> {
                 stdout.printf("%-24s %14.6g %14.6g %10d%n", name, score.mse(), score.mae(), score.count());
             }
         }
-        stdout.printf("best epoch %d of %d run%s; %d parameters; %.1f s; model %s -> %s%n", result.bestEpoch(),
-                result.epochsRun(), result.stoppedEarly() ? " (early stop)" : "", result.parameters().size(), seconds,
-                model.version(), out);
+        stdout.printf(
+                "best epoch %d of %d run%s; %d parameters; %.1f s; model %s -> %s%n",
+                result.bestEpoch(),
+                result.epochsRun(),
+                result.stoppedEarly() ? " (early stop)" : "",
+                result.parameters().size(),
+                seconds,
+                model.version(),
+                out);
         stdout.flush();
         return 0;
     }
 
-    private ObjectNode provenance(ObjectMapper json, TrainingOptions options, TrainingResult result, long rows,
-            int keys, double seconds) throws IOException {
+    private ObjectNode provenance(
+            ObjectMapper json, TrainingOptions options, TrainingResult result, long rows, int keys, double seconds)
+            throws IOException {
         ObjectNode root = json.createObjectNode();
         String toolVersion = StreamCellCli.class.getPackage().getImplementationVersion();
         root.put("tool", "streamcell train " + (toolVersion == null ? "(development build)" : toolVersion));
@@ -239,8 +346,11 @@ final class TrainCommand implements Callable<Integer> {
         ArrayNode validationLoss = training.putArray("validation_loss");
         result.validationLosses().forEach(v -> putNumber(validationLoss, v));
         ObjectNode metrics = root.putObject("metrics");
-        metrics.put("split", options.onlineNormalisation() == null ? "validation, original units"
-                : "validation, per-key online-normalised units");
+        metrics.put(
+                "split",
+                options.onlineNormalisation() == null
+                        ? "validation, original units"
+                        : "validation, per-key online-normalised units");
         metrics.put("season", result.metrics().season());
         String[] names = {"model", "naive", "seasonal_naive"};
         List<TrainingResult.Score> scores = result.metrics().all();
@@ -314,7 +424,8 @@ final class TrainCommand implements Callable<Integer> {
     private static String sha256(Path file) throws IOException {
         try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
             in.transferTo(java.io.OutputStream.nullOutputStream());
-            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
+            return HexFormat.of()
+                    .formatHex(((DigestInputStream) in).getMessageDigest().digest());
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
@@ -338,21 +449,31 @@ final class TrainCommand implements Callable<Integer> {
             }
             lastDraw = now;
             int filled = (int) ((long) WIDTH * batch / batches);
-            err.printf("\repoch %d/%d [%s%s] batch %d/%d loss %.5f ETA %s ", epoch, epochs, "=".repeat(filled),
-                    " ".repeat(WIDTH - filled), batch, batches, loss, duration(etaSeconds));
+            err.printf(
+                    "\repoch %d/%d [%s%s] batch %d/%d loss %.5f ETA %s ",
+                    epoch,
+                    epochs,
+                    "=".repeat(filled),
+                    " ".repeat(WIDTH - filled),
+                    batch,
+                    batches,
+                    loss,
+                    duration(etaSeconds));
             err.flush();
         }
 
         @Override
         public void onEpoch(int epoch, int epochs, double trainLoss, double validationLoss, boolean best) {
-            err.printf("\repoch %d/%d train %.5f validation %.5f%s%s%n", epoch, epochs, trainLoss, validationLoss,
-                    best ? " (best)" : "", " ".repeat(30));
+            err.printf(
+                    "\repoch %d/%d train %.5f validation %.5f%s%s%n",
+                    epoch, epochs, trainLoss, validationLoss, best ? " (best)" : "", " ".repeat(30));
             err.flush();
         }
 
         static String duration(double seconds) {
             long s = Math.max(0, Math.round(seconds));
-            return s >= 3600 ? String.format("%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+            return s >= 3600
+                    ? String.format("%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
                     : String.format("%d:%02d", s / 60, s % 60);
         }
     }

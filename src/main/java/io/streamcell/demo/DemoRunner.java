@@ -42,11 +42,19 @@ public final class DemoRunner {
                     .startingOffsets(JobConfig.StartingOffsets.EARLIEST)
                     .parallelism(2)
                     .build();
-            kafka.createTopics(Map.of(config.topics().readings(), 2, config.topics().forecasts(), 2,
-                    config.topics().anomalies(), 1, config.topics().deadLetters(), 1));
+            kafka.createTopics(Map.of(
+                    config.topics().readings(),
+                    2,
+                    config.topics().forecasts(),
+                    2,
+                    config.topics().anomalies(),
+                    1,
+                    config.topics().deadLetters(),
+                    1));
             kafka.createTopics(Map.of(config.topics().models(), 1)); // hot-swap: streamcell publish-model
-            out.printf("streamcell demo: Kafka at %s, %d sensors, %d readings/s, for %s%n", kafka.bootstrapServers(),
-                    settings.keys(), settings.ratePerSecond(), settings.duration());
+            out.printf(
+                    "streamcell demo: Kafka at %s, %d sensors, %d readings/s, for %s%n",
+                    kafka.bootstrapServers(), settings.keys(), settings.ratePerSecond(), settings.duration());
 
             Configuration flink = KafkaForecastJob.flinkConfiguration(config);
             flink.set(RestOptions.BIND_PORT, "8081-8099");
@@ -57,11 +65,21 @@ public final class DemoRunner {
                     + "Ctrl-C stops the demo");
             out.flush();
 
-            SensorSimulator simulator = SensorSimulator.builder().seed(settings.seed()).keyCount(settings.keys()).build();
-            try (ReadingProducer producer = new ReadingProducer(kafka.bootstrapServers(), config.topics().readings(),
-                            simulator, settings.ratePerSecond(), settings.seed());
-                    DemoSummary summary = new DemoSummary(kafka.bootstrapServers(), config.topics().forecasts(),
-                            config.topics().deadLetters(), producer)) {
+            SensorSimulator simulator = SensorSimulator.builder()
+                    .seed(settings.seed())
+                    .keyCount(settings.keys())
+                    .build();
+            try (ReadingProducer producer = new ReadingProducer(
+                            kafka.bootstrapServers(),
+                            config.topics().readings(),
+                            simulator,
+                            settings.ratePerSecond(),
+                            settings.seed());
+                    DemoSummary summary = new DemoSummary(
+                            kafka.bootstrapServers(),
+                            config.topics().forecasts(),
+                            config.topics().deadLetters(),
+                            producer)) {
                 producer.start();
                 summary.start();
                 long end = System.nanoTime() + settings.duration().toNanos();

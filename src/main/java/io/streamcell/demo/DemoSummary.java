@@ -35,13 +35,20 @@ public final class DemoSummary implements AutoCloseable {
     private volatile boolean running = true;
 
     /** What the demo did, in numbers. */
-    public record Totals(long sent, long malformed, long forecasts, long deadLetters, Map<String, Long> deadLettersByReason,
-            double forecastMae, double naiveMae) {
+    public record Totals(
+            long sent,
+            long malformed,
+            long forecasts,
+            long deadLetters,
+            Map<String, Long> deadLettersByReason,
+            double forecastMae,
+            double naiveMae) {
         @Override
         public String toString() {
-            return String.format("%,d readings sent (%,d malformed), %,d forecasts, %,d dead letters %s, "
-                    + "%,d still waiting for the watermark; forecast MAE %.3f vs naive (last value) %.3f", sent,
-                    malformed, forecasts, deadLetters, deadLettersByReason, unaccounted(), forecastMae, naiveMae);
+            return String.format(
+                    "%,d readings sent (%,d malformed), %,d forecasts, %,d dead letters %s, "
+                            + "%,d still waiting for the watermark; forecast MAE %.3f vs naive (last value) %.3f",
+                    sent, malformed, forecasts, deadLetters, deadLettersByReason, unaccounted(), forecastMae, naiveMae);
         }
 
         /** Readings sent but neither forecast nor dead-lettered yet (event-time ordering holds the newest back). */
@@ -50,7 +57,8 @@ public final class DemoSummary implements AutoCloseable {
         }
     }
 
-    public DemoSummary(String bootstrapServers, String forecastsTopic, String deadLettersTopic, ReadingProducer producer) {
+    public DemoSummary(
+            String bootstrapServers, String forecastsTopic, String deadLettersTopic, ReadingProducer producer) {
         Properties properties = new Properties();
         properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         properties.put(ConsumerConfig.GROUP_ID_CONFIG, "streamcell-demo-summary");
@@ -77,8 +85,11 @@ public final class DemoSummary implements AutoCloseable {
                     if (record.topic().equals(forecastsTopic)) {
                         onForecast(Forecast.getDecoder().decode(record.value()));
                     } else {
-                        String reason = DeadLetter.getDecoder().decode(record.value()).getReason();
-                        deadLetters.computeIfAbsent(reason, r -> new AtomicLong()).incrementAndGet();
+                        String reason =
+                                DeadLetter.getDecoder().decode(record.value()).getReason();
+                        deadLetters
+                                .computeIfAbsent(reason, r -> new AtomicLong())
+                                .incrementAndGet();
                     }
                 }
             }
@@ -126,16 +137,29 @@ public final class DemoSummary implements AutoCloseable {
     public synchronized Totals totals() {
         Map<String, Long> byReason = new TreeMap<>();
         deadLetters.forEach((reason, count) -> byReason.put(reason, count.get()));
-        return new Totals(producer.sent(), producer.malformed(), forecasts.get(), deadLetterCount(), byReason,
-                scored == 0 ? Double.NaN : modelAbsError / scored, scored == 0 ? Double.NaN : naiveAbsError / scored);
+        return new Totals(
+                producer.sent(),
+                producer.malformed(),
+                forecasts.get(),
+                deadLetterCount(),
+                byReason,
+                scored == 0 ? Double.NaN : modelAbsError / scored,
+                scored == 0 ? Double.NaN : naiveAbsError / scored);
     }
 
     public String line() {
         Totals totals = totals();
         double seconds = (System.nanoTime() - startNanos) / 1e9;
-        return String.format("t=%4.0fs  sent %,d (%,.0f/s)  forecasts %,d  dead letters %,d %s  MAE %.3f vs naive %.3f",
-                seconds, totals.sent(), totals.sent() / Math.max(seconds, 1e-9), totals.forecasts(),
-                totals.deadLetters(), totals.deadLettersByReason(), totals.forecastMae(), totals.naiveMae());
+        return String.format(
+                "t=%4.0fs  sent %,d (%,.0f/s)  forecasts %,d  dead letters %,d %s  MAE %.3f vs naive %.3f",
+                seconds,
+                totals.sent(),
+                totals.sent() / Math.max(seconds, 1e-9),
+                totals.forecasts(),
+                totals.deadLetters(),
+                totals.deadLettersByReason(),
+                totals.forecastMae(),
+                totals.naiveMae());
     }
 
     @Override

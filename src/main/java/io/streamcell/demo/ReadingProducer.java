@@ -32,7 +32,8 @@ public final class ReadingProducer implements AutoCloseable {
     private volatile boolean running = true;
     private volatile Exception failure;
 
-    public ReadingProducer(String bootstrapServers, String topic, SensorSimulator simulator, int ratePerSecond, long seed) {
+    public ReadingProducer(
+            String bootstrapServers, String topic, SensorSimulator simulator, int ratePerSecond, long seed) {
         Properties properties = new Properties();
         properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         properties.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
@@ -88,9 +89,12 @@ public final class ReadingProducer implements AutoCloseable {
                     value = malformed(reading, n / MALFORMED_EVERY);
                     malformed.incrementAndGet();
                 } else {
-                    value = encode(reading.key(), reading, Map.of("temperature", reading.temperature(),
-                            "humidity", reading.humidity()));
-                    observedTemperature.computeIfAbsent(reading.key(), k -> new ConcurrentHashMap<>())
+                    value = encode(
+                            reading.key(),
+                            reading,
+                            Map.of("temperature", reading.temperature(), "humidity", reading.humidity()));
+                    observedTemperature
+                            .computeIfAbsent(reading.key(), k -> new ConcurrentHashMap<>())
                             .put(reading.epochMillis(), (float) reading.temperature());
                 }
                 producer.send(new ProducerRecord<>(topic, null, reading.epochMillis(), key, value));
@@ -117,7 +121,8 @@ public final class ReadingProducer implements AutoCloseable {
             }
             case 1 -> encode(reading.key(), reading, Map.of("temperature", Double.NaN, "humidity", reading.humidity()));
             case 2 -> encode(reading.key(), reading, Map.of("temperature", reading.temperature()));
-            default -> encode("", reading, Map.of("temperature", reading.temperature(), "humidity", reading.humidity()));
+            default ->
+                encode("", reading, Map.of("temperature", reading.temperature(), "humidity", reading.humidity()));
         };
     }
 

@@ -16,9 +16,18 @@ package io.streamcell.demo;
  * @param humidityCoupling how many %RH humidity falls per °C above the base temperature, U(1.3, 1.7)
  * @param humidityNoiseSd standard deviation of the humidity's own white noise, U(0.3, 1.5)
  */
-public record SensorProfile(double baseTemperature, double dailyAmplitude, double dailyPhase, double halfDayAmplitude,
-        double halfDayPhase, double driftStepSd, double noisePhi, double noiseSd, double baseHumidity,
-        double humidityCoupling, double humidityNoiseSd) {
+public record SensorProfile(
+        double baseTemperature,
+        double dailyAmplitude,
+        double dailyPhase,
+        double halfDayAmplitude,
+        double halfDayPhase,
+        double driftStepSd,
+        double noisePhi,
+        double noiseSd,
+        double baseHumidity,
+        double humidityCoupling,
+        double humidityNoiseSd) {
 
     /** The drift stays within ± this many °C of the base temperature (it reflects at the bounds). */
     public static final double DRIFT_LIMIT = 2.0;

@@ -12,8 +12,8 @@ import java.time.Instant;
  * @param humidity relative humidity in percent, within [0, 100]
  * @param anomaly what the simulator injected into this reading's temperature (ground truth, not a feature)
  */
-public record SensorReading(String key, long step, long epochMillis, double temperature, double humidity,
-        InjectedAnomaly anomaly) {
+public record SensorReading(
+        String key, long step, long epochMillis, double temperature, double humidity, InjectedAnomaly anomaly) {
 
     public Instant eventTime() {
         return Instant.ofEpochMilli(epochMillis);

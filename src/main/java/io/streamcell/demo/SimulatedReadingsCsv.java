@@ -38,12 +38,12 @@ public final class SimulatedReadingsCsv {
         Path directory = output.toAbsolutePath().getParent();
         Files.createDirectories(directory);
         // Not Files.createTempFile: its files are private (0600); this one gets the usual permissions.
-        Path temp = directory.resolve("." + output.getFileName() + "." + ProcessHandle.current().pid() + "."
-                + System.nanoTime() + ".partial");
+        Path temp = directory.resolve("." + output.getFileName() + "."
+                + ProcessHandle.current().pid() + "." + System.nanoTime() + ".partial");
         try {
             Summary summary;
-            try (Writer writer = Files.newBufferedWriter(temp, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE)) {
+            try (Writer writer = Files.newBufferedWriter(
+                    temp, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 summary = write(simulator, rounds * simulator.keys().size(), writer);
             }
             Files.move(temp, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -97,8 +97,8 @@ public final class SimulatedReadingsCsv {
     }
 
     private static void appendKey(StringBuilder line, String key) {
-        boolean quote = key.indexOf(',') >= 0 || key.indexOf('"') >= 0 || key.indexOf('\n') >= 0
-                || key.indexOf('\r') >= 0;
+        boolean quote =
+                key.indexOf(',') >= 0 || key.indexOf('"') >= 0 || key.indexOf('\n') >= 0 || key.indexOf('\r') >= 0;
         if (quote) {
             line.append('"').append(key.replace("\"", "\"\"")).append('"');
         } else {

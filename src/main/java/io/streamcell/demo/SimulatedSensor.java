@@ -46,8 +46,10 @@ final class SimulatedSensor {
         double angle = RADIANS_PER_STEP * (step % SensorSimulator.STEPS_PER_DAY);
         double deviation = profile.dailyAmplitude() * Math.sin(angle + profile.dailyPhase())
                 + profile.halfDayAmplitude() * Math.sin(2 * angle + profile.halfDayPhase())
-                + drift + noise;
-        double humidity = profile.baseHumidity() - profile.humidityCoupling() * deviation
+                + drift
+                + noise;
+        double humidity = profile.baseHumidity()
+                - profile.humidityCoupling() * deviation
                 + profile.humidityNoiseSd() * signalRandom.nextGaussian();
         humidity = Math.min(100, Math.max(0, humidity));
         double temperature = profile.baseTemperature() + deviation;
@@ -69,8 +71,8 @@ final class SimulatedSensor {
             temperature += offset;
         }
 
-        SensorReading reading = new SensorReading(key, step,
-                startMillis + step * SensorSimulator.STEP_INTERVAL_MILLIS, temperature, humidity, anomaly);
+        SensorReading reading = new SensorReading(
+                key, step, startMillis + step * SensorSimulator.STEP_INTERVAL_MILLIS, temperature, humidity, anomaly);
         step++;
         drift = reflectIntoDriftLimit(drift + profile.driftStepSd() * signalRandom.nextGaussian());
         noise = profile.noisePhi() * noise + noiseInnovationSd * signalRandom.nextGaussian();

@@ -24,7 +24,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
-
 import kafka.server.BrokerServer;
 import kafka.server.ControllerServer;
 import kafka.server.FaultHandlerFactory;
@@ -106,9 +105,18 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /** Settings the node layout depends on; the builder rejects overrides of these. */
     static final Set<String> RESERVED_PROPERTIES = Set.of(
-            "process.roles", "node.id", "broker.id", "listeners", "advertised.listeners",
-            "listener.security.protocol.map", "controller.listener.names", "controller.quorum.voters",
-            "controller.quorum.bootstrap.servers", "log.dir", "log.dirs", "metadata.log.dir");
+            "process.roles",
+            "node.id",
+            "broker.id",
+            "listeners",
+            "advertised.listeners",
+            "listener.security.protocol.map",
+            "controller.listener.names",
+            "controller.quorum.voters",
+            "controller.quorum.bootstrap.servers",
+            "log.dir",
+            "log.dirs",
+            "metadata.log.dir");
 
     private final Map<String, SecurityProtocol> listeners;
     private final Map<String, String> brokerProperties;
@@ -167,7 +175,8 @@ public final class EmbeddedKafka implements AutoCloseable {
                     initialized._1(),
                     Time.SYSTEM,
                     new Metrics(),
-                    CompletableFuture.completedFuture(QuorumConfig.parseVoterConnections(config.quorumConfig().voters())),
+                    CompletableFuture.completedFuture(QuorumConfig.parseVoterConnections(
+                            config.quorumConfig().voters())),
                     QuorumConfig.parseBootstrapServers(config.quorumConfig().bootstrapServers()),
                     faults,
                     sockets);
@@ -184,7 +193,9 @@ public final class EmbeddedKafka implements AutoCloseable {
             }
             throw new IllegalStateException("The embedded Kafka broker failed to start: " + e.getMessage(), e);
         }
-        LOG.info("Embedded Kafka broker started on {} in {} ms", bootstrapServers(),
+        LOG.info(
+                "Embedded Kafka broker started on {} in {} ms",
+                bootstrapServers(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
     }
 
@@ -200,7 +211,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
         String name = listener.toUpperCase(Locale.ROOT);
         if (!listeners.containsKey(name)) {
-            throw new IllegalArgumentException("No listener '" + listener + "'; the listeners are " + listeners.keySet());
+            throw new IllegalArgumentException(
+                    "No listener '" + listener + "'; the listeners are " + listeners.keySet());
         }
         return HOST + ":" + ports.get(name);
     }
@@ -229,7 +241,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         List<NewTopic> topics = new ArrayList<>();
         partitionsByTopic.forEach((name, partitions) -> {
             if (partitions == null || partitions < 1) {
-                throw new IllegalArgumentException("Topic '" + name + "' needs at least 1 partition, got " + partitions);
+                throw new IllegalArgumentException(
+                        "Topic '" + name + "' needs at least 1 partition, got " + partitions);
             }
             topics.add(new NewTopic(name, partitions, (short) 1));
         });
@@ -249,7 +262,9 @@ public final class EmbeddedKafka implements AutoCloseable {
             throw new IllegalArgumentException("Topic '" + name + "' needs at least 1 partition, got " + partitions);
         }
         try (Admin admin = Admin.create(clientProperties())) {
-            await(admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1).configs(configs))).all(),
+            await(
+                    admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1).configs(configs)))
+                            .all(),
                     "creating topic " + name);
             awaitLeaders(admin, Map.of(name, partitions));
         }
@@ -284,7 +299,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         RecordingFaultHandlerFactory recorded = faults;
         stop();
         if (recorded != null && recorded.firstFatal.get() != null) {
-            throw new IllegalStateException("The embedded Kafka broker hit a fatal fault while running", recorded.firstFatal.get());
+            throw new IllegalStateException(
+                    "The embedded Kafka broker hit a fatal fault while running", recorded.firstFatal.get());
         }
     }
 
@@ -359,7 +375,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         // 2024, say) a few seconds after it was written, when its periodic check happens to run.
         properties.put("log.retention.ms", "-1");
         properties.put("server.max.startup.time.ms", Long.toString(STARTUP_TIMEOUT.toMillis()));
-        properties.put("inter.broker.listener.name", listeners.keySet().iterator().next());
+        properties.put(
+                "inter.broker.listener.name", listeners.keySet().iterator().next());
         properties.putAll(brokerProperties);
 
         String clientListeners = listeners.keySet().stream()
@@ -372,7 +389,9 @@ public final class EmbeddedKafka implements AutoCloseable {
         properties.put("node.id", Integer.toString(NODE_ID));
         properties.put("controller.listener.names", CONTROLLER_LISTENER);
         properties.put("controller.quorum.voters", NODE_ID + "@" + HOST + ":" + ports.get(CONTROLLER_LISTENER));
-        properties.put("listeners", clientListeners + "," + CONTROLLER_LISTENER + "://" + HOST + ":" + ports.get(CONTROLLER_LISTENER));
+        properties.put(
+                "listeners",
+                clientListeners + "," + CONTROLLER_LISTENER + "://" + HOST + ":" + ports.get(CONTROLLER_LISTENER));
         properties.put("advertised.listeners", clientListeners);
         properties.put("listener.security.protocol.map", protocolMap + "," + CONTROLLER_LISTENER + ":PLAINTEXT");
         properties.put("log.dirs", logDir.toString());
@@ -392,7 +411,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         try {
             formatter.run();
         } catch (Exception e) {
-            throw new IllegalStateException("Could not format the embedded Kafka log directory " + logDir + ": " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "Could not format the embedded Kafka log directory " + logDir + ": " + e.getMessage(), e);
         }
     }
 
@@ -403,8 +423,10 @@ public final class EmbeddedKafka implements AutoCloseable {
                 Map<String, TopicDescription> descriptions =
                         await(admin.describeTopics(partitionsByTopic.keySet()).allTopicNames(), "describing topics");
                 boolean ready = partitionsByTopic.entrySet().stream().allMatch(e -> {
-                    List<TopicPartitionInfo> partitions = descriptions.get(e.getKey()).partitions();
-                    return partitions.size() == e.getValue() && partitions.stream().allMatch(p -> p.leader() != null);
+                    List<TopicPartitionInfo> partitions =
+                            descriptions.get(e.getKey()).partitions();
+                    return partitions.size() == e.getValue()
+                            && partitions.stream().allMatch(p -> p.leader() != null);
                 });
                 if (ready) {
                     return;
@@ -413,7 +435,8 @@ public final class EmbeddedKafka implements AutoCloseable {
                 // The broker has not applied the controller's records yet.
             }
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("Topics " + partitionsByTopic.keySet() + " got no partition leaders within " + TOPIC_TIMEOUT);
+                throw new IllegalStateException(
+                        "Topics " + partitionsByTopic.keySet() + " got no partition leaders within " + TOPIC_TIMEOUT);
             }
             try {
                 Thread.sleep(20);
@@ -448,8 +471,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         private final Map<String, ServerSocketChannel> unused = new HashMap<>();
 
         synchronized int bind(String listener) throws IOException {
-            ServerSocketChannel channel = ServerSocketFactory.INSTANCE.openServerSocket(
-                    listener, new InetSocketAddress(HOST, 0), -1, -1);
+            ServerSocketChannel channel =
+                    ServerSocketFactory.INSTANCE.openServerSocket(listener, new InetSocketAddress(HOST, 0), -1, -1);
             unused.put(listener, channel);
             return channel.socket().getLocalPort();
         }
@@ -459,7 +482,9 @@ public final class EmbeddedKafka implements AutoCloseable {
                 String listenerName, InetSocketAddress address, int backlog, int receiveBufferSize) throws IOException {
             ServerSocketChannel channel = unused.remove(listenerName);
             // Handed over once; the SocketServer that takes a channel closes it.
-            return channel != null ? channel : ServerSocketFactory.INSTANCE.openServerSocket(listenerName, address, backlog, receiveBufferSize);
+            return channel != null
+                    ? channel
+                    : ServerSocketFactory.INSTANCE.openServerSocket(listenerName, address, backlog, receiveBufferSize);
         }
 
         synchronized void closeUnused() {
@@ -510,10 +535,12 @@ public final class EmbeddedKafka implements AutoCloseable {
             Objects.requireNonNull(protocol, "protocol");
             String upper = name.toUpperCase(Locale.ROOT);
             if (!upper.matches("[A-Z][A-Z0-9_]*")) {
-                throw new IllegalArgumentException("Listener name '" + name + "' must be letters, digits and '_', starting with a letter");
+                throw new IllegalArgumentException(
+                        "Listener name '" + name + "' must be letters, digits and '_', starting with a letter");
             }
             if (upper.equals(CONTROLLER_LISTENER)) {
-                throw new IllegalArgumentException("Listener name " + CONTROLLER_LISTENER + " is reserved for the KRaft controller");
+                throw new IllegalArgumentException(
+                        "Listener name " + CONTROLLER_LISTENER + " is reserved for the KRaft controller");
             }
             if (listeners.putIfAbsent(upper, protocol) != null) {
                 throw new IllegalArgumentException("Listener " + upper + " is declared twice");
@@ -530,8 +557,9 @@ public final class EmbeddedKafka implements AutoCloseable {
             Objects.requireNonNull(key, "key");
             Objects.requireNonNull(value, "value");
             if (RESERVED_PROPERTIES.contains(key)) {
-                throw new IllegalArgumentException("Broker property '" + key + "' is set by EmbeddedKafka (it picks the node id, "
-                        + "ports and log directory); declare client listeners with listener(name, protocol) instead");
+                throw new IllegalArgumentException(
+                        "Broker property '" + key + "' is set by EmbeddedKafka (it picks the node id, "
+                                + "ports and log directory); declare client listeners with listener(name, protocol) instead");
             }
             brokerProperties.put(key, value);
             return this;
@@ -550,7 +578,8 @@ public final class EmbeddedKafka implements AutoCloseable {
             Objects.requireNonNull(key, "key");
             Objects.requireNonNull(value, "value");
             if (key.equals(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG)) {
-                throw new IllegalArgumentException("bootstrap.servers is set by EmbeddedKafka from the first listener's port");
+                throw new IllegalArgumentException(
+                        "bootstrap.servers is set by EmbeddedKafka from the first listener's port");
             }
             clientProperties.put(key, value);
             return this;

@@ -74,9 +74,11 @@ import org.slf4j.LoggerFactory;
  * update's bytes are kept in the same broadcast state as per-event mode's ({@link ModelSwitch}).
  */
 public final class BundledForecastOperator extends AbstractStreamOperator<ForecastRecord>
-        implements OneInputStreamOperator<DecodedRecord, ForecastRecord>, BoundedOneInput,
-        TwoInputStreamOperator<DecodedRecord, ModelUpdateMessage, ForecastRecord>, BoundedMultiInput,
-        Triggerable<Object, VoidNamespace> {
+        implements OneInputStreamOperator<DecodedRecord, ForecastRecord>,
+                BoundedOneInput,
+                TwoInputStreamOperator<DecodedRecord, ModelUpdateMessage, ForecastRecord>,
+                BoundedMultiInput,
+                Triggerable<Object, VoidNamespace> {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(BundledForecastOperator.class);
 
@@ -102,8 +104,8 @@ public final class BundledForecastOperator extends AbstractStreamOperator<Foreca
     private transient ModelSwitch models;
     private transient BroadcastState<String, byte[]> currentUpdate;
 
-    public BundledForecastOperator(String modelLocation, JobConfig.Ordering ordering, JobConfig.State state,
-            JobConfig.Stepping stepping) {
+    public BundledForecastOperator(
+            String modelLocation, JobConfig.Ordering ordering, JobConfig.State state, JobConfig.Stepping stepping) {
         this.modelLocation = modelLocation;
         this.ordering = ordering.mode();
         this.allowedLatenessMillis = ordering.allowedLateness().toMillis();
@@ -135,11 +137,11 @@ public final class BundledForecastOperator extends AbstractStreamOperator<Foreca
         kernel = newKernel(model);
         keyState = getRuntimeContext().getState(ForecastStateDescriptors.keyState(stateTtl));
         pending = getRuntimeContext().getMapState(ForecastStateDescriptors.pendingReadings());
-        timers = getInternalTimerService(ForecastStateDescriptors.TIMER_SERVICE, VoidNamespaceSerializer.INSTANCE,
-                this);
+        timers =
+                getInternalTimerService(ForecastStateDescriptors.TIMER_SERVICE, VoidNamespaceSerializer.INSTANCE, this);
         metrics = new ForecastMetrics(getMetricGroup(), () -> stepper.model().version(), true);
-        metrics.keysInState.countNowAndOnTtl(getKeyedStateBackend(), ForecastStateDescriptors.keyState(stateTtl),
-                getProcessingTimeService());
+        metrics.keysInState.countNowAndOnTtl(
+                getKeyedStateBackend(), ForecastStateDescriptors.keyState(stateTtl), getProcessingTimeService());
         bundle = new Bundle(Math.min(bundleSize, 4096));
     }
 
@@ -184,8 +186,10 @@ public final class BundledForecastOperator extends AbstractStreamOperator<Foreca
         boolean olderThanLast = last != Long.MIN_VALUE && reading.eventTime < last;
         if (reading.eventTime < watermark - allowedLatenessMillis || olderThanLast) {
             metrics.lateReadings.inc();
-            output.collect(ForecastOutputs.DEAD_LETTERS, withTimestampOf(element,
-                    ForecastOutputs.late(reading, watermark, olderThanLast ? last : Long.MIN_VALUE)));
+            output.collect(
+                    ForecastOutputs.DEAD_LETTERS,
+                    withTimestampOf(
+                            element, ForecastOutputs.late(reading, watermark, olderThanLast ? last : Long.MIN_VALUE)));
             return;
         }
         add(key, reading, element);
@@ -205,10 +209,14 @@ public final class BundledForecastOperator extends AbstractStreamOperator<Foreca
             candidate = models.validate(update.value);
         } catch (Exception e) {
             metrics.modelUpdatesRejected.inc();
-            LOG.warn("Rejected model update {}: {}; model {} keeps serving", update, e.getMessage(),
+            LOG.warn(
+                    "Rejected model update {}: {}; model {} keeps serving",
+                    update,
+                    e.getMessage(),
                     stepper.model().version());
             if (getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0) {
-                output.collect(ForecastOutputs.DEAD_LETTERS,
+                output.collect(
+                        ForecastOutputs.DEAD_LETTERS,
                         withTimestampOf(element, update.asDeadLetter(e, System.currentTimeMillis())));
             }
             return;
@@ -224,21 +232,28 @@ public final class BundledForecastOperator extends AbstractStreamOperator<Foreca
         kernel = newKernel(model);
         if (reset) { // every key's hidden state belongs to the old architecture
             Object keyBefore = getCurrentKey();
-            getKeyedStateBackend().applyToAllKeys(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE,
-                    ForecastStateDescriptors.keyState(stateTtl), (key, state) -> {
-                        KeyState keyed = state.value();
-                        if (keyed != null) {
-                            keyed.reset(model);
-                            state.update(keyed);
-                            metrics.stateResets.inc();
-                        }
-                    });
+            getKeyedStateBackend()
+                    .applyToAllKeys(
+                            VoidNamespace.INSTANCE,
+                            VoidNamespaceSerializer.INSTANCE,
+                            ForecastStateDescriptors.keyState(stateTtl),
+                            (key, state) -> {
+                                KeyState keyed = state.value();
+                                if (keyed != null) {
+                                    keyed.reset(model);
+                                    state.update(keyed);
+                                    metrics.stateResets.inc();
+                                }
+                            });
             if (keyBefore != null) {
                 setCurrentKey(keyBefore);
             }
         }
         metrics.modelUpdatesApplied.inc();
-        LOG.info("Model {} replaced {}{}", model.version(), previous,
+        LOG.info(
+                "Model {} replaced {}{}",
+                model.version(),
+                previous,
                 reset ? " (new architecture: every key's state was reset)" : "");
     }
 
@@ -355,9 +370,11 @@ public final class BundledForecastOperator extends AbstractStreamOperator<Foreca
         }
         for (int first = 0; first < n; first += capacity) {
             int count = Math.min(capacity, n - first);
-            kernel.step(java.util.Arrays.copyOfRange(recurrent, first, first + count),
+            kernel.step(
+                    java.util.Arrays.copyOfRange(recurrent, first, first + count),
                     java.util.Arrays.copyOfRange(inputs, first, first + count),
-                    java.util.Arrays.copyOfRange(forecasts, first, first + count), count);
+                    java.util.Arrays.copyOfRange(forecasts, first, first + count),
+                    count);
         }
     }
 
@@ -406,8 +423,8 @@ public final class BundledForecastOperator extends AbstractStreamOperator<Foreca
         for (int i = 0; i < n; i++) {
             Bundle.Entry entry = round.get(i);
             setCurrentKey(entry.key());
-            KeyStepper.Outcome outcome = stepper.afterStep(states[i], entry.reading().eventTime, forecasts[i],
-                    scored[i]);
+            KeyStepper.Outcome outcome =
+                    stepper.afterStep(states[i], entry.reading().eventTime, forecasts[i], scored[i]);
             metrics.stepNanos.update(perKey);
             keyState.update(states[i]);
             metrics.stepped(outcome);

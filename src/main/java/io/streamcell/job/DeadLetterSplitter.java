@@ -27,7 +27,8 @@ public class DeadLetterSplitter extends ProcessFunction<DecodedRecord, DecodedRe
 
     @Override
     public void open(OpenContext openContext) {
-        deadLetterMetrics = getRuntimeContext().getMetricGroup().addGroup("streamcell").addGroup("deadLetters");
+        deadLetterMetrics =
+                getRuntimeContext().getMetricGroup().addGroup("streamcell").addGroup("deadLetters");
         byReason = new HashMap<>();
     }
 

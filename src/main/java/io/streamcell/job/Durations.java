@@ -28,7 +28,8 @@ public final class Durations {
         try {
             return Duration.parse(text.trim().toUpperCase(Locale.ROOT));
         } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException("'" + text + "' is not a duration (examples: 500ms, 30s, 10m, 2h, 1d, PT30S)");
+            throw new IllegalArgumentException(
+                    "'" + text + "' is not a duration (examples: 500ms, 30s, 10m, 2h, 1d, PT30S)");
         }
     }
 

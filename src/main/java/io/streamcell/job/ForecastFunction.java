@@ -90,7 +90,8 @@ public class ForecastFunction
         }
         keyState = getRuntimeContext().getState(ForecastStateDescriptors.keyState(stateTtl));
         pending = getRuntimeContext().getMapState(ForecastStateDescriptors.pendingReadings());
-        metrics = new ForecastMetrics(getRuntimeContext().getMetricGroup(), () -> stepper.model().version(), false);
+        metrics = new ForecastMetrics(
+                getRuntimeContext().getMetricGroup(), () -> stepper.model().version(), false);
     }
 
     /** The key state's descriptor (with this job's TTL). */
@@ -112,7 +113,10 @@ public class ForecastFunction
             candidate = models.validate(update.value);
         } catch (Exception e) {
             metrics.modelUpdatesRejected.inc();
-            LOG.warn("Rejected model update {}: {}; model {} keeps serving", update, e.getMessage(),
+            LOG.warn(
+                    "Rejected model update {}: {}; model {} keeps serving",
+                    update,
+                    e.getMessage(),
                     stepper.model().version());
             if (getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0) {
                 ctx.output(DEAD_LETTERS, update.asDeadLetter(e, System.currentTimeMillis()));
@@ -137,7 +141,10 @@ public class ForecastFunction
             });
         }
         metrics.modelUpdatesApplied.inc();
-        LOG.info("Model {} replaced {}{}", candidate.model().version(), previous,
+        LOG.info(
+                "Model {} replaced {}{}",
+                candidate.model().version(),
+                previous,
                 reset ? " (new architecture: every key's state was reset)" : "");
     }
 
@@ -182,7 +189,8 @@ public class ForecastFunction
         boolean olderThanLast = state != null && state.hasEventTime() && reading.eventTime < state.lastEventTime();
         if (reading.eventTime < watermark - allowedLatenessMillis || olderThanLast) {
             metrics.lateReadings.inc();
-            ctx.output(DEAD_LETTERS,
+            ctx.output(
+                    DEAD_LETTERS,
                     ForecastOutputs.late(reading, watermark, olderThanLast ? state.lastEventTime() : Long.MIN_VALUE));
             return;
         }

@@ -8,19 +8,19 @@ import io.streamcell.io.deadletter.DeadLetterRecord;
 import java.util.Locale;
 import java.util.Objects;
 import org.apache.flink.api.common.eventtime.Watermark;
-import org.apache.flink.api.common.functions.FlatMapFunction;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
 import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.functions.FlatMapFunction;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -52,14 +52,23 @@ public final class ForecastJob {
     private final Source<ModelUpdateMessage, ?, ?> models;
 
     /** A job without model hot-swap. */
-    public ForecastJob(JobConfig config, Source<DecodedRecord, ?, ?> readings, Sink<ForecastRecord> forecasts,
-            Sink<AnomalyAlertRecord> anomalies, Sink<DeadLetterRecord> deadLetters) {
+    public ForecastJob(
+            JobConfig config,
+            Source<DecodedRecord, ?, ?> readings,
+            Sink<ForecastRecord> forecasts,
+            Sink<AnomalyAlertRecord> anomalies,
+            Sink<DeadLetterRecord> deadLetters) {
         this(config, readings, null, forecasts, anomalies, deadLetters);
     }
 
     /** @param models the model updates (the models topic), or null for no hot-swap */
-    public ForecastJob(JobConfig config, Source<DecodedRecord, ?, ?> readings, Source<ModelUpdateMessage, ?, ?> models,
-            Sink<ForecastRecord> forecasts, Sink<AnomalyAlertRecord> anomalies, Sink<DeadLetterRecord> deadLetters) {
+    public ForecastJob(
+            JobConfig config,
+            Source<DecodedRecord, ?, ?> readings,
+            Source<ModelUpdateMessage, ?, ?> models,
+            Sink<ForecastRecord> forecasts,
+            Sink<AnomalyAlertRecord> anomalies,
+            Sink<DeadLetterRecord> deadLetters) {
         this.models = models;
         this.config = Objects.requireNonNull(config, "config");
         this.readings = Objects.requireNonNull(readings, "readings");
@@ -72,11 +81,17 @@ public final class ForecastJob {
     public static Configuration flinkConfiguration(JobConfig config) {
         Configuration flink = new Configuration();
         flink.set(PipelineOptions.GENERIC_TYPES, false); // every type has its own serializer; Kryo would be a bug
-        flink.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, config.checkpoints().interval());
+        flink.set(
+                CheckpointingOptions.CHECKPOINTING_INTERVAL,
+                config.checkpoints().interval());
         flink.set(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE, CheckpointingMode.EXACTLY_ONCE);
-        flink.set(StateBackendOptions.STATE_BACKEND, config.state().backend().name().toLowerCase(Locale.ROOT));
+        flink.set(
+                StateBackendOptions.STATE_BACKEND,
+                config.state().backend().name().toLowerCase(Locale.ROOT));
         if (config.checkpoints().directory() != null) {
-            flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, config.checkpoints().directory());
+            flink.set(
+                    CheckpointingOptions.CHECKPOINTS_DIRECTORY,
+                    config.checkpoints().directory());
         }
         return flink;
     }
@@ -88,11 +103,12 @@ public final class ForecastJob {
             // would get its records round-robin, and two sink writers would interleave a key's forecasts.
             env.setParallelism(config.parallelism());
         }
-        WatermarkStrategy<DecodedRecord> watermarks = WatermarkStrategy
-                .<DecodedRecord>forBoundedOutOfOrderness(config.ordering().maxOutOfOrderness())
+        WatermarkStrategy<DecodedRecord> watermarks = WatermarkStrategy.<DecodedRecord>forBoundedOutOfOrderness(
+                        config.ordering().maxOutOfOrderness())
                 // A dead letter carries no event time; its Kafka timestamp (wall clock) must not drag the
                 // watermark ahead of the readings, which would make them all late. MIN_VALUE never advances it.
-                .withTimestampAssigner((record, kafkaTimestamp) -> record.isReading() ? record.eventTime : Long.MIN_VALUE)
+                .withTimestampAssigner(
+                        (record, kafkaTimestamp) -> record.isReading() ? record.eventTime : Long.MIN_VALUE)
                 .withIdleness(config.ordering().idleTimeout());
         SingleOutputStreamOperator<DecodedRecord> decoded = env.fromSource(readings, watermarks, "readings")
                 .uid("readings-source")
@@ -107,39 +123,52 @@ public final class ForecastJob {
             updates = models != null
                     // One reader keeps the updates in topic order; its watermark never holds the readings' back.
                     ? env.fromSource(models, WatermarkStrategy.forGenerator(context -> new NoEventTime()), "models")
-                            .uid("models-source").setParallelism(1)
-                    // fromData(emptyList) fails at run time (an empty sequence source); one number filtered away instead
-                    : env.fromSequence(0, 0).uid("no-models-source").name("no model updates")
-                            .flatMap(new NoUpdates()).uid("no-models").name("no model updates");
+                            .uid("models-source")
+                            .setParallelism(1)
+                    // fromData(emptyList) fails at run time (an empty sequence source); one number filtered away
+                    // instead
+                    : env.fromSequence(0, 0)
+                            .uid("no-models-source")
+                            .name("no model updates")
+                            .flatMap(new NoUpdates())
+                            .uid("no-models")
+                            .name("no model updates");
         }
         // Either mode under one uid and with the same state: a savepoint of one restores into the other.
         SingleOutputStreamOperator<ForecastRecord> forecastStream;
         if (bundled) {
-            BundledForecastOperator operator = new BundledForecastOperator(config.modelPath(), config.ordering(),
-                    config.state(), config.stepping());
+            BundledForecastOperator operator = new BundledForecastOperator(
+                    config.modelPath(), config.ordering(), config.state(), config.stepping());
             // A custom two-input operator: the updates reach every instance, which keeps them in its
             // own broadcast state (BroadcastConnectedStream only takes functions).
             forecastStream = updates != null
-                    ? byKey.connect(updates.broadcast()).transform("recurrent forecast (bundled)", forecastType,
-                            operator)
+                    ? byKey.connect(updates.broadcast())
+                            .transform("recurrent forecast (bundled)", forecastType, operator)
                     : byKey.transform("recurrent forecast (bundled)", forecastType, operator);
         } else {
             // As BroadcastConnectedStream.process wires it, through an operator that also counts keys in state.
-            forecastStream = byKey.connect(updates.broadcast()).transform("recurrent forecast", forecastType,
-                    new PerEventForecastOperator(new ForecastFunction(config.modelPath(), config.ordering(),
-                            config.state())));
+            forecastStream = byKey.connect(updates.broadcast())
+                    .transform(
+                            "recurrent forecast",
+                            forecastType,
+                            new PerEventForecastOperator(
+                                    new ForecastFunction(config.modelPath(), config.ordering(), config.state())));
         }
         forecastStream.uid(ForecastStateDescriptors.OPERATOR_UID);
         forecastStream.sinkTo(forecasts).uid("forecasts-sink").name("forecasts");
-        forecastStream.getSideOutput(ForecastFunction.ALERTS).sinkTo(anomalies).uid("anomalies-sink").name("anomalies");
+        forecastStream
+                .getSideOutput(ForecastFunction.ALERTS)
+                .sinkTo(anomalies)
+                .uid("anomalies-sink")
+                .name("anomalies");
         DataStream<DeadLetterRecord> allDeadLetters = decoded.getSideOutput(DeadLetterSplitter.DEAD_LETTERS)
                 .union(forecastStream.getSideOutput(ForecastFunction.DEAD_LETTERS));
         allDeadLetters.sinkTo(deadLetters).uid("dead-letters-sink").name("dead letters");
     }
 
     /** Hot-swap off: the per-event operator's broadcast input, which never carries an update. */
-    private static final class NoUpdates implements FlatMapFunction<Long, ModelUpdateMessage>,
-            ResultTypeQueryable<ModelUpdateMessage> {
+    private static final class NoUpdates
+            implements FlatMapFunction<Long, ModelUpdateMessage>, ResultTypeQueryable<ModelUpdateMessage> {
         @Override
         public void flatMap(Long ignored, Collector<ModelUpdateMessage> out) {}
 

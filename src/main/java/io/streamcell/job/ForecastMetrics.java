@@ -3,10 +3,10 @@ package io.streamcell.job;
 import io.streamcell.anomaly.AlertPolicy;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MetricGroup;
-import java.util.function.Supplier;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 
 /**
@@ -23,6 +23,7 @@ final class ForecastMetrics {
     final Counter keysCreated;
     /** The {@code keysInState} gauge's count; the operator counts the backend's keys into it. */
     final KeysInState keysInState = new KeysInState();
+
     final Counter alertsOut;
     /** Model updates installed (hot-swap), on each parallel instance. */
     final Counter modelUpdatesApplied;
@@ -42,6 +43,7 @@ final class ForecastMetrics {
      * slightly stale value is fine there and a fence per event is not.
      */
     private double onlineError = Double.NaN;
+
     private final MetricGroup group;
     private final Supplier<String> modelVersion;
     private final Set<String> infoVersions = new HashSet<>();
@@ -60,9 +62,8 @@ final class ForecastMetrics {
         modelUpdatesApplied = metrics.counter("modelUpdatesApplied");
         modelUpdatesRejected = metrics.counter("modelUpdatesRejected");
         stepNanos = metrics.histogram("stepLatencyNanos", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
-        bundleSize = bundled
-                ? metrics.histogram("bundleSize", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW))
-                : null;
+        bundleSize =
+                bundled ? metrics.histogram("bundleSize", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW)) : null;
         metrics.gauge("modelVersion", modelVersion::get);
         MetricGroup alerts = metrics.addGroup("alerts");
         alertsBySeverity = new Counter[AlertPolicy.Severity.values().length];
@@ -83,7 +84,8 @@ final class ForecastMetrics {
         String version = modelVersion.get();
         lastVersion = version;
         if (version != null && infoVersions.add(version)) {
-            group.addGroup("model_version", version).gauge("modelInfo", () -> version.equals(modelVersion.get()) ? 1 : 0);
+            group.addGroup("model_version", version)
+                    .gauge("modelInfo", () -> version.equals(modelVersion.get()) ? 1 : 0);
         }
     }
 

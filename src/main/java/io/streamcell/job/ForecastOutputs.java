@@ -24,7 +24,12 @@ final class ForecastOutputs {
     private ForecastOutputs() {}
 
     static ForecastRecord forecast(DecodedRecord reading, KeyStepper.Outcome outcome, String modelVersion) {
-        return new ForecastRecord(reading.key, reading.eventTime, outcome.forecast(), modelVersion, outcome.step(),
+        return new ForecastRecord(
+                reading.key,
+                reading.eventTime,
+                outcome.forecast(),
+                modelVersion,
+                outcome.step(),
                 outcome.score() == null ? null : outcome.score().anomalyScore());
     }
 
@@ -33,8 +38,15 @@ final class ForecastOutputs {
         if (outcome.alert() == null) {
             return null;
         }
-        return new AnomalyAlertRecord(reading.key, reading.eventTime, outcome.observed(), outcome.expected(),
-                outcome.score().level(), (float) outcome.score().likelihood(), outcome.alert().label(), modelVersion);
+        return new AnomalyAlertRecord(
+                reading.key,
+                reading.eventTime,
+                outcome.observed(),
+                outcome.expected(),
+                outcome.score().level(),
+                (float) outcome.score().likelihood(),
+                outcome.alert().label(),
+                modelVersion);
     }
 
     /**

@@ -40,7 +40,7 @@ final class ForecastStateDescriptors {
 
     /** Event-time mode: readings waiting for the watermark, by event time, in arrival order. */
     static MapStateDescriptor<Long, List<DecodedRecord>> pendingReadings() {
-        return new MapStateDescriptor<>("pending-readings", Types.LONG,
-                Types.LIST(TypeInformation.of(DecodedRecord.class)));
+        return new MapStateDescriptor<>(
+                "pending-readings", Types.LONG, Types.LIST(TypeInformation.of(DecodedRecord.class)));
     }
 }

@@ -98,8 +98,8 @@ public record JobConfig(
      *     are dead letters with reason {@code late}
      * @param idleTimeout a source split silent this long stops holding back the watermark
      */
-    public record Ordering(OrderingMode mode, Duration maxOutOfOrderness, Duration allowedLateness,
-            Duration idleTimeout) {}
+    public record Ordering(
+            OrderingMode mode, Duration maxOutOfOrderness, Duration allowedLateness, Duration idleTimeout) {}
 
     /**
      * @param ttl a key silent this long (processing time) loses its state; null keeps state forever
@@ -356,27 +356,40 @@ public record JobConfig(
         public JobConfig build() {
             List<String> problems = new ArrayList<>();
             if (bootstrapServers == null || bootstrapServers.isBlank()) {
-                problems.add("kafka.bootstrap-servers is required: the Kafka brokers to connect to, e.g. localhost:9092");
+                problems.add(
+                        "kafka.bootstrap-servers is required: the Kafka brokers to connect to, e.g. localhost:9092");
             }
-            if (delivery == Delivery.EXACTLY_ONCE && (transactionalIdPrefix == null || transactionalIdPrefix.isBlank())) {
-                problems.add("kafka.delivery exactly-once requires kafka.transactional-id-prefix: a name unique to this job "
-                        + "and stable across restarts (Kafka fences producers by it)");
+            if (delivery == Delivery.EXACTLY_ONCE
+                    && (transactionalIdPrefix == null || transactionalIdPrefix.isBlank())) {
+                problems.add(
+                        "kafka.delivery exactly-once requires kafka.transactional-id-prefix: a name unique to this job "
+                                + "and stable across restarts (Kafka fences producers by it)");
             }
-            if (transactionTimeout.compareTo(Duration.ofMinutes(15)) > 0 && !kafkaProperties.containsKey("transaction.max.timeout.ms")) {
-                problems.add("kafka.transaction-timeout " + Durations.format(transactionTimeout) + " exceeds the brokers' default "
+            if (transactionTimeout.compareTo(Duration.ofMinutes(15)) > 0
+                    && !kafkaProperties.containsKey("transaction.max.timeout.ms")) {
+                problems.add("kafka.transaction-timeout " + Durations.format(transactionTimeout)
+                        + " exceeds the brokers' default "
                         + "transaction.max.timeout.ms (15m): lower it, or raise the broker setting and say so with "
                         + "kafka.properties.transaction.max.timeout.ms");
             }
             if (delivery == Delivery.EXACTLY_ONCE && transactionTimeout.compareTo(checkpointInterval) <= 0) {
-                problems.add("kafka.transaction-timeout (" + Durations.format(transactionTimeout) + ") must be longer than "
-                        + "checkpoints.interval (" + Durations.format(checkpointInterval) + "): a transaction stays open "
-                        + "from one checkpoint to the next");
+                problems.add(
+                        "kafka.transaction-timeout (" + Durations.format(transactionTimeout) + ") must be longer than "
+                                + "checkpoints.interval (" + Durations.format(checkpointInterval)
+                                + "): a transaction stays open "
+                                + "from one checkpoint to the next");
             }
             if (checkpointInterval.isNegative() || checkpointInterval.isZero()) {
                 problems.add("checkpoints.interval must be positive (exactly-once output is committed on checkpoints)");
             }
-            for (Map.Entry<String, Duration> d : Map.of("ordering.max-out-of-orderness", maxOutOfOrderness,
-                    "ordering.allowed-lateness", allowedLateness, "ordering.idle-timeout", idleTimeout).entrySet()) {
+            for (Map.Entry<String, Duration> d : Map.of(
+                            "ordering.max-out-of-orderness",
+                            maxOutOfOrderness,
+                            "ordering.allowed-lateness",
+                            allowedLateness,
+                            "ordering.idle-timeout",
+                            idleTimeout)
+                    .entrySet()) {
                 if (d.getValue().isNegative()) {
                     problems.add(d.getKey() + " must not be negative");
                 }
@@ -388,8 +401,12 @@ public record JobConfig(
             try {
                 adaptation = Adaptation.parse(adaptationMode);
                 if (adaptation != null) {
-                    adaptation = new Adaptation(adaptation.method(), adaptationForgetting, adaptation.initialVariance(),
-                            adaptationStepSize, adaptationProcessNoise);
+                    adaptation = new Adaptation(
+                            adaptation.method(),
+                            adaptationForgetting,
+                            adaptation.initialVariance(),
+                            adaptationStepSize,
+                            adaptationProcessNoise);
                 }
             } catch (IllegalArgumentException e) {
                 problems.add(e.getMessage());
@@ -419,11 +436,18 @@ public record JobConfig(
                 problems.add("model.path must name a model directory or classpath:/...");
             }
             if (!problems.isEmpty()) {
-                throw new IllegalArgumentException("invalid job configuration:\n  - " + String.join("\n  - ", problems));
+                throw new IllegalArgumentException(
+                        "invalid job configuration:\n  - " + String.join("\n  - ", problems));
             }
             return new JobConfig(
-                    new Kafka(bootstrapServers, groupId, kafkaProperties, delivery, transactionalIdPrefix,
-                            transactionTimeout, startingOffsets),
+                    new Kafka(
+                            bootstrapServers,
+                            groupId,
+                            kafkaProperties,
+                            delivery,
+                            transactionalIdPrefix,
+                            transactionTimeout,
+                            startingOffsets),
                     new Topics(readingsTopic, forecastsTopic, anomaliesTopic, deadLettersTopic, modelsTopic),
                     modelPath,
                     new Ordering(orderingMode, maxOutOfOrderness, allowedLateness, idleTimeout),

@@ -26,79 +26,175 @@ public final class JobConfigLoader {
     static final String KAFKA_PROPERTIES_PREFIX = "kafka.properties.";
 
     /** One documented option: its name, default (as a user writes it), meaning, and how it applies. */
-    public record Option(String name, String defaultValue, String description,
-            BiConsumer<JobConfig.Builder, String> apply) {}
+    public record Option(
+            String name, String defaultValue, String description, BiConsumer<JobConfig.Builder, String> apply) {}
 
     public static final List<Option> OPTIONS = List.of(
-            new Option("kafka.bootstrap-servers", "(required)", "Kafka brokers, host:port[,host:port...]",
+            new Option(
+                    "kafka.bootstrap-servers",
+                    "(required)",
+                    "Kafka brokers, host:port[,host:port...]",
                     JobConfig.Builder::bootstrapServers),
-            new Option("kafka.group-id", "streamcell", "consumer group of the readings source",
+            new Option(
+                    "kafka.group-id",
+                    "streamcell",
+                    "consumer group of the readings source",
                     JobConfig.Builder::groupId),
-            new Option("kafka.delivery", "exactly-once", "exactly-once (Kafka transactions; read outputs with "
-                    + "isolation.level=read_committed) or at-least-once",
+            new Option(
+                    "kafka.delivery",
+                    "exactly-once",
+                    "exactly-once (Kafka transactions; read outputs with "
+                            + "isolation.level=read_committed) or at-least-once",
                     (b, v) -> b.delivery(enumValue(JobConfig.Delivery.class, v))),
-            new Option("kafka.transactional-id-prefix", "streamcell", "prefix of the sinks' transactional ids: unique "
-                    + "per job, stable across restarts", JobConfig.Builder::transactionalIdPrefix),
-            new Option("kafka.transaction-timeout", "10m", "Kafka transaction timeout; below the brokers' "
-                    + "transaction.max.timeout.ms (15m default), above the checkpoint interval",
+            new Option(
+                    "kafka.transactional-id-prefix",
+                    "streamcell",
+                    "prefix of the sinks' transactional ids: unique " + "per job, stable across restarts",
+                    JobConfig.Builder::transactionalIdPrefix),
+            new Option(
+                    "kafka.transaction-timeout",
+                    "10m",
+                    "Kafka transaction timeout; below the brokers' "
+                            + "transaction.max.timeout.ms (15m default), above the checkpoint interval",
                     (b, v) -> b.transactionTimeout(Durations.parse(v))),
-            new Option("kafka.starting-offsets", "committed", "where a new consumer group starts reading: committed "
-                    + "(falling back to earliest), earliest or latest",
+            new Option(
+                    "kafka.starting-offsets",
+                    "committed",
+                    "where a new consumer group starts reading: committed "
+                            + "(falling back to earliest), earliest or latest",
                     (b, v) -> b.startingOffsets(enumValue(JobConfig.StartingOffsets.class, v))),
-            new Option("kafka.properties.*", "(none)", "any Kafka client property, passed through unchanged "
-                    + "(security.protocol, sasl.*, ssl.*, ...)", (b, v) -> {
-                    }),
-            new Option("topics.readings", "readings", "input topic (Avro SensorReading)", JobConfig.Builder::readingsTopic),
-            new Option("topics.forecasts", "forecasts", "output topic (Avro Forecast)", JobConfig.Builder::forecastsTopic),
-            new Option("topics.anomalies", "anomalies", "output topic (Avro AnomalyAlert)", JobConfig.Builder::anomaliesTopic),
-            new Option("topics.dead-letters", "dead-letters", "output topic for records that cannot be used "
-                    + "(Avro DeadLetter, with the reason and the original bytes)", JobConfig.Builder::deadLettersTopic),
-            new Option("topics.models", "models", "model-update topic (Avro ModelUpdate), read as a broadcast stream "
-                    + "for hot-swap (README: Model hot-swap); none turns hot-swap off", JobConfig.Builder::modelsTopic),
-            new Option("model.path", JobConfig.BUNDLED_MODEL, "model directory (config.json + weights.safetensors), "
-                    + "or classpath:/... inside the jar", JobConfig.Builder::modelPath),
-            new Option("ordering.mode", "event-time", "event-time (buffer each key until the watermark, step in "
-                    + "timestamp order) or arrival (step as received)",
+            new Option(
+                    "kafka.properties.*",
+                    "(none)",
+                    "any Kafka client property, passed through unchanged " + "(security.protocol, sasl.*, ssl.*, ...)",
+                    (b, v) -> {}),
+            new Option(
+                    "topics.readings",
+                    "readings",
+                    "input topic (Avro SensorReading)",
+                    JobConfig.Builder::readingsTopic),
+            new Option(
+                    "topics.forecasts", "forecasts", "output topic (Avro Forecast)", JobConfig.Builder::forecastsTopic),
+            new Option(
+                    "topics.anomalies",
+                    "anomalies",
+                    "output topic (Avro AnomalyAlert)",
+                    JobConfig.Builder::anomaliesTopic),
+            new Option(
+                    "topics.dead-letters",
+                    "dead-letters",
+                    "output topic for records that cannot be used "
+                            + "(Avro DeadLetter, with the reason and the original bytes)",
+                    JobConfig.Builder::deadLettersTopic),
+            new Option(
+                    "topics.models",
+                    "models",
+                    "model-update topic (Avro ModelUpdate), read as a broadcast stream "
+                            + "for hot-swap (README: Model hot-swap); none turns hot-swap off",
+                    JobConfig.Builder::modelsTopic),
+            new Option(
+                    "model.path",
+                    JobConfig.BUNDLED_MODEL,
+                    "model directory (config.json + weights.safetensors), " + "or classpath:/... inside the jar",
+                    JobConfig.Builder::modelPath),
+            new Option(
+                    "ordering.mode",
+                    "event-time",
+                    "event-time (buffer each key until the watermark, step in "
+                            + "timestamp order) or arrival (step as received)",
                     (b, v) -> b.ordering(enumValue(JobConfig.OrderingMode.class, v))),
-            new Option("ordering.max-out-of-orderness", "5s", "how far the watermark trails the newest event time",
+            new Option(
+                    "ordering.max-out-of-orderness",
+                    "5s",
+                    "how far the watermark trails the newest event time",
                     (b, v) -> b.maxOutOfOrderness(Durations.parse(v))),
-            new Option("ordering.allowed-lateness", "0s", "events this far behind the watermark are still stepped; "
-                    + "later ones become dead letters with reason 'late'",
+            new Option(
+                    "ordering.allowed-lateness",
+                    "0s",
+                    "events this far behind the watermark are still stepped; "
+                            + "later ones become dead letters with reason 'late'",
                     (b, v) -> b.allowedLateness(Durations.parse(v))),
-            new Option("ordering.idle-timeout", "30s", "a silent source partition stops holding the watermark back "
-                    + "after this long", (b, v) -> b.idleTimeout(Durations.parse(v))),
-            new Option("state.ttl", "none", "drop the state of a key silent this long (bounds state for unbounded "
-                    + "key spaces)", (b, v) -> b.stateTtl(optionalDuration(v))),
-            new Option("state.reset-after-gap", "none", "start a key from a fresh state when its next event is this "
-                    + "much later than its last", (b, v) -> b.resetAfterGap(optionalDuration(v))),
-            new Option("adaptation.mode", "off", "off, rls or nlms: each key learns a linear correction of the "
-                    + "forecast on the model's top hidden state from its own errors (README: Online adaptation)",
+            new Option(
+                    "ordering.idle-timeout",
+                    "30s",
+                    "a silent source partition stops holding the watermark back " + "after this long",
+                    (b, v) -> b.idleTimeout(Durations.parse(v))),
+            new Option(
+                    "state.ttl",
+                    "none",
+                    "drop the state of a key silent this long (bounds state for unbounded " + "key spaces)",
+                    (b, v) -> b.stateTtl(optionalDuration(v))),
+            new Option(
+                    "state.reset-after-gap",
+                    "none",
+                    "start a key from a fresh state when its next event is this " + "much later than its last",
+                    (b, v) -> b.resetAfterGap(optionalDuration(v))),
+            new Option(
+                    "adaptation.mode",
+                    "off",
+                    "off, rls or nlms: each key learns a linear correction of the "
+                            + "forecast on the model's top hidden state from its own errors (README: Online adaptation)",
                     JobConfig.Builder::adaptation),
-            new Option("adaptation.forgetting", "0.999", "RLS forgetting factor in (0, 1]; the memory is about "
-                    + "1/(1-forgetting) events", (b, v) -> b.adaptationForgetting(Double.parseDouble(v.trim()))),
-            new Option("adaptation.step-size", "0.05", "NLMS step size in (0, 2)",
+            new Option(
+                    "adaptation.forgetting",
+                    "0.999",
+                    "RLS forgetting factor in (0, 1]; the memory is about " + "1/(1-forgetting) events",
+                    (b, v) -> b.adaptationForgetting(Double.parseDouble(v.trim()))),
+            new Option(
+                    "adaptation.step-size",
+                    "0.05",
+                    "NLMS step size in (0, 2)",
                     (b, v) -> b.adaptationStepSize(Double.parseDouble(v.trim()))),
-            new Option("adaptation.process-noise", "0.001", "RLS process noise added to the covariance each event; "
-                    + "keeps the readout learning on collinear hidden units",
+            new Option(
+                    "adaptation.process-noise",
+                    "0.001",
+                    "RLS process noise added to the covariance each event; "
+                            + "keeps the readout learning on collinear hidden units",
                     (b, v) -> b.adaptationProcessNoise(Double.parseDouble(v.trim()))),
-            new Option("stepping.mode", "per-event", "per-event (step each reading at once: lowest latency) or "
-                    + "bundled (step many keys at once with the bundle kernel: more throughput, same results; "
-                    + "README: Bundled stepping)", (b, v) -> b.steppingMode(enumValue(JobConfig.SteppingMode.class, v))),
-            new Option("stepping.bundle-size", "512", "bundled mode: step a bundle when it holds this many readings",
+            new Option(
+                    "stepping.mode",
+                    "per-event",
+                    "per-event (step each reading at once: lowest latency) or "
+                            + "bundled (step many keys at once with the bundle kernel: more throughput, same results; "
+                            + "README: Bundled stepping)",
+                    (b, v) -> b.steppingMode(enumValue(JobConfig.SteppingMode.class, v))),
+            new Option(
+                    "stepping.bundle-size",
+                    "512",
+                    "bundled mode: step a bundle when it holds this many readings",
                     (b, v) -> b.bundleSize(Integer.parseInt(v.trim()))),
-            new Option("stepping.bundle-timeout", "100ms", "bundled mode: step a bundle at the latest this long "
-                    + "after its first reading (also on every watermark and checkpoint)",
+            new Option(
+                    "stepping.bundle-timeout",
+                    "100ms",
+                    "bundled mode: step a bundle at the latest this long "
+                            + "after its first reading (also on every watermark and checkpoint)",
                     (b, v) -> b.bundleTimeout(Durations.parse(v))),
-            new Option("stepping.kernel", "plain", "bundled mode: plain (Java, bit-identical to per-event) or blas "
-                    + "(one OpenBLAS product per layer and bundle: faster, equal up to float rounding; README: "
-                    + "Bundled stepping)", (b, v) -> b.bundleKernel(enumValue(JobConfig.BundleKernel.class, v))),
-            new Option("state.backend", "hashmap", "hashmap (heap) or rocksdb",
+            new Option(
+                    "stepping.kernel",
+                    "plain",
+                    "bundled mode: plain (Java, bit-identical to per-event) or blas "
+                            + "(one OpenBLAS product per layer and bundle: faster, equal up to float rounding; README: "
+                            + "Bundled stepping)",
+                    (b, v) -> b.bundleKernel(enumValue(JobConfig.BundleKernel.class, v))),
+            new Option(
+                    "state.backend",
+                    "hashmap",
+                    "hashmap (heap) or rocksdb",
                     (b, v) -> b.stateBackend(enumValue(JobConfig.StateBackend.class, v))),
-            new Option("checkpoints.interval", "10s", "checkpoint interval; exactly-once outputs become visible "
-                    + "on each checkpoint", (b, v) -> b.checkpointInterval(Durations.parse(v))),
-            new Option("checkpoints.directory", "(cluster default)", "checkpoint storage URI, e.g. "
-                    + "file:///var/streamcell/checkpoints or s3://bucket/path", JobConfig.Builder::checkpointDirectory),
-            new Option("parallelism", "(cluster default)", "parallelism of the job's operators",
+            new Option(
+                    "checkpoints.interval",
+                    "10s",
+                    "checkpoint interval; exactly-once outputs become visible " + "on each checkpoint",
+                    (b, v) -> b.checkpointInterval(Durations.parse(v))),
+            new Option(
+                    "checkpoints.directory",
+                    "(cluster default)",
+                    "checkpoint storage URI, e.g. " + "file:///var/streamcell/checkpoints or s3://bucket/path",
+                    JobConfig.Builder::checkpointDirectory),
+            new Option(
+                    "parallelism",
+                    "(cluster default)",
+                    "parallelism of the job's operators",
                     (b, v) -> b.parallelism(Integer.parseInt(v.trim()))));
 
     private static final Map<String, Option> BY_NAME = new LinkedHashMap<>();
@@ -169,7 +265,8 @@ public final class JobConfigLoader {
             if (value.isObject()) {
                 flatten(name + ".", value, into, source);
             } else if (value.isArray()) {
-                throw new IllegalArgumentException(source + ": option '" + name + "' must be a single value, not a list");
+                throw new IllegalArgumentException(
+                        source + ": option '" + name + "' must be a single value, not a list");
             } else {
                 into.put(name, value.isNull() ? "none" : value.asText());
             }
@@ -199,7 +296,9 @@ public final class JobConfigLoader {
         Function<String, String> lastPart = n -> n.substring(n.lastIndexOf('.') + 1);
         for (Option option : OPTIONS) {
             if (lastPart.apply(option.name()).equals(lastPart.apply(name))
-                    || option.name().replace("-", "").equalsIgnoreCase(name.replace("-", "").replace("_", ""))) {
+                    || option.name()
+                            .replace("-", "")
+                            .equalsIgnoreCase(name.replace("-", "").replace("_", ""))) {
                 return " (did you mean '" + option.name() + "'?)";
             }
         }

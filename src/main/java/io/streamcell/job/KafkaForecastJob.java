@@ -51,30 +51,47 @@ public final class KafkaForecastJob {
         KafkaConnections kafka = KafkaConnections.builder()
                 .bootstrapServers(config.kafka().bootstrapServers())
                 .properties(config.kafka().properties())
-                .deliveryGuarantee(config.kafka().delivery() == JobConfig.Delivery.EXACTLY_ONCE
-                        ? DeliveryGuarantee.EXACTLY_ONCE
-                        : DeliveryGuarantee.AT_LEAST_ONCE)
-                .transactionalIdPrefix(config.kafka().delivery() == JobConfig.Delivery.EXACTLY_ONCE
-                        ? config.kafka().transactionalIdPrefix()
-                        : null)
+                .deliveryGuarantee(
+                        config.kafka().delivery() == JobConfig.Delivery.EXACTLY_ONCE
+                                ? DeliveryGuarantee.EXACTLY_ONCE
+                                : DeliveryGuarantee.AT_LEAST_ONCE)
+                .transactionalIdPrefix(
+                        config.kafka().delivery() == JobConfig.Delivery.EXACTLY_ONCE
+                                ? config.kafka().transactionalIdPrefix()
+                                : null)
                 .transactionTimeout(config.kafka().transactionTimeout())
                 .build();
         requireSourceTopics(kafka, config);
-        KafkaSource<DecodedRecord> readings = kafka.readingsSource(config.topics().readings(), config.kafka().groupId(),
+        KafkaSource<DecodedRecord> readings = kafka.readingsSource(
+                config.topics().readings(),
+                config.kafka().groupId(),
                 StartingOffsets.parse(config.kafka().startingOffsets().name().toLowerCase(Locale.ROOT)),
                 new ReadingDeserializationSchema(modelConfig.features()));
         // Model updates: a new job reads the whole topic (the last valid update wins); a restored one
         // resumes from its checkpoint, which also holds the model that was serving.
         KafkaSource<ModelUpdateMessage> models = config.topics().hotSwap()
-                ? kafka.source(config.topics().models(), config.kafka().groupId() + "-models",
-                        OffsetsInitializer.earliest(), new ModelUpdateDeserializationSchema())
+                ? kafka.source(
+                        config.topics().models(),
+                        config.kafka().groupId() + "-models",
+                        OffsetsInitializer.earliest(),
+                        new ModelUpdateDeserializationSchema())
                 : null;
-        new ForecastJob(config, readings, models,
-                kafka.sink("forecasts", AvroRecordSerializationSchema.forecasts(config.topics().forecasts(),
-                        modelConfig.targets(), modelConfig.horizon())),
-                kafka.sink("anomalies", AvroRecordSerializationSchema.anomalyAlerts(config.topics().anomalies(),
-                        modelConfig.targets())),
-                kafka.sink("dead-letters", AvroRecordSerializationSchema.deadLetters(config.topics().deadLetters())))
+        new ForecastJob(
+                        config,
+                        readings,
+                        models,
+                        kafka.sink(
+                                "forecasts",
+                                AvroRecordSerializationSchema.forecasts(
+                                        config.topics().forecasts(), modelConfig.targets(), modelConfig.horizon())),
+                        kafka.sink(
+                                "anomalies",
+                                AvroRecordSerializationSchema.anomalyAlerts(
+                                        config.topics().anomalies(), modelConfig.targets())),
+                        kafka.sink(
+                                "dead-letters",
+                                AvroRecordSerializationSchema.deadLetters(
+                                        config.topics().deadLetters())))
                 .build(env);
     }
 

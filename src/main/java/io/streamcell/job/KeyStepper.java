@@ -91,7 +91,8 @@ public final class KeyStepper {
                 ? null
                 : model.config().onlineNormalisation().normaliser(model.inputSize());
         int targets = targetFeature.length;
-        this.readout = adaptation == null || !scorable ? null
+        this.readout = adaptation == null || !scorable
+                ? null
                 : adaptation.readout(model.config().hiddenSize() + 1, targets);
         this.readoutInput = new double[model.config().hiddenSize() + 1];
         this.readoutOutput = new double[targets];
@@ -118,8 +119,13 @@ public final class KeyStepper {
      * Reset and score, done before the recurrent step (see {@link #beforeStep}); {@code modelInput}
      * is what the kernel must step with (the features, or their per-key normalisation).
      */
-    public record Scored(float[] errors, boolean reset, AnomalyDetector.Detection detection, float[] observed,
-            float[] expected, float[] modelInput) {}
+    public record Scored(
+            float[] errors,
+            boolean reset,
+            AnomalyDetector.Detection detection,
+            float[] observed,
+            float[] expected,
+            float[] modelInput) {}
 
     /**
      * The part of {@link #step} before the recurrent state moves: reset if due, then score. For
@@ -135,7 +141,8 @@ public final class KeyStepper {
         if (learns) { // the forecast was made in the statistics before this event's
             for (int j = 0; j < targetFeature.length; j++) {
                 targetScale[j] = normaliser == null || state.inputStats().length < normaliser.stateSize()
-                        ? 1 : normaliser.scale(state.inputStats(), targetFeature[j]);
+                        ? 1
+                        : normaliser.scale(state.inputStats(), targetFeature[j]);
             }
         }
         float[] modelInput = features;
@@ -180,9 +187,15 @@ public final class KeyStepper {
         state.setLastForecast(forecast);
         state.advance(eventTime);
         AnomalyDetector.Detection detection = scored.detection();
-        return new Outcome(forecast, scored.errors(), state.steps(), scored.reset(),
-                detection == null ? null : detection.score(), detection == null ? null : detection.alert(),
-                scored.observed(), scored.expected());
+        return new Outcome(
+                forecast,
+                scored.errors(),
+                state.steps(),
+                scored.reset(),
+                detection == null ? null : detection.score(),
+                detection == null ? null : detection.alert(),
+                scored.observed(),
+                scored.expected());
     }
 
     /** Learns the error of the forecast made from the state's hidden state, before the step moves it. */

@@ -47,8 +47,9 @@ final class KeysInState {
      * Counts now and, if {@code keyState} has a TTL, again every {@link #RECOUNT_INTERVAL} of
      * processing time (the callbacks run in the task thread, between records).
      */
-    void countNowAndOnTtl(KeyedStateBackend<?> backend, ValueStateDescriptor<KeyState> keyState,
-            ProcessingTimeService time) throws Exception {
+    void countNowAndOnTtl(
+            KeyedStateBackend<?> backend, ValueStateDescriptor<KeyState> keyState, ProcessingTimeService time)
+            throws Exception {
         count(backend, keyState);
         if (keyState.getTtlConfig().isEnabled()) {
             long interval = RECOUNT_INTERVAL.toMillis();

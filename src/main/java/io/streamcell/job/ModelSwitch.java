@@ -22,8 +22,8 @@ import org.apache.flink.api.common.typeinfo.Types;
  */
 final class ModelSwitch {
     /** Broadcast state: the current update's bytes by model id; empty while the configured model serves. */
-    static final MapStateDescriptor<String, byte[]> CURRENT_UPDATE = new MapStateDescriptor<>("model-updates",
-            Types.STRING, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+    static final MapStateDescriptor<String, byte[]> CURRENT_UPDATE = new MapStateDescriptor<>(
+            "model-updates", Types.STRING, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
 
     /** A validated update, ready to install. */
     record Candidate(String modelId, byte[] bytes, RecurrentModel model) {}
@@ -56,7 +56,8 @@ final class ModelSwitch {
 
     /** Whether keys' hidden states of the current model mean nothing to the candidate's. */
     boolean changesArchitecture(Candidate candidate) {
-        return !ModelUpdates.sameArchitecture(current.config(), candidate.model().config());
+        return !ModelUpdates.sameArchitecture(
+                current.config(), candidate.model().config());
     }
 
     void install(Candidate candidate) {
@@ -83,9 +84,11 @@ final class ModelSwitch {
         try {
             return validate(entry.getValue());
         } catch (Exception e) {
-            throw new IllegalStateException("the checkpointed model update '" + entry.getKey() + "' no longer "
-                    + "validates, so the job cannot serve the model version it checkpointed (make its uri readable"
-                    + " again, or publish a new update and restore without this state): " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "the checkpointed model update '" + entry.getKey() + "' no longer "
+                            + "validates, so the job cannot serve the model version it checkpointed (make its uri readable"
+                            + " again, or publish a new update and restore without this state): " + e.getMessage(),
+                    e);
         }
     }
 }

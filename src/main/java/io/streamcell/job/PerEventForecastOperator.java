@@ -23,7 +23,8 @@ public final class PerEventForecastOperator
     public void open() throws Exception {
         super.open(); // opens the function, which registers the metrics
         ForecastFunction function = (ForecastFunction) userFunction;
-        function.metrics().keysInState.countNowAndOnTtl(getKeyedStateBackend(), function.keyStateDescriptor(),
-                getProcessingTimeService());
+        function.metrics()
+                .keysInState
+                .countNowAndOnTtl(getKeyedStateBackend(), function.keyStateDescriptor(), getProcessingTimeService());
     }
 }

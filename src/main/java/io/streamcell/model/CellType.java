@@ -36,6 +36,7 @@ public enum CellType {
                 return type;
             }
         }
-        throw new IllegalArgumentException("unknown cell type '" + ModelConfig.shown(name) + "' (expected \"lstm\" or \"gru\")");
+        throw new IllegalArgumentException(
+                "unknown cell type '" + ModelConfig.shown(name) + "' (expected \"lstm\" or \"gru\")");
     }
 }

@@ -30,6 +30,7 @@ public enum GruReset {
                 return reset;
             }
         }
-        throw new IllegalArgumentException("unknown gru_reset '" + ModelConfig.shown(name) + "' (expected \"after\" or \"before\")");
+        throw new IllegalArgumentException(
+                "unknown gru_reset '" + ModelConfig.shown(name) + "' (expected \"after\" or \"before\")");
     }
 }

@@ -45,7 +45,8 @@ public record ModelConfig(
     public record OnlineNormalisation(double halfLife, double scaleFloor, double clip) {
         public OnlineNormalisation {
             if (!(halfLife > 0) || !(scaleFloor > 0) || !(clip > 0)) {
-                throw new IllegalArgumentException("online_normalisation needs positive half_life, scale_floor and clip");
+                throw new IllegalArgumentException(
+                        "online_normalisation needs positive half_life, scale_floor and clip");
             }
         }
 
@@ -55,25 +56,60 @@ public record ModelConfig(
     }
 
     /** A config without online normalisation. */
-    public ModelConfig(CellType cell, GruReset gruReset, int inputSize, int hiddenSize, int numLayers,
-            List<String> features, List<String> targets, int horizon, Scaler inputScaler, Scaler targetScaler,
-            String version, ObjectNode provenance) {
-        this(cell, gruReset, inputSize, hiddenSize, numLayers, features, targets, horizon, inputScaler, targetScaler,
-                version, provenance, null);
+    public ModelConfig(
+            CellType cell,
+            GruReset gruReset,
+            int inputSize,
+            int hiddenSize,
+            int numLayers,
+            List<String> features,
+            List<String> targets,
+            int horizon,
+            Scaler inputScaler,
+            Scaler targetScaler,
+            String version,
+            ObjectNode provenance) {
+        this(
+                cell,
+                gruReset,
+                inputSize,
+                hiddenSize,
+                numLayers,
+                features,
+                targets,
+                horizon,
+                inputScaler,
+                targetScaler,
+                version,
+                provenance,
+                null);
     }
 
     public static final String FORMAT = "streamcell-model/1";
 
     /** Bounds that keep a hostile or mistaken config from allocating without limit. */
     public static final int MAX_INPUT_SIZE = 4096;
+
     public static final int MAX_HIDDEN_SIZE = 4096;
     public static final int MAX_LAYERS = 16;
     public static final int MAX_TARGETS = 4096;
     public static final int MAX_HORIZON = 1024;
 
     private static final Set<String> KNOWN_FIELDS = Set.of(
-            "format", "cell", "gru_reset", "input_size", "hidden_size", "num_layers", "features",
-            "targets", "horizon", "input_scaler", "target_scaler", "version", "provenance", "online_normalisation");
+            "format",
+            "cell",
+            "gru_reset",
+            "input_size",
+            "hidden_size",
+            "num_layers",
+            "features",
+            "targets",
+            "horizon",
+            "input_scaler",
+            "target_scaler",
+            "version",
+            "provenance",
+            "online_normalisation");
 
     public ModelConfig {
         Objects.requireNonNull(cell, "cell");
@@ -90,18 +126,18 @@ public record ModelConfig(
         checkRange("horizon", horizon, 1, MAX_HORIZON);
         checkRange("targets count", targets.size(), 1, MAX_TARGETS);
         if (features.size() != inputSize) {
-            throw new IllegalArgumentException("features lists " + features.size()
-                    + " names but input_size is " + inputSize);
+            throw new IllegalArgumentException(
+                    "features lists " + features.size() + " names but input_size is " + inputSize);
         }
         checkNames("features", features);
         checkNames("targets", targets);
         if (inputScaler.size() != inputSize) {
-            throw new IllegalArgumentException("input_scaler has " + inputScaler.size()
-                    + " columns but input_size is " + inputSize);
+            throw new IllegalArgumentException(
+                    "input_scaler has " + inputScaler.size() + " columns but input_size is " + inputSize);
         }
         if (targetScaler.size() != targets.size()) {
-            throw new IllegalArgumentException("target_scaler has " + targetScaler.size()
-                    + " columns but there are " + targets.size() + " targets");
+            throw new IllegalArgumentException("target_scaler has " + targetScaler.size() + " columns but there are "
+                    + targets.size() + " targets");
         }
         if (onlineNormalisation != null && !features.containsAll(targets)) {
             throw new IllegalArgumentException("online_normalisation needs every target among the features "
@@ -151,8 +187,8 @@ public record ModelConfig(
                     ? GruReset.fromConfigName(requiredText(root, "gru_reset", source))
                     : GruReset.AFTER;
             if (cell == CellType.LSTM && reset != GruReset.AFTER) {
-                throw new ModelFormatException(source + ": gru_reset '" + reset.configName()
-                        + "' given for an lstm model");
+                throw new ModelFormatException(
+                        source + ": gru_reset '" + reset.configName() + "' given for an lstm model");
             }
             List<String> features = stringList(root, "features", source);
             List<String> targets = stringList(root, "targets", source);
@@ -239,8 +275,8 @@ public record ModelConfig(
     private static String requiredText(JsonNode root, String field, String source) {
         JsonNode node = root.get(field);
         if (node == null || !node.isTextual()) {
-            throw new ModelFormatException(source + ": field '" + field + "' must be a string, found "
-                    + describe(node));
+            throw new ModelFormatException(
+                    source + ": field '" + field + "' must be a string, found " + describe(node));
         }
         return node.textValue();
     }
@@ -248,8 +284,8 @@ public record ModelConfig(
     private static int requiredInt(JsonNode root, String field, String source) {
         JsonNode node = root.get(field);
         if (node == null || !node.isIntegralNumber() || !node.canConvertToInt()) {
-            throw new ModelFormatException(source + ": field '" + field + "' must be an integer, found "
-                    + describe(node));
+            throw new ModelFormatException(
+                    source + ": field '" + field + "' must be an integer, found " + describe(node));
         }
         return node.intValue();
     }
@@ -257,14 +293,14 @@ public record ModelConfig(
     private static List<String> stringList(JsonNode root, String field, String source) {
         JsonNode node = root.get(field);
         if (node == null || !node.isArray()) {
-            throw new ModelFormatException(source + ": field '" + field + "' must be an array of strings, found "
-                    + describe(node));
+            throw new ModelFormatException(
+                    source + ": field '" + field + "' must be an array of strings, found " + describe(node));
         }
         List<String> values = new ArrayList<>(node.size());
         for (JsonNode element : node) {
             if (!element.isTextual()) {
-                throw new ModelFormatException(source + ": field '" + field + "' must contain only strings, found "
-                        + describe(element));
+                throw new ModelFormatException(
+                        source + ": field '" + field + "' must contain only strings, found " + describe(element));
             }
             values.add(element.textValue());
         }
@@ -277,8 +313,8 @@ public record ModelConfig(
             return null;
         }
         if (!node.isObject() || !node.has("mean") || !node.has("std")) {
-            throw new ModelFormatException(source + ": field '" + field
-                    + "' must be an object {\"mean\": [...], \"std\": [...]}");
+            throw new ModelFormatException(
+                    source + ": field '" + field + "' must be an object {\"mean\": [...], \"std\": [...]}");
         }
         try {
             return Scaler.of(floats(node.get("mean")), floats(node.get("std")));
@@ -307,12 +343,16 @@ public record ModelConfig(
         if (node == null || node.isNull()) {
             return null;
         }
-        if (!node.isObject() || !node.path("half_life").isNumber() || !node.path("scale_floor").isNumber()
+        if (!node.isObject()
+                || !node.path("half_life").isNumber()
+                || !node.path("scale_floor").isNumber()
                 || !node.path("clip").isNumber()) {
             throw new ModelFormatException(source + ": field 'online_normalisation' must be an object "
                     + "{\"half_life\": n, \"scale_floor\": x, \"clip\": c}");
         }
-        return new OnlineNormalisation(node.get("half_life").doubleValue(), node.get("scale_floor").doubleValue(),
+        return new OnlineNormalisation(
+                node.get("half_life").doubleValue(),
+                node.get("scale_floor").doubleValue(),
                 node.get("clip").doubleValue());
     }
 
@@ -351,8 +391,8 @@ public record ModelConfig(
             for (Iterator<java.util.Map.Entry<String, JsonNode>> fields = node.fields(); fields.hasNext(); ) {
                 java.util.Map.Entry<String, JsonNode> field = fields.next();
                 String name = field.getKey();
-                String shown = (path.isEmpty() ? "" : path + ".")
-                        + (name.length() > 40 ? name.substring(0, 40) + "…" : name);
+                String shown =
+                        (path.isEmpty() ? "" : path + ".") + (name.length() > 40 ? name.substring(0, 40) + "…" : name);
                 if (hasLoneSurrogate(name)) {
                     return "field name " + shown + " holds an unpaired UTF-16 surrogate";
                 }
@@ -387,6 +427,7 @@ public record ModelConfig(
             return "nothing (missing)";
         }
         String text = node.toString();
-        return node.getNodeType().name().toLowerCase() + " " + (text.length() > 40 ? text.substring(0, 40) + "…" : text);
+        return node.getNodeType().name().toLowerCase() + " "
+                + (text.length() > 40 ? text.substring(0, 40) + "…" : text);
     }
 }

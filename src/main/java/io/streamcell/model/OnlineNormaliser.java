@@ -28,8 +28,8 @@ public final class OnlineNormaliser {
 
     public OnlineNormaliser(int features, double halfLife, double scaleFloor, double clip) {
         if (features < 1 || !(halfLife > 0) || !(scaleFloor > 0) || !(clip > 0)) {
-            throw new IllegalArgumentException("online normalisation needs features >= 1 and positive half_life, "
-                    + "scale_floor and clip");
+            throw new IllegalArgumentException(
+                    "online normalisation needs features >= 1 and positive half_life, " + "scale_floor and clip");
         }
         this.features = features;
         this.rate = 1 - Math.pow(0.5, 1 / halfLife);

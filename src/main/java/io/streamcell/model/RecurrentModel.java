@@ -72,8 +72,8 @@ public final class RecurrentModel {
     private final float[] headBias;
     private final Map<String, Tensor> stateDict;
 
-    private RecurrentModel(ModelConfig config, Layer[] layers, float[] headWeights, float[] headBias,
-            Map<String, Tensor> stateDict) {
+    private RecurrentModel(
+            ModelConfig config, Layer[] layers, float[] headWeights, float[] headBias, Map<String, Tensor> stateDict) {
         this.config = config;
         this.layers = layers;
         this.headWeights = headWeights;
@@ -172,8 +172,8 @@ public final class RecurrentModel {
         return new Layer(inputs, width, weights, bias, null, null);
     }
 
-    private static Layer packGru(int inputs, int hidden, float[] wIh, float[] wHh, float[] bIh, float[] bHh,
-            GruReset reset) {
+    private static Layer packGru(
+            int inputs, int hidden, float[] wIh, float[] wHh, float[] bIh, float[] bHh, GruReset reset) {
         int resetAfter = reset == GruReset.AFTER ? 1 : 0;
         int width = (3 + resetAfter) * hidden;
         float[] weights = new float[(inputs + hidden) * width];
@@ -228,7 +228,9 @@ public final class RecurrentModel {
     }
 
     private static String describe(ModelConfig config) {
-        String cell = config.cell() == CellType.GRU ? "gru (reset " + config.gruReset().configName() + ")" : "lstm";
+        String cell = config.cell() == CellType.GRU
+                ? "gru (reset " + config.gruReset().configName() + ")"
+                : "lstm";
         return cell + " with input_size " + config.inputSize() + ", hidden_size " + config.hiddenSize() + ", "
                 + config.numLayers() + " layer(s) and " + config.outputSize() + " head outputs";
     }

@@ -27,8 +27,7 @@ public final class Scaler {
      */
     public static Scaler of(float[] mean, float[] std) {
         if (mean.length != std.length) {
-            throw new IllegalArgumentException(
-                    "mean has " + mean.length + " values but std has " + std.length);
+            throw new IllegalArgumentException("mean has " + mean.length + " values but std has " + std.length);
         }
         for (int i = 0; i < mean.length; i++) {
             if (!Float.isFinite(mean[i]) || !Float.isFinite(std[i])) {
@@ -84,9 +83,7 @@ public final class Scaler {
 
     @Override
     public boolean equals(Object other) {
-        return other instanceof Scaler that
-                && Arrays.equals(mean, that.mean)
-                && Arrays.equals(std, that.std);
+        return other instanceof Scaler that && Arrays.equals(mean, that.mean) && Arrays.equals(std, that.std);
     }
 
     @Override
@@ -96,6 +93,8 @@ public final class Scaler {
 
     @Override
     public String toString() {
-        return identity ? "Scaler[identity]" : "Scaler[mean=" + Arrays.toString(mean) + ", std=" + Arrays.toString(std) + "]";
+        return identity
+                ? "Scaler[identity]"
+                : "Scaler[mean=" + Arrays.toString(mean) + ", std=" + Arrays.toString(std) + "]";
     }
 }

@@ -14,8 +14,8 @@ public record Tensor(String name, int[] shape, float[] data) {
         shape = shape.clone();
         long elements = elementCount(shape);
         if (elements != data.length) {
-            throw new IllegalArgumentException("tensor " + name + " has shape " + Arrays.toString(shape)
-                    + " (" + elements + " elements) but " + data.length + " values");
+            throw new IllegalArgumentException("tensor " + name + " has shape " + Arrays.toString(shape) + " ("
+                    + elements + " elements) but " + data.length + " values");
         }
     }
 

@@ -44,7 +44,8 @@ public record MultivariateTable(List<String> columns, long[] times, double[][] v
     public static MultivariateTable read(Reader reader, String source) throws IOException {
         List<String[]> rows = new ArrayList<>();
         String[] header;
-        try (MappingIterator<String[]> it = new CsvMapper().readerForArrayOf(String.class)
+        try (MappingIterator<String[]> it = new CsvMapper()
+                .readerForArrayOf(String.class)
                 .with(CsvParser.Feature.WRAP_AS_ARRAY)
                 .with(CsvParser.Feature.SKIP_EMPTY_LINES)
                 .readValues(reader)) {

@@ -42,8 +42,15 @@ import java.util.List;
 public final class OnlineForecastProtocol {
 
     /** The fixed recipe; the defaults are what {@code streamcell forecast-eval} runs. */
-    public record Recipe(int hidden, int epochs, int window, int batch, double learningRate, long seed,
-            double forgetting, double initialVariance) {
+    public record Recipe(
+            int hidden,
+            int epochs,
+            int window,
+            int batch,
+            double learningRate,
+            long seed,
+            double forgetting,
+            double initialVariance) {
         /** Least memory of the readout per input, in samples (see {@link #forgetting(Recipe, int)}). */
         public static final int MIN_SAMPLES_PER_INPUT = 10;
 
@@ -58,8 +65,8 @@ public final class OnlineForecastProtocol {
     public record Split(int train, int validation, int test) {
         public Split {
             if (train < 1 || validation < 1 || test < 1) {
-                throw new IllegalArgumentException("--split needs three positive row counts, got "
-                        + train + "," + validation + "," + test);
+                throw new IllegalArgumentException(
+                        "--split needs three positive row counts, got " + train + "," + validation + "," + test);
             }
         }
 
@@ -72,19 +79,31 @@ public final class OnlineForecastProtocol {
     public record Score(long samples, double mse, double mae) {}
 
     /** The protocol's result. */
-    public record Result(Score validation, Score test, Score naiveValidation, Score naiveTest, int readoutInputs,
-            int trainingEpochs, double trainingSeconds, double streamSeconds) {}
+    public record Result(
+            Score validation,
+            Score test,
+            Score naiveValidation,
+            Score naiveTest,
+            int readoutInputs,
+            int trainingEpochs,
+            double trainingSeconds,
+            double streamSeconds) {}
 
     private OnlineForecastProtocol() {}
 
-    public static Result run(MultivariateTable table, Split split, int horizon, boolean delayedFeedback,
-            Recipe recipe, TrainingListener listener) {
+    public static Result run(
+            MultivariateTable table,
+            Split split,
+            int horizon,
+            boolean delayedFeedback,
+            Recipe recipe,
+            TrainingListener listener) {
         if (horizon < 1) {
             throw new IllegalArgumentException("--horizon must be at least 1, got " + horizon);
         }
         if (split.total() > table.rows()) {
-            throw new IllegalArgumentException("--split needs " + split.total() + " rows, the file has "
-                    + table.rows());
+            throw new IllegalArgumentException(
+                    "--split needs " + split.total() + " rows, the file has " + table.rows());
         }
         if (split.train() <= 2 * horizon || split.validation() <= horizon || split.test() <= horizon) {
             throw new IllegalArgumentException("each split must be longer than the horizon (" + horizon
@@ -106,10 +125,10 @@ public final class OnlineForecastProtocol {
         }
         double trainingSeconds = (System.nanoTime() - start) / 1e9;
 
-        ReadoutFeatures features = new ReadoutFeatures(columns, ReadoutFeatures.lagsFor(interval), calendar,
-                recipe.hidden());
-        RecursiveLeastSquares readout = new RecursiveLeastSquares(features.size(), columns * horizon,
-                forgetting(recipe, features.size()), recipe.initialVariance());
+        ReadoutFeatures features =
+                new ReadoutFeatures(columns, ReadoutFeatures.lagsFor(interval), calendar, recipe.hidden());
+        RecursiveLeastSquares readout = new RecursiveLeastSquares(
+                features.size(), columns * horizon, forgetting(recipe, features.size()), recipe.initialVariance());
         Stream stream = new Stream(z, nextTimes, hidden, features, readout, horizon);
 
         start = System.nanoTime();
@@ -123,8 +142,15 @@ public final class OnlineForecastProtocol {
         Score validation = stream.evaluate(fitted.clone(), validationStart, testStart, delayedFeedback);
         Score test = stream.evaluate(fitted.clone(), testStart, split.total(), delayedFeedback);
         double streamSeconds = (System.nanoTime() - start) / 1e9;
-        return new Result(validation, test, naive(z, validationStart, testStart, horizon),
-                naive(z, testStart, split.total(), horizon), features.size(), epochs, trainingSeconds, streamSeconds);
+        return new Result(
+                validation,
+                test,
+                naive(z, validationStart, testStart, horizon),
+                naive(z, testStart, split.total(), horizon),
+                features.size(),
+                epochs,
+                trainingSeconds,
+                streamSeconds);
     }
 
     /**
@@ -152,8 +178,13 @@ public final class OnlineForecastProtocol {
         private final double[] scoredError; // of the forecast after the change limits
         private final double[] limit; // largest |change| per horizon step and column in the training rows
 
-        Stream(double[][] z, long[] nextTimes, float[][] hidden, ReadoutFeatures features,
-                RecursiveLeastSquares readout, int horizon) {
+        Stream(
+                double[][] z,
+                long[] nextTimes,
+                float[][] hidden,
+                ReadoutFeatures features,
+                RecursiveLeastSquares readout,
+                int horizon) {
             this.z = z;
             this.nextTimes = nextTimes;
             this.hidden = hidden;
@@ -316,8 +347,8 @@ public final class OnlineForecastProtocol {
         return x;
     }
 
-    private static TrainingResult trainRecurrent(double[][] z, long[] nextTimes, Split split, Recipe recipe,
-            TrainingListener listener) {
+    private static TrainingResult trainRecurrent(
+            double[][] z, long[] nextTimes, Split split, Recipe recipe, TrainingListener listener) {
         int rows = split.train() + split.validation();
         int columns = z[0].length;
         double[][] inputs = new double[rows][];
@@ -329,8 +360,11 @@ public final class OnlineForecastProtocol {
             }
         }
         List<String> featureNames = java.util.stream.IntStream.range(0, inputs[0].length)
-                .mapToObj(i -> "x" + i).toList();
-        List<String> targetNames = java.util.stream.IntStream.range(0, columns).mapToObj(c -> "d" + c).toList();
+                .mapToObj(i -> "x" + i)
+                .toList();
+        List<String> targetNames = java.util.stream.IntStream.range(0, columns)
+                .mapToObj(c -> "d" + c)
+                .toList();
         TrainingOptions options = TrainingOptions.defaults()
                 .cell(CellType.LSTM)
                 .hidden(recipe.hidden())
@@ -343,8 +377,8 @@ public final class OnlineForecastProtocol {
                 .seed(recipe.seed())
                 .validationFraction(split.validation() / (double) rows)
                 .version("forecast-eval");
-        return Trainer.train(List.of(new KeySeries("series", inputs, changes)), featureNames, targetNames, options,
-                listener);
+        return Trainer.train(
+                List.of(new KeySeries("series", inputs, changes)), featureNames, targetNames, options, listener);
     }
 
     /** The top hidden state after each row, stepping the trained model from a zero state. */

@@ -25,17 +25,22 @@ public final class Replay {
     }
 
     /** As {@link #run(RecurrentModel, Path, Path, int)}, adapting each key online as the job does with {@code adaptation}. */
-    public static Summary run(RecurrentModel model, Path input, Path output, int batchSize,
-            io.streamcell.adapt.Adaptation adaptation) throws IOException {
+    public static Summary run(
+            RecurrentModel model, Path input, Path output, int batchSize, io.streamcell.adapt.Adaptation adaptation)
+            throws IOException {
         Path directory = output.toAbsolutePath().getParent();
         Files.createDirectories(directory);
         Path temp = Files.createTempFile(directory, "." + output.getFileName(), ".partial");
         try (ReplayEngine engine = new ReplayEngine(model, batchSize, null, adaptation)) {
-            try (ReadingsCsvReader reader = ReadingsCsvReader.open(input, model.config().features());
+            try (ReadingsCsvReader reader =
+                            ReadingsCsvReader.open(input, model.config().features());
                     Writer writer = Files.newBufferedWriter(temp, StandardCharsets.UTF_8);
-                    ForecastCsvWriter csv = new ForecastCsvWriter(writer, model.config().targets(),
-                            model.config().horizon())) {
-                ReplayEngine.OutcomeSink sink = (row, outcome) -> csv.write(row.key(), row.timestampText(), outcome.forecast(),
+                    ForecastCsvWriter csv = new ForecastCsvWriter(
+                            writer, model.config().targets(), model.config().horizon())) {
+                ReplayEngine.OutcomeSink sink = (row, outcome) -> csv.write(
+                        row.key(),
+                        row.timestampText(),
+                        outcome.forecast(),
                         outcome.score() == null ? 0f : outcome.score().anomalyScore());
                 for (ReadingsCsvReader.Row row = reader.next(); row != null; row = reader.next()) {
                     engine.accept(row, sink);

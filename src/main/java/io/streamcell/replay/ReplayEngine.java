@@ -54,8 +54,8 @@ public final class ReplayEngine implements AutoCloseable {
     }
 
     /** @param adaptation as the job's {@code adaptation.*} options; null does not adapt */
-    public ReplayEngine(RecurrentModel model, int batchSize, Duration resetAfterGap,
-            io.streamcell.adapt.Adaptation adaptation) {
+    public ReplayEngine(
+            RecurrentModel model, int batchSize, Duration resetAfterGap, io.streamcell.adapt.Adaptation adaptation) {
         this.model = model;
         this.stepper = new KeyStepper(model, resetAfterGap, adaptation);
         if (batchSize > 1) {
@@ -104,8 +104,8 @@ public final class ReplayEngine implements AutoCloseable {
         batchKernel.step(bundleRecurrent, bundleFeatures, bundleForecasts, count);
         for (int b = 0; b < count; b++) {
             Row row = bundle.get(b);
-            KeyStepper.Outcome outcome = stepper.afterStep(stateOf(row.key()), row.epochMillis(), bundleForecasts[b],
-                    bundleScores[b]);
+            KeyStepper.Outcome outcome =
+                    stepper.afterStep(stateOf(row.key()), row.epochMillis(), bundleForecasts[b], bundleScores[b]);
             steps++;
             sink.accept(row, outcome);
         }

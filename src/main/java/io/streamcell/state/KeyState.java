@@ -63,7 +63,12 @@ public final class KeyState {
     }
 
     /** A state holding the given arrays (taken over, not copied), input statistics included. */
-    public KeyState(float[] recurrent, float[] lastForecast, long steps, long lastEventTime, float[] anomalyStats,
+    public KeyState(
+            float[] recurrent,
+            float[] lastForecast,
+            long steps,
+            long lastEventTime,
+            float[] anomalyStats,
             float[] inputStats) {
         assign(recurrent, lastForecast, steps, lastEventTime, anomalyStats, inputStats);
     }
@@ -116,8 +121,13 @@ public final class KeyState {
 
     /** A deep copy. */
     public KeyState copy() {
-        KeyState copy = new KeyState(recurrent.clone(), cloneOrEmpty(lastForecast), steps, lastEventTime,
-                cloneOrEmpty(anomalyStats), cloneOrEmpty(inputStats));
+        KeyState copy = new KeyState(
+                recurrent.clone(),
+                cloneOrEmpty(lastForecast),
+                steps,
+                lastEventTime,
+                cloneOrEmpty(anomalyStats),
+                cloneOrEmpty(inputStats));
         copy.readout = cloneOrEmpty(readout);
         return copy;
     }
@@ -134,13 +144,24 @@ public final class KeyState {
     }
 
     /** Replaces every field (arrays taken over), for deserializing into a reused instance. */
-    void assign(float[] recurrent, float[] lastForecast, long steps, long lastEventTime, float[] anomalyStats,
-            float[] inputStats, float[] readout) {
+    void assign(
+            float[] recurrent,
+            float[] lastForecast,
+            long steps,
+            long lastEventTime,
+            float[] anomalyStats,
+            float[] inputStats,
+            float[] readout) {
         assign(recurrent, lastForecast, steps, lastEventTime, anomalyStats, inputStats);
         this.readout = Objects.requireNonNull(readout, "readout");
     }
 
-    private void assign(float[] recurrent, float[] lastForecast, long steps, long lastEventTime, float[] anomalyStats,
+    private void assign(
+            float[] recurrent,
+            float[] lastForecast,
+            long steps,
+            long lastEventTime,
+            float[] anomalyStats,
             float[] inputStats) {
         this.recurrent = Objects.requireNonNull(recurrent, "recurrent");
         this.lastForecast = Objects.requireNonNull(lastForecast, "lastForecast");
@@ -236,14 +257,15 @@ public final class KeyState {
 
     @Override
     public boolean equals(Object other) {
-        return this == other || other instanceof KeyState that
-                && steps == that.steps
-                && lastEventTime == that.lastEventTime
-                && sameBits(recurrent, that.recurrent)
-                && sameBits(lastForecast, that.lastForecast)
-                && sameBits(anomalyStats, that.anomalyStats)
-                && sameBits(inputStats, that.inputStats)
-                && sameBits(readout, that.readout);
+        return this == other
+                || other instanceof KeyState that
+                        && steps == that.steps
+                        && lastEventTime == that.lastEventTime
+                        && sameBits(recurrent, that.recurrent)
+                        && sameBits(lastForecast, that.lastForecast)
+                        && sameBits(anomalyStats, that.anomalyStats)
+                        && sameBits(inputStats, that.inputStats)
+                        && sameBits(readout, that.readout);
     }
 
     @Override
@@ -326,8 +348,8 @@ public final class KeyState {
 
     private static int checkStateSize(int stateSize) {
         if (stateSize < 0 || stateSize > KeyStateSerializer.MAX_ARRAY_LENGTH) {
-            throw new IllegalArgumentException("stateSize " + stateSize + " outside [0, "
-                    + KeyStateSerializer.MAX_ARRAY_LENGTH + "]");
+            throw new IllegalArgumentException(
+                    "stateSize " + stateSize + " outside [0, " + KeyStateSerializer.MAX_ARRAY_LENGTH + "]");
         }
         return stateSize;
     }

@@ -65,8 +65,8 @@ public final class KeyStateSerializer extends TypeSerializer<KeyState> {
         if (layout == LAYOUT_V1 || layout == LAYOUT_V2) {
             return new KeyStateSerializer(layout);
         }
-        throw new IllegalArgumentException("unknown key-state layout " + layout + " (this StreamCell knows "
-                + LAYOUT_V1 + " to " + CURRENT_LAYOUT + ")");
+        throw new IllegalArgumentException("unknown key-state layout " + layout + " (this StreamCell knows " + LAYOUT_V1
+                + " to " + CURRENT_LAYOUT + ")");
     }
 
     static boolean isKnownLayout(int layout) {
@@ -254,8 +254,8 @@ public final class KeyStateSerializer extends TypeSerializer<KeyState> {
         long value = 0;
         for (int shift = 0; ; shift += 7) {
             if (shift == 35) {
-                throw new IOException("corrupt key state: the length of '" + field
-                        + "' is not a valid varint (more than 5 bytes)");
+                throw new IOException(
+                        "corrupt key state: the length of '" + field + "' is not a valid varint (more than 5 bytes)");
             }
             int b = source.readUnsignedByte();
             value |= (long) (b & 0x7f) << shift;
@@ -264,8 +264,8 @@ public final class KeyStateSerializer extends TypeSerializer<KeyState> {
             }
         }
         if (value > MAX_ARRAY_LENGTH) {
-            throw new IOException("corrupt key state: '" + field + "' claims " + value
-                    + " floats (as a signed int: " + (int) value + "), outside [0, " + MAX_ARRAY_LENGTH + "]");
+            throw new IOException("corrupt key state: '" + field + "' claims " + value + " floats (as a signed int: "
+                    + (int) value + "), outside [0, " + MAX_ARRAY_LENGTH + "]");
         }
         return (int) value;
     }

@@ -1,17 +1,17 @@
 package io.streamcell.train;
 
-import io.streamcell.io.csv.ReadingsCsvReader;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvParser;
 import io.streamcell.io.csv.CsvFormatException;
+import io.streamcell.io.csv.ReadingsCsvReader;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.util.Arrays;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,8 +26,8 @@ public record KeySeries(String key, double[][] features, double[][] targets) {
     public KeySeries {
         Objects.requireNonNull(key, "key");
         if (features.length != targets.length) {
-            throw new IllegalArgumentException("key '" + key + "': " + features.length + " feature rows but "
-                    + targets.length + " target rows");
+            throw new IllegalArgumentException(
+                    "key '" + key + "': " + features.length + " feature rows but " + targets.length + " target rows");
         }
     }
 
@@ -94,16 +94,19 @@ public record KeySeries(String key, double[][] features, double[][] targets) {
                 line = line.substring(1);
             }
             String[] cells;
-            try (MappingIterator<String[]> rows = new CsvMapper().readerForArrayOf(String.class)
-                    .with(CsvParser.Feature.WRAP_AS_ARRAY).readValues(line)) {
+            try (MappingIterator<String[]> rows = new CsvMapper()
+                    .readerForArrayOf(String.class)
+                    .with(CsvParser.Feature.WRAP_AS_ARRAY)
+                    .readValues(line)) {
                 cells = rows.hasNextValue() ? rows.nextValue() : new String[0];
             }
             header = Arrays.stream(cells).map(String::trim).toList();
         }
-        List<String> missing = names.stream().filter(name -> !header.contains(name)).toList();
+        List<String> missing =
+                names.stream().filter(name -> !header.contains(name)).toList();
         if (!missing.isEmpty()) {
-            throw new IllegalArgumentException(file + ": " + option + " column(s) " + missing
-                    + " not in the header " + header);
+            throw new IllegalArgumentException(
+                    file + ": " + option + " column(s) " + missing + " not in the header " + header);
         }
     }
 }

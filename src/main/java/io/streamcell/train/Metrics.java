@@ -14,8 +14,8 @@ final class Metrics {
      * seasonal-naive forecast takes the value one or more whole seasons before t+s+1 (the latest
      * such step at or before t), and is left out where that step precedes the series.
      */
-    static TrainingResult.Metrics evaluate(List<KeySeries> series, List<TrainingResult.KeyForecasts> forecasts,
-            int horizon, int season) {
+    static TrainingResult.Metrics evaluate(
+            List<KeySeries> series, List<TrainingResult.KeyForecasts> forecasts, int horizon, int season) {
         Acc model = new Acc();
         Acc naive = new Acc();
         Acc seasonal = new Acc();
@@ -46,8 +46,8 @@ final class Metrics {
                 }
             }
         }
-        return new TrainingResult.Metrics(model.score("model"), naive.score("naive last value"),
-                seasonal.score("seasonal naive"), season);
+        return new TrainingResult.Metrics(
+                model.score("model"), naive.score("naive last value"), seasonal.score("seasonal naive"), season);
     }
 
     private static final class Acc {
@@ -62,7 +62,10 @@ final class Metrics {
         }
 
         TrainingResult.Score score(String name) {
-            return new TrainingResult.Score(name, count, count == 0 ? Double.NaN : squares / count,
+            return new TrainingResult.Score(
+                    name,
+                    count,
+                    count == 0 ? Double.NaN : squares / count,
                     count == 0 ? Double.NaN : absolutes / count);
         }
     }

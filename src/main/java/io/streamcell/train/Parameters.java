@@ -65,7 +65,8 @@ public final class Parameters {
         parameters.shapes.forEach((name, shape) -> {
             Tensor tensor = tensors.get(name);
             if (tensor == null) {
-                throw new IllegalArgumentException("missing tensor '" + name + "' (shape " + Arrays.toString(shape) + ")");
+                throw new IllegalArgumentException(
+                        "missing tensor '" + name + "' (shape " + Arrays.toString(shape) + ")");
             }
             if (!Arrays.equals(tensor.shape(), shape)) {
                 throw new IllegalArgumentException("tensor '" + name + "' has shape " + tensor.shapeText()
@@ -118,7 +119,8 @@ public final class Parameters {
     public double[] get(String name) {
         double[] data = values.get(name);
         if (data == null) {
-            throw new IllegalArgumentException("no tensor '" + name + "' (known: " + String.join(", ", values.keySet()) + ")");
+            throw new IllegalArgumentException(
+                    "no tensor '" + name + "' (known: " + String.join(", ", values.keySet()) + ")");
         }
         return data;
     }
@@ -155,12 +157,14 @@ public final class Parameters {
     /** {@code this += scale * other}, tensor by tensor (for accumulating gradients over windows). */
     public void addScaled(Parameters other, double scale) {
         if (!shapes.keySet().equals(other.shapes.keySet())) {
-            throw new IllegalArgumentException("parameter sets differ: " + shapes.keySet() + " vs " + other.shapes.keySet());
+            throw new IllegalArgumentException(
+                    "parameter sets differ: " + shapes.keySet() + " vs " + other.shapes.keySet());
         }
         values.forEach((name, data) -> {
             double[] add = other.get(name);
             if (add.length != data.length) {
-                throw new IllegalArgumentException("tensor '" + name + "' sizes differ: " + data.length + " vs " + add.length);
+                throw new IllegalArgumentException(
+                        "tensor '" + name + "' sizes differ: " + data.length + " vs " + add.length);
             }
             for (int i = 0; i < data.length; i++) {
                 data[i] += scale * add[i];
@@ -171,8 +175,8 @@ public final class Parameters {
     @Override
     public String toString() {
         StringBuilder text = new StringBuilder("Parameters[");
-        shapes.forEach((name, shape) -> text.append(text.length() > 11 ? ", " : "").append(name)
-                .append(Arrays.toString(shape)));
+        shapes.forEach((name, shape) ->
+                text.append(text.length() > 11 ? ", " : "").append(name).append(Arrays.toString(shape)));
         return text.append("]").toString();
     }
 }

@@ -103,11 +103,12 @@ public final class SequenceLoss {
      *     zeros; not modified
      * @throws IllegalArgumentException on mismatched sizes, a non-finite input or an infinite target
      */
-    public static Result lossAndGradient(Parameters parameters, ModelConfig config, double[][] inputs,
-            double[][] targets, double[] initialState) {
+    public static Result lossAndGradient(
+            Parameters parameters, ModelConfig config, double[][] inputs, double[][] targets, double[] initialState) {
         Objects.requireNonNull(targets, "targets");
         if (targets.length != inputs.length) {
-            throw new IllegalArgumentException("inputs has " + inputs.length + " steps but targets has " + targets.length);
+            throw new IllegalArgumentException(
+                    "inputs has " + inputs.length + " steps but targets has " + targets.length);
         }
         int outputs = config.outputSize();
         int count = 0;
@@ -171,8 +172,8 @@ public final class SequenceLoss {
     }
 
     /** {@code grad[r][k] += d[r] v[k]} for rows {@code [from, to)}, and {@code out[k] += Σ_r W[r][k] d[r]}. */
-    private static void backAffine(double[] weights, double[] weightGrad, int cols, double[] d, double[] v,
-            int from, int to, double[] out) {
+    private static void backAffine(
+            double[] weights, double[] weightGrad, int cols, double[] d, double[] v, int from, int to, double[] out) {
         for (int r = from; r < to; r++) {
             double dr = d[r];
             int row = r * cols;
@@ -198,8 +199,10 @@ public final class SequenceLoss {
         private final double[][][] layerInput;
         /** [layer][t][G·H]: gate activations, LSTM [i f g o], GRU [r z n]. */
         private final double[][][] gates;
+
         private final double[][][] h; // [layer][t][H]
-        private final double[][][] c; // [layer][t][H] LSTM: cell state; GRU: u = W_hn h₋ + b_hn (after) or s = r ⊙ h₋ (before)
+        private final double[][][]
+                c; // [layer][t][H] LSTM: cell state; GRU: u = W_hn h₋ + b_hn (after) or s = r ⊙ h₋ (before)
         private final double[][][] tanhC; // LSTM only
         private double[][] outputs;
 
@@ -227,8 +230,8 @@ public final class SequenceLoss {
             }
             boolean lstm = cell.hasCellState();
             if (initialState != null && initialState.length != config.stateSize()) {
-                throw new IllegalArgumentException("initial state has " + initialState.length
-                        + " values, expected " + config.stateSize());
+                throw new IllegalArgumentException(
+                        "initial state has " + initialState.length + " values, expected " + config.stateSize());
             }
             int stride = hidden * (lstm ? 2 : 1);
             h0 = new double[layers][hidden];

@@ -18,15 +18,34 @@ public final class SyntheticSignals {
 
     /** The families, assigned round-robin to the series of a data set, then shuffled. */
     public enum Family {
-        RANDOM_WALK, TREND, SEASONAL, MULTI_SEASONAL, SAWTOOTH_SQUARE, REGIME, SPIKES, STEPS, FLATLINE, COUNTS,
-        LARGE_OFFSET, TINY_SCALE, MIXED
+        RANDOM_WALK,
+        TREND,
+        SEASONAL,
+        MULTI_SEASONAL,
+        SAWTOOTH_SQUARE,
+        REGIME,
+        SPIKES,
+        STEPS,
+        FLATLINE,
+        COUNTS,
+        LARGE_OFFSET,
+        TINY_SCALE,
+        MIXED
     }
 
     /** One generated series. */
     public record Series(Family family, double[] values) {}
 
-    private static final Family[] MIXABLE = {Family.RANDOM_WALK, Family.TREND, Family.SEASONAL,
-        Family.SAWTOOTH_SQUARE, Family.REGIME, Family.SPIKES, Family.STEPS, Family.FLATLINE};
+    private static final Family[] MIXABLE = {
+        Family.RANDOM_WALK,
+        Family.TREND,
+        Family.SEASONAL,
+        Family.SAWTOOTH_SQUARE,
+        Family.REGIME,
+        Family.SPIKES,
+        Family.STEPS,
+        Family.FLATLINE
+    };
 
     private final SplittableRandom random;
 
@@ -99,7 +118,8 @@ public final class SyntheticSignals {
         for (int t = 0; t < n; t++) {
             double u = (t / period + phase) % 1.0;
             y[t] = switch (kind) {
-                case "sine" -> Math.sin(2 * Math.PI * u) + harmonicAmplitude * Math.sin(4 * Math.PI * u + harmonicPhase);
+                case "sine" ->
+                    Math.sin(2 * Math.PI * u) + harmonicAmplitude * Math.sin(4 * Math.PI * u + harmonicPhase);
                 case "sawtooth" -> rising ? 2 * u - 1 : 1 - 2 * u;
                 case "square" -> u < duty ? 1 : -1;
                 default -> u < width ? 1 : 0; // pulse train
@@ -268,8 +288,10 @@ public final class SyntheticSignals {
                     return counts(n);
                 }
                 case LARGE_OFFSET -> {
-                    Family inner = new Family[] {Family.RANDOM_WALK, Family.SEASONAL, Family.STEPS, Family.TREND,
-                        Family.REGIME}[random.nextInt(5)];
+                    Family inner = new Family[] {
+                                Family.RANDOM_WALK, Family.SEASONAL, Family.STEPS, Family.TREND, Family.REGIME
+                            }
+                            [random.nextInt(5)];
                     double[] y = series(n, inner);
                     double offset = 1e6 * new double[] {1, -1, 3.7, 1000}[random.nextInt(4)];
                     double scale = logUniform(1e-2, 1e3);
@@ -279,8 +301,10 @@ public final class SyntheticSignals {
                     return y;
                 }
                 case TINY_SCALE -> {
-                    Family inner = new Family[] {Family.RANDOM_WALK, Family.SEASONAL, Family.STEPS, Family.TREND,
-                        Family.SAWTOOTH_SQUARE}[random.nextInt(5)];
+                    Family inner = new Family[] {
+                                Family.RANDOM_WALK, Family.SEASONAL, Family.STEPS, Family.TREND, Family.SAWTOOTH_SQUARE
+                            }
+                            [random.nextInt(5)];
                     double[] y = series(n, inner);
                     double offset = chance(0.5) ? gaussian() * 1e-3 : 0;
                     for (int t = 0; t < n; t++) {

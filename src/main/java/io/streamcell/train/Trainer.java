@@ -78,8 +78,12 @@ public final class Trainer {
      * @throws IllegalArgumentException for invalid options, mismatched widths, non-finite values, or
      *     data too short for a training and a validation split
      */
-    public static TrainingResult train(List<KeySeries> series, List<String> features, List<String> targets,
-            TrainingOptions options, TrainingListener listener) {
+    public static TrainingResult train(
+            List<KeySeries> series,
+            List<String> features,
+            List<String> targets,
+            TrainingOptions options,
+            TrainingListener listener) {
         TrainingOptions opts = options.copy().validate();
         Objects.requireNonNull(listener, "listener");
         if (series.isEmpty()) {
@@ -95,11 +99,23 @@ public final class Trainer {
             series = normalisedOnline(series, features, targets, opts.onlineNormalisation());
         }
         int[] trainSteps = series.stream()
-                .mapToInt(s -> s.length() - (int) Math.round(s.length() * opts.validationFraction())).toArray();
+                .mapToInt(s -> s.length() - (int) Math.round(s.length() * opts.validationFraction()))
+                .toArray();
         Scaler inputScaler = fit(series, trainSteps, true, features.size());
         Scaler targetScaler = fit(series, trainSteps, false, targets.size());
-        ModelConfig config = new ModelConfig(opts.cell(), opts.gruReset(), features.size(), opts.hidden(),
-                opts.layers(), features, targets, opts.horizon(), inputScaler, targetScaler, opts.version(), null,
+        ModelConfig config = new ModelConfig(
+                opts.cell(),
+                opts.gruReset(),
+                features.size(),
+                opts.hidden(),
+                opts.layers(),
+                features,
+                targets,
+                opts.horizon(),
+                inputScaler,
+                targetScaler,
+                opts.version(),
+                null,
                 opts.onlineNormalisation());
 
         List<Prepared> data = new ArrayList<>(series.size());
@@ -108,8 +124,8 @@ public final class Trainer {
         }
         List<Stream> streams = streams(data, opts);
         if (streams.isEmpty()) {
-            throw new IllegalArgumentException("no training steps: every key is too short for --val "
-                    + opts.validationFraction());
+            throw new IllegalArgumentException(
+                    "no training steps: every key is too short for --val " + opts.validationFraction());
         }
 
         SplittableRandom random = new SplittableRandom(opts.seed());
@@ -150,11 +166,15 @@ public final class Trainer {
                     group[i] = streams.get(order[g + i]);
                 }
                 double[][] states = new double[group.length][];
-                int windows = Arrays.stream(group).mapToInt(s -> s.windows(opts.window())).max().orElse(0);
+                int windows = Arrays.stream(group)
+                        .mapToInt(s -> s.windows(opts.window()))
+                        .max()
+                        .orElse(0);
                 for (int w = 0; w < windows; w++) {
                     final int windowIndex = w;
                     final Parameters current = params;
-                    SequenceLoss.Result[] results = IntStream.range(0, group.length).parallel()
+                    SequenceLoss.Result[] results = IntStream.range(0, group.length)
+                            .parallel()
                             .mapToObj(i -> {
                                 Stream s = group[i];
                                 int from = s.from() + windowIndex * opts.window();
@@ -163,8 +183,11 @@ public final class Trainer {
                                 }
                                 int to = Math.min(s.to(), from + opts.window());
                                 Prepared p = data.get(s.key());
-                                return SequenceLoss.lossAndGradient(current, config,
-                                        Arrays.copyOfRange(p.x(), from, to), Arrays.copyOfRange(p.yTrain(), from, to),
+                                return SequenceLoss.lossAndGradient(
+                                        current,
+                                        config,
+                                        Arrays.copyOfRange(p.x(), from, to),
+                                        Arrays.copyOfRange(p.yTrain(), from, to),
                                         states[i]);
                             })
                             .toArray(SequenceLoss.Result[]::new);
@@ -193,8 +216,13 @@ public final class Trainer {
                     batchesDone++;
                     double perBatch = (System.nanoTime() - start) / 1e9 / batchesDone;
                     double remaining = (batches - batch) + (double) batches * (opts.epochs() - epoch);
-                    listener.onBatch(epoch, opts.epochs(), batch, batches,
-                            lossCount == 0 ? Double.NaN : lossSum / lossCount, perBatch * remaining);
+                    listener.onBatch(
+                            epoch,
+                            opts.epochs(),
+                            batch,
+                            batches,
+                            lossCount == 0 ? Double.NaN : lossSum / lossCount,
+                            perBatch * remaining);
                 }
             }
             double trainLoss = lossCount == 0 ? Double.NaN : lossSum / lossCount;
@@ -236,19 +264,27 @@ public final class Trainer {
             forecasts.add(new TrainingResult.KeyForecasts(series.get(k).key(), p.trainSteps(), block));
         }
         TrainingResult.Metrics metrics = Metrics.evaluate(series, forecasts, opts.horizon(), opts.season());
-        return new TrainingResult(config, kept, trainLosses.size(), bestEpoch, stoppedEarly,
-                List.copyOf(trainLosses), List.copyOf(validationLosses), metrics, List.copyOf(forecasts));
+        return new TrainingResult(
+                config,
+                kept,
+                trainLosses.size(),
+                bestEpoch,
+                stoppedEarly,
+                List.copyOf(trainLosses),
+                List.copyOf(validationLosses),
+                metrics,
+                List.copyOf(forecasts));
     }
 
     private static void checkRow(KeySeries s, int t, double[] row, int width, String what) {
         if (row.length != width) {
-            throw new IllegalArgumentException("key '" + s.key() + "' step " + t + ": " + row.length + " " + what
-                    + " values, expected " + width);
+            throw new IllegalArgumentException(
+                    "key '" + s.key() + "' step " + t + ": " + row.length + " " + what + " values, expected " + width);
         }
         for (double v : row) {
             if (!Double.isFinite(v)) {
-                throw new IllegalArgumentException("key '" + s.key() + "' step " + t + ": non-finite " + what
-                        + " value " + v);
+                throw new IllegalArgumentException(
+                        "key '" + s.key() + "' step " + t + ": non-finite " + what + " value " + v);
             }
         }
     }
@@ -300,14 +336,17 @@ public final class Trainer {
      * the statistics after step t-1, {@code clip((x_t - m_{t-1}) / s_{t-1})}, because the forecast made
      * after step t-1 is de-normalised with those. Every target must be a feature.
      */
-    static List<KeySeries> normalisedOnline(List<KeySeries> series, List<String> features, List<String> targets,
+    static List<KeySeries> normalisedOnline(
+            List<KeySeries> series,
+            List<String> features,
+            List<String> targets,
             ModelConfig.OnlineNormalisation settings) {
         int[] targetFeature = new int[targets.size()];
         for (int j = 0; j < targets.size(); j++) {
             targetFeature[j] = features.indexOf(targets.get(j));
             if (targetFeature[j] < 0) {
-                throw new IllegalArgumentException("with online normalisation every target must be a feature; '"
-                        + targets.get(j) + "' is not");
+                throw new IllegalArgumentException(
+                        "with online normalisation every target must be a feature; '" + targets.get(j) + "' is not");
             }
         }
         io.streamcell.model.OnlineNormaliser normaliser = settings.normaliser(features.size());
@@ -417,25 +456,28 @@ public final class Trainer {
 
     /** Scaled MSE of the forecasts made at the validation steps, every key run from a zero state; NaN if none. */
     static double validationLoss(Parameters params, ModelConfig config, List<Prepared> data) {
-        double[][] parts = data.parallelStream().map(p -> {
-            if (p.trainSteps() >= p.x().length) {
-                return new double[2];
-            }
-            double[][] outputs = SequenceLoss.forward(params, config, p.x(), null).outputs();
-            double sum = 0;
-            long count = 0;
-            for (int t = Math.max(0, p.trainSteps()); t < outputs.length; t++) {
-                for (int j = 0; j < outputs[t].length; j++) {
-                    double target = p.yAll()[t][j];
-                    if (!Double.isNaN(target)) {
-                        double e = outputs[t][j] - target;
-                        sum += e * e;
-                        count++;
+        double[][] parts = data.parallelStream()
+                .map(p -> {
+                    if (p.trainSteps() >= p.x().length) {
+                        return new double[2];
                     }
-                }
-            }
-            return new double[] {sum, count};
-        }).toArray(double[][]::new);
+                    double[][] outputs =
+                            SequenceLoss.forward(params, config, p.x(), null).outputs();
+                    double sum = 0;
+                    long count = 0;
+                    for (int t = Math.max(0, p.trainSteps()); t < outputs.length; t++) {
+                        for (int j = 0; j < outputs[t].length; j++) {
+                            double target = p.yAll()[t][j];
+                            if (!Double.isNaN(target)) {
+                                double e = outputs[t][j] - target;
+                                sum += e * e;
+                                count++;
+                            }
+                        }
+                    }
+                    return new double[] {sum, count};
+                })
+                .toArray(double[][]::new);
         double sum = 0;
         double count = 0;
         for (double[] part : parts) {

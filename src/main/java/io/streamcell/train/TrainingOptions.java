@@ -111,47 +111,167 @@ public final class TrainingOptions {
         return learningRate * (COSINE_FLOOR + (1 - COSINE_FLOOR) * cosine);
     }
 
-    public CellType cell() { return cell; }
-    public GruReset gruReset() { return gruReset; }
-    public int hidden() { return hidden; }
-    public int layers() { return layers; }
-    public int horizon() { return horizon; }
-    public int epochs() { return epochs; }
-    public double learningRate() { return learningRate; }
-    public Schedule schedule() { return schedule; }
-    public int window() { return window; }
-    public int batch() { return batch; }
-    public long seed() { return seed; }
-    public double validationFraction() { return validationFraction; }
-    public double weightDecay() { return weightDecay; }
-    public double clipNorm() { return clipNorm; }
-    public int patience() { return patience; }
-    public int season() { return season; }
-    public String version() { return version; }
+    public CellType cell() {
+        return cell;
+    }
+
+    public GruReset gruReset() {
+        return gruReset;
+    }
+
+    public int hidden() {
+        return hidden;
+    }
+
+    public int layers() {
+        return layers;
+    }
+
+    public int horizon() {
+        return horizon;
+    }
+
+    public int epochs() {
+        return epochs;
+    }
+
+    public double learningRate() {
+        return learningRate;
+    }
+
+    public Schedule schedule() {
+        return schedule;
+    }
+
+    public int window() {
+        return window;
+    }
+
+    public int batch() {
+        return batch;
+    }
+
+    public long seed() {
+        return seed;
+    }
+
+    public double validationFraction() {
+        return validationFraction;
+    }
+
+    public double weightDecay() {
+        return weightDecay;
+    }
+
+    public double clipNorm() {
+        return clipNorm;
+    }
+
+    public int patience() {
+        return patience;
+    }
+
+    public int season() {
+        return season;
+    }
+
+    public String version() {
+        return version;
+    }
     /** Per-key online normalisation the model is trained behind (and ships with), or null. */
-    public io.streamcell.model.ModelConfig.OnlineNormalisation onlineNormalisation() { return onlineNormalisation; }
+    public io.streamcell.model.ModelConfig.OnlineNormalisation onlineNormalisation() {
+        return onlineNormalisation;
+    }
+
     public TrainingOptions onlineNormalisation(io.streamcell.model.ModelConfig.OnlineNormalisation value) {
         onlineNormalisation = value;
         return this;
     }
 
-    public TrainingOptions cell(CellType value) { cell = value; return this; }
-    public TrainingOptions gruReset(GruReset value) { gruReset = value; return this; }
-    public TrainingOptions hidden(int value) { hidden = value; return this; }
-    public TrainingOptions layers(int value) { layers = value; return this; }
-    public TrainingOptions horizon(int value) { horizon = value; return this; }
-    public TrainingOptions epochs(int value) { epochs = value; return this; }
-    public TrainingOptions learningRate(double value) { learningRate = value; return this; }
-    public TrainingOptions schedule(Schedule value) { schedule = value; return this; }
-    public TrainingOptions window(int value) { window = value; return this; }
-    public TrainingOptions batch(int value) { batch = value; return this; }
-    public TrainingOptions seed(long value) { seed = value; return this; }
-    public TrainingOptions validationFraction(double value) { validationFraction = value; return this; }
-    public TrainingOptions weightDecay(double value) { weightDecay = value; return this; }
-    public TrainingOptions clipNorm(double value) { clipNorm = value; return this; }
-    public TrainingOptions patience(int value) { patience = value; return this; }
-    public TrainingOptions season(int value) { season = value; return this; }
-    public TrainingOptions version(String value) { version = value; return this; }
+    public TrainingOptions cell(CellType value) {
+        cell = value;
+        return this;
+    }
+
+    public TrainingOptions gruReset(GruReset value) {
+        gruReset = value;
+        return this;
+    }
+
+    public TrainingOptions hidden(int value) {
+        hidden = value;
+        return this;
+    }
+
+    public TrainingOptions layers(int value) {
+        layers = value;
+        return this;
+    }
+
+    public TrainingOptions horizon(int value) {
+        horizon = value;
+        return this;
+    }
+
+    public TrainingOptions epochs(int value) {
+        epochs = value;
+        return this;
+    }
+
+    public TrainingOptions learningRate(double value) {
+        learningRate = value;
+        return this;
+    }
+
+    public TrainingOptions schedule(Schedule value) {
+        schedule = value;
+        return this;
+    }
+
+    public TrainingOptions window(int value) {
+        window = value;
+        return this;
+    }
+
+    public TrainingOptions batch(int value) {
+        batch = value;
+        return this;
+    }
+
+    public TrainingOptions seed(long value) {
+        seed = value;
+        return this;
+    }
+
+    public TrainingOptions validationFraction(double value) {
+        validationFraction = value;
+        return this;
+    }
+
+    public TrainingOptions weightDecay(double value) {
+        weightDecay = value;
+        return this;
+    }
+
+    public TrainingOptions clipNorm(double value) {
+        clipNorm = value;
+        return this;
+    }
+
+    public TrainingOptions patience(int value) {
+        patience = value;
+        return this;
+    }
+
+    public TrainingOptions season(int value) {
+        season = value;
+        return this;
+    }
+
+    public TrainingOptions version(String value) {
+        version = value;
+        return this;
+    }
 
     @Override
     public String toString() {

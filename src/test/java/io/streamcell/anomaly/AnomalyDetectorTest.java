@@ -13,7 +13,8 @@ class AnomalyDetectorTest {
         Random random = new Random(4);
         float[] state = new float[0];
         for (int i = 0; i < 500; i++) {
-            state = detector.detect(state, new float[] {(float) random.nextGaussian()}).state();
+            state = detector.detect(state, new float[] {(float) random.nextGaussian()})
+                    .state();
         }
         return state;
     }

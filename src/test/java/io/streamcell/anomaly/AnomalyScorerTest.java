@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 class AnomalyScorerTest {
     private final AnomalyScorer scorer = new AnomalyScorer(1, AnomalyScorer.DEFAULTS);
 
-    private float[] feedNormal(AnomalyScorer s, float[] state, Random random, int steps, int targets, double[] maxScore) {
+    private float[] feedNormal(
+            AnomalyScorer s, float[] state, Random random, int steps, int targets, double[] maxScore) {
         for (int i = 0; i < steps; i++) {
             float[] errors = new float[targets];
             for (int j = 0; j < targets; j++) {
@@ -61,7 +62,10 @@ class AnomalyScorerTest {
         }
 
         assertThat(normalMax[0]).as("max level over 3000 ordinary steps").isLessThan(0.35);
-        assertThat(shiftScore).as("level after five 5-sigma errors").isGreaterThan(0.5).isGreaterThan(normalMax[0]);
+        assertThat(shiftScore)
+                .as("level after five 5-sigma errors")
+                .isGreaterThan(0.5)
+                .isGreaterThan(normalMax[0]);
         assertThat(state[1]).as("the scale did not learn from the anomaly").isEqualTo(scaleBefore);
     }
 
@@ -82,9 +86,11 @@ class AnomalyScorerTest {
     @Test
     void multivariateErrorsAreCombinedAsTheRmsOfNormalisedErrors() {
         AnomalyScorer four = new AnomalyScorer(4, AnomalyScorer.DEFAULTS);
-        float[] state = four.score(new float[0], new float[] {1f, 10f, 100f, 0.5f}).state(); // scales 1, 10, 100, 0.5
+        float[] state =
+                four.score(new float[0], new float[] {1f, 10f, 100f, 0.5f}).state(); // scales 1, 10, 100, 0.5
 
-        AnomalyScorer.Score score = four.score(state, new float[] {3f, 10f, -100f, 0.5f}).score();
+        AnomalyScorer.Score score =
+                four.score(state, new float[] {3f, 10f, -100f, 0.5f}).score();
 
         // normalised errors 3, 1, -1, 1 → sqrt((9 + 1 + 1 + 1) / 4) = sqrt(3)
         assertThat(score.normalisedError()).isCloseTo(Math.sqrt(3), within(1e-6));
@@ -132,12 +138,21 @@ class AnomalyScorerTest {
 
         Spikes(double peakHalfLife) {
             AnomalyScorer.Settings d = AnomalyScorer.DEFAULTS;
-            scorer = new AnomalyScorer(1, new AnomalyScorer.Settings(d.warmup(), d.scaleHalfLife(), d.longHalfLife(),
-                    d.shortHalfLife(), d.learnCutoff(), d.maxRaw(), peakHalfLife));
+            scorer = new AnomalyScorer(
+                    1,
+                    new AnomalyScorer.Settings(
+                            d.warmup(),
+                            d.scaleHalfLife(),
+                            d.longHalfLife(),
+                            d.shortHalfLife(),
+                            d.learnCutoff(),
+                            d.maxRaw(),
+                            peakHalfLife));
             state = new float[0];
             Random random = new Random(8);
             for (int i = 0; i < 2000; i++) {
-                state = scorer.score(state, new float[] {(float) random.nextGaussian() * 0.1f}).state();
+                state = scorer.score(state, new float[] {(float) random.nextGaussian() * 0.1f})
+                        .state();
             }
         }
 
@@ -170,8 +185,10 @@ class AnomalyScorerTest {
         Spikes plainRise = new Spikes(0);
         // the same key's first spike, now without the small peak its ordinary rows had left
         assertThat(plainRise.spike(5)).isGreaterThanOrEqualTo(first);
-        assertThat(plainRise.spike(5)).as("without the peak, the second spike scores its whole rise")
-                .isGreaterThan(first).isGreaterThan(second + first / 2);
+        assertThat(plainRise.spike(5))
+                .as("without the peak, the second spike scores its whole rise")
+                .isGreaterThan(first)
+                .isGreaterThan(second + first / 2);
     }
 
     @Test
@@ -189,7 +206,8 @@ class AnomalyScorerTest {
             float before = spikes.state[5];
             AnomalyScorer.Result result = spikes.scorer.score(spikes.state, new float[] {i % 4 == 0 ? 3f : 0.05f});
             spikes.state = result.state();
-            assertThat(result.score().anomalyScore()).isEqualTo(Math.max(0f, result.score().level() - before));
+            assertThat(result.score().anomalyScore())
+                    .isEqualTo(Math.max(0f, result.score().level() - before));
         }
     }
 
@@ -203,7 +221,9 @@ class AnomalyScorerTest {
         float[] restored = spikes.scorer.fromPreviousLayout(previous);
 
         assertThat(restored).hasSize(7).startsWith(previous);
-        assertThat(restored[6]).as("the peak, which the previous layout did not keep").isZero();
+        assertThat(restored[6])
+                .as("the peak, which the previous layout did not keep")
+                .isZero();
     }
 
     @Test

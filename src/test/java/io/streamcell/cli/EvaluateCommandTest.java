@@ -23,11 +23,20 @@ class EvaluateCommandTest {
         Path report = temp.resolve("report.html");
         ModelDirectory.write(EvalFixtures.tinyValueModel(), model);
 
-        CliRun generate = CliRun.of("generate-corpus", "--out", corpus.toString(), "--files", "2", "--length", "800",
-                "--seed", "9");
-        CliRun evaluate = CliRun.of("evaluate", "--data", corpus.resolve("data").toString(),
-                "--labels", corpus.resolve("labels/combined_windows.json").toString(),
-                "--results", results.toString(), "--model", model.toString(), "--report", report.toString());
+        CliRun generate = CliRun.of(
+                "generate-corpus", "--out", corpus.toString(), "--files", "2", "--length", "800", "--seed", "9");
+        CliRun evaluate = CliRun.of(
+                "evaluate",
+                "--data",
+                corpus.resolve("data").toString(),
+                "--labels",
+                corpus.resolve("labels/combined_windows.json").toString(),
+                "--results",
+                results.toString(),
+                "--model",
+                model.toString(),
+                "--report",
+                report.toString());
 
         assertThat(generate.exitCode()).as(generate.err()).isZero();
         assertThat(evaluate.exitCode()).as(evaluate.err()).isZero();
@@ -46,12 +55,20 @@ class EvaluateCommandTest {
         ModelDirectory.write(EvalFixtures.tinyModel(List.of("temperature"), List.of("temperature")), model);
         CliRun.of("generate-corpus", "--out", corpus.toString(), "--files", "1", "--length", "400");
 
-        CliRun evaluate = CliRun.of("evaluate", "--data", corpus.resolve("data").toString(),
-                "--labels", corpus.resolve("labels/combined_windows.json").toString(),
-                "--results", temp.resolve("results").toString(), "--model", model.toString());
+        CliRun evaluate = CliRun.of(
+                "evaluate",
+                "--data",
+                corpus.resolve("data").toString(),
+                "--labels",
+                corpus.resolve("labels/combined_windows.json").toString(),
+                "--results",
+                temp.resolve("results").toString(),
+                "--model",
+                model.toString());
 
         assertThat(evaluate.exitCode()).isEqualTo(StreamCellCli.EXIT_FAILURE);
-        assertThat(evaluate.err()).startsWith("error: evaluate needs a model with the single feature and target 'value'")
+        assertThat(evaluate.err())
+                .startsWith("error: evaluate needs a model with the single feature and target 'value'")
                 .contains("[temperature]");
     }
 
@@ -59,11 +76,17 @@ class EvaluateCommandTest {
     void withoutAModelTheZeroShotDefaultIsUsed(@TempDir Path corpusDir) throws Exception {
         Path corpus = corpusDir.resolve("corpus");
         assertThat(CliRun.of("generate-corpus", "--out", corpus.toString(), "--files", "1", "--length", "1200")
-                .exitCode()).isZero();
+                        .exitCode())
+                .isZero();
 
-        CliRun evaluate = CliRun.of("evaluate", "--data", corpus.resolve("data").toString(),
-                "--labels", corpus.resolve("labels/combined_windows.json").toString(),
-                "--results", corpusDir.resolve("results").toString());
+        CliRun evaluate = CliRun.of(
+                "evaluate",
+                "--data",
+                corpus.resolve("data").toString(),
+                "--labels",
+                corpus.resolve("labels/combined_windows.json").toString(),
+                "--results",
+                corpusDir.resolve("results").toString());
 
         assertThat(evaluate.exitCode()).as(evaluate.err()).isZero();
         assertThat(evaluate.out()).contains("model default-lstm-2");

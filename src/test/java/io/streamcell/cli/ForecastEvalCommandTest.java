@@ -21,14 +21,26 @@ class ForecastEvalCommandTest {
         Instant start = Instant.parse("2020-01-01T00:00:00Z");
         java.util.SplittableRandom random = new java.util.SplittableRandom(1);
         for (int t = 0; t < 700; t++) {
-            text.append(start.plusSeconds(3600L * t)).append(',')
-                    .append(String.format(Locale.ROOT, "%.4f,%.4f%n", 5 * Math.sin(t * Math.PI / 12) + random.nextGaussian(),
+            text.append(start.plusSeconds(3600L * t))
+                    .append(',')
+                    .append(String.format(
+                            Locale.ROOT,
+                            "%.4f,%.4f%n",
+                            5 * Math.sin(t * Math.PI / 12) + random.nextGaussian(),
                             20 + Math.cos(t * Math.PI / 12) + 0.3 * random.nextGaussian()));
         }
         Files.writeString(csv, text);
 
-        CliRun run = CliRun.of("forecast-eval", "--input", csv.toString(), "--split", "300,100,300", "--horizon", "2",
-                "--hidden", "4");
+        CliRun run = CliRun.of(
+                "forecast-eval",
+                "--input",
+                csv.toString(),
+                "--split",
+                "300,100,300",
+                "--horizon",
+                "2",
+                "--hidden",
+                "4");
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.err()).contains("700 rows, 2 columns [load, temp]").contains("readout:");

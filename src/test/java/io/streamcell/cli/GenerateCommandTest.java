@@ -7,12 +7,10 @@ import io.streamcell.model.CellType;
 import io.streamcell.model.GruReset;
 import io.streamcell.model.ModelConfig;
 import io.streamcell.model.RecurrentModel;
-import io.streamcell.model.TestModels;
 import io.streamcell.model.Scaler;
+import io.streamcell.model.TestModels;
 import io.streamcell.model.io.ModelDirectory;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -21,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code streamcell generate} end to end: the file, its determinism, and that {@code replay} takes it. */
 class GenerateCommandTest {
@@ -32,7 +29,8 @@ class GenerateCommandTest {
     void writesOneRowPerKeyAndStepInTheReplayInputFormat() throws IOException {
         Path output = temp.resolve("readings.csv");
 
-        CliRun run = CliRun.of("generate", "--keys", "7", "--steps", "300", "--seed", "1", "--output", output.toString());
+        CliRun run =
+                CliRun.of("generate", "--keys", "7", "--steps", "300", "--seed", "1", "--output", output.toString());
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         List<String> lines = Files.readAllLines(output);
@@ -51,9 +49,30 @@ class GenerateCommandTest {
         Path second = temp.resolve("second.csv");
         Path otherSeed = temp.resolve("other.csv");
 
-        CliRun.of("generate", "--keys", "20", "--steps", "500", "--seed", "5", "--shuffle", "--output", first.toString());
-        CliRun.of("generate", "--keys", "20", "--steps", "500", "--seed", "5", "--shuffle", "--output", second.toString());
-        CliRun.of("generate", "--keys", "20", "--steps", "500", "--seed", "6", "--shuffle", "--output", otherSeed.toString());
+        CliRun.of(
+                "generate", "--keys", "20", "--steps", "500", "--seed", "5", "--shuffle", "--output", first.toString());
+        CliRun.of(
+                "generate",
+                "--keys",
+                "20",
+                "--steps",
+                "500",
+                "--seed",
+                "5",
+                "--shuffle",
+                "--output",
+                second.toString());
+        CliRun.of(
+                "generate",
+                "--keys",
+                "20",
+                "--steps",
+                "500",
+                "--seed",
+                "6",
+                "--shuffle",
+                "--output",
+                otherSeed.toString());
 
         assertThat(Files.mismatch(first, second)).isEqualTo(-1L);
         assertThat(Files.mismatch(first, otherSeed)).isNotEqualTo(-1L);
@@ -64,8 +83,17 @@ class GenerateCommandTest {
         Path output = temp.resolve("readings.csv");
         Instant start = Instant.parse("2025-06-30T22:00:00Z");
 
-        CliRun.of("generate", "--keys", "9", "--steps", "400", "--shuffle", "--start", start.toString(),
-                "--output", output.toString());
+        CliRun.of(
+                "generate",
+                "--keys",
+                "9",
+                "--steps",
+                "400",
+                "--shuffle",
+                "--start",
+                start.toString(),
+                "--output",
+                output.toString());
 
         Map<String, Instant> last = new HashMap<>();
         for (String[] row : rows(output)) {
@@ -81,7 +109,16 @@ class GenerateCommandTest {
     void anomaliesStartAtRoughlyTheConfiguredRate() throws IOException {
         Path output = temp.resolve("readings.csv");
 
-        CliRun.of("generate", "--keys", "50", "--steps", "4000", "--anomaly-rate", "0.004", "--output", output.toString());
+        CliRun.of(
+                "generate",
+                "--keys",
+                "50",
+                "--steps",
+                "4000",
+                "--anomaly-rate",
+                "0.004",
+                "--output",
+                output.toString());
 
         // spikes are single readings; a shift is a run of 20-60 "shift" readings of one key
         Map<String, String> previousLabel = new HashMap<>();
@@ -139,8 +176,14 @@ class GenerateCommandTest {
         ModelDirectory.write(tinyTemperatureModel(), model);
         CliRun.of("generate", "--keys", "10", "--steps", "200", "--shuffle", "--output", readings.toString());
 
-        CliRun replay = CliRun.of("replay", "--model", model.toString(), "--input", readings.toString(),
-                "--output", forecasts.toString());
+        CliRun replay = CliRun.of(
+                "replay",
+                "--model",
+                model.toString(),
+                "--input",
+                readings.toString(),
+                "--output",
+                forecasts.toString());
 
         assertThat(replay.exitCode()).as(replay.err()).isZero();
         List<String> in = Files.readAllLines(readings);
@@ -183,16 +226,26 @@ class GenerateCommandTest {
 
     /** A 2-unit LSTM on (temperature, humidity) with small fixed weights: enough for replay to run. */
     private static RecurrentModel tinyTemperatureModel() {
-        ModelConfig config = new ModelConfig(CellType.LSTM, GruReset.AFTER, 2, 2, 1,
-                List.of("temperature", "humidity"), List.of("temperature"), 1,
+        ModelConfig config = new ModelConfig(
+                CellType.LSTM,
+                GruReset.AFTER,
+                2,
+                2,
+                1,
+                List.of("temperature", "humidity"),
+                List.of("temperature"),
+                1,
                 Scaler.of(new float[] {17.5f, 55f}, new float[] {8f, 12f}),
-                Scaler.of(new float[] {17.5f}, new float[] {8f}), "tiny", null);
+                Scaler.of(new float[] {17.5f}, new float[] {8f}),
+                "tiny",
+                null);
         return TestModels.withFixedWeights(config, "tiny model");
     }
 
     private static List<String[]> rows(Path csv) throws IOException {
         List<String> lines = Files.readAllLines(csv);
-        return lines.subList(1, lines.size()).stream().map(line -> line.split(",")).toList();
+        return lines.subList(1, lines.size()).stream()
+                .map(line -> line.split(","))
+                .toList();
     }
-
 }

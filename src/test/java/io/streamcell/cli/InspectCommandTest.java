@@ -19,8 +19,7 @@ class InspectCommandTest {
 
     @Test
     void describesArchitectureParametersAndStateSize() throws Exception {
-        CliRun run = CliRun.of("inspect", "--model", model("lstm_2layer_in3_h32_2targets_horizon3"),
-                "--json");
+        CliRun run = CliRun.of("inspect", "--model", model("lstm_2layer_in3_h32_2targets_horizon3"), "--json");
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         JsonNode json = new ObjectMapper().readTree(run.out());
@@ -42,7 +41,10 @@ class InspectCommandTest {
         CliRun run = CliRun.of("inspect", "--model", model("gru_before_1layer_in8_h16"));
 
         assertThat(run.exitCode()).as(run.err()).isZero();
-        assertThat(run.out()).contains("GRU (reset before").contains("64 bytes per key").contains("golden-1");
+        assertThat(run.out())
+                .contains("GRU (reset before")
+                .contains("64 bytes per key")
+                .contains("golden-1");
     }
 
     @Test

@@ -28,8 +28,15 @@ class LauncherITCase {
         GoldenFixtures.Case fixture = GoldenFixtures.load("gru_before_2layer_in3_h20_2targets_horizon2");
         Path output = temp.resolve("forecasts.csv");
 
-        Result result = launch("replay", "--model", fixture.modelDirectory().toString(),
-                "--input", fixture.input().toString(), "--output", output.toString(), "--batch");
+        Result result = launch(
+                "replay",
+                "--model",
+                fixture.modelDirectory().toString(),
+                "--input",
+                fixture.input().toString(),
+                "--output",
+                output.toString(),
+                "--batch");
 
         assertThat(result.exitCode).as(result.output).isZero();
         assertThat(result.output).contains("replayed 2070 rows of 4 key(s)");
@@ -41,7 +48,10 @@ class LauncherITCase {
         Result result = launch("inspect", "--model", temp.resolve("missing").toString());
 
         assertThat(result.exitCode).isEqualTo(StreamCellCli.EXIT_FAILURE);
-        assertThat(result.output).contains("error: ").contains("not a model directory").doesNotContain("at io.streamcell");
+        assertThat(result.output)
+                .contains("error: ")
+                .contains("not a model directory")
+                .doesNotContain("at io.streamcell");
     }
 
     private record Result(int exitCode, String output) {}
@@ -51,7 +61,10 @@ class LauncherITCase {
         command.add(LAUNCHER.toString());
         command.addAll(List.of(args));
         Path log = temp.resolve("launcher.log");
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process process = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         if (!process.waitFor(10, TimeUnit.MINUTES)) {
             process.destroyForcibly();
             throw new AssertionError("launcher did not finish in 10 minutes: " + Files.readString(log));

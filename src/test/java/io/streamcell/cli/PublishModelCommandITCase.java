@@ -51,14 +51,33 @@ class PublishModelCommandITCase {
         Path model = fixture.modelDirectory();
         Path weights = model.resolve(ModelDirectory.WEIGHTS_FILE).toAbsolutePath();
 
-        CliRun inline = CliRun.of("publish-model", "--model", model.toString(), "--bootstrap-servers",
-                kafka.bootstrapServers(), "--topic", "models-cli", "--model-id", "plant-7");
-        CliRun byReference = CliRun.of("publish-model", "--model", model.toString(), "--bootstrap-servers",
-                kafka.bootstrapServers(), "--topic", "models-cli", "--model-id", "plant-7",
-                "--weights-uri", weights.toUri().toString());
+        CliRun inline = CliRun.of(
+                "publish-model",
+                "--model",
+                model.toString(),
+                "--bootstrap-servers",
+                kafka.bootstrapServers(),
+                "--topic",
+                "models-cli",
+                "--model-id",
+                "plant-7");
+        CliRun byReference = CliRun.of(
+                "publish-model",
+                "--model",
+                model.toString(),
+                "--bootstrap-servers",
+                kafka.bootstrapServers(),
+                "--topic",
+                "models-cli",
+                "--model-id",
+                "plant-7",
+                "--weights-uri",
+                weights.toUri().toString());
 
         assertThat(inline.exitCode()).as(inline.err()).isZero();
-        assertThat(inline.out()).contains("version " + fixture.model().version()).contains("models-cli-0@0");
+        assertThat(inline.out())
+                .contains("version " + fixture.model().version())
+                .contains("models-cli-0@0");
         assertThat(byReference.exitCode()).as(byReference.err()).isZero();
         List<ConsumerRecord<byte[], byte[]>> records = read("models-cli", 2);
         assertThat(records).hasSize(2);
@@ -68,26 +87,41 @@ class PublishModelCommandITCase {
             RecurrentModel published = ModelUpdates.toModel(update);
             assertThat(published.config()).isEqualTo(fixture.model().config());
         }
-        assertThat(ModelUpdateDecoder.decode(records.get(0).value()).getWeights()).isNotNull();
-        assertThat(ModelUpdateDecoder.decode(records.get(1).value()).getUri()).isEqualTo(weights.toUri().toString());
+        assertThat(ModelUpdateDecoder.decode(records.get(0).value()).getWeights())
+                .isNotNull();
+        assertThat(ModelUpdateDecoder.decode(records.get(1).value()).getUri())
+                .isEqualTo(weights.toUri().toString());
     }
 
     @Test
     void runStopsAtOnceNamingAMissingModelsTopic() {
         kafka.createTopics(Map.of("readings-cli", 1));
 
-        CliRun run = CliRun.of("run", "--set", "kafka.bootstrap-servers=" + kafka.bootstrapServers(),
-                "--set", "topics.readings=readings-cli", "--set", "topics.models=no-such-models");
+        CliRun run = CliRun.of(
+                "run",
+                "--set",
+                "kafka.bootstrap-servers=" + kafka.bootstrapServers(),
+                "--set",
+                "topics.readings=readings-cli",
+                "--set",
+                "topics.models=no-such-models");
 
         assertThat(run.exitCode()).isEqualTo(1);
-        assertThat(run.err()).contains("error: Kafka topic [no-such-models] not found on " + kafka.bootstrapServers())
+        assertThat(run.err())
+                .contains("error: Kafka topic [no-such-models] not found on " + kafka.bootstrapServers())
                 .contains("topics.models: none");
     }
 
     @Test
     void refusesAnInvalidModelDirectoryWithoutPublishing(@TempDir Path empty) {
-        CliRun run = CliRun.of("publish-model", "--model", empty.toString(), "--bootstrap-servers",
-                kafka.bootstrapServers(), "--topic", "models-cli");
+        CliRun run = CliRun.of(
+                "publish-model",
+                "--model",
+                empty.toString(),
+                "--bootstrap-servers",
+                kafka.bootstrapServers(),
+                "--topic",
+                "models-cli");
 
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err()).contains("error:").contains("config.json");

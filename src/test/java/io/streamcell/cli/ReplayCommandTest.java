@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streamcell.model.GoldenFixtures;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -14,7 +12,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import picocli.CommandLine;
 
 /**
  * {@code streamcell replay} end to end on models written by tools/export_pytorch.py from freshly
@@ -34,8 +31,14 @@ class ReplayCommandTest {
         GoldenFixtures.Case fixture = GoldenFixtures.load(name);
         Path output = temp.resolve("out.csv");
 
-        CliRun run = CliRun.of("replay", "--model", fixture.modelDirectory().toString(), "--input", fixture.input().toString(),
-                "--output", output.toString());
+        CliRun run = CliRun.of(
+                "replay",
+                "--model",
+                fixture.modelDirectory().toString(),
+                "--input",
+                fixture.input().toString(),
+                "--output",
+                output.toString());
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertSameForecasts(output, fixture.expected());
@@ -47,8 +50,16 @@ class ReplayCommandTest {
         GoldenFixtures.Case fixture = GoldenFixtures.load(name);
         Path output = temp.resolve("out.csv");
 
-        CliRun run = CliRun.of("replay", "--model", fixture.modelDirectory().toString(), "--input", fixture.input().toString(),
-                "--output", output.toString(), "--batch", "16");
+        CliRun run = CliRun.of(
+                "replay",
+                "--model",
+                fixture.modelDirectory().toString(),
+                "--input",
+                fixture.input().toString(),
+                "--output",
+                output.toString(),
+                "--batch",
+                "16");
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertSameForecasts(output, fixture.expected());
@@ -63,8 +74,14 @@ class ReplayCommandTest {
         Files.write(input, lines);
         Path output = temp.resolve("out.csv");
 
-        CliRun run = CliRun.of("replay", "--model", fixture.modelDirectory().toString(), "--input", input.toString(),
-                "--output", output.toString());
+        CliRun run = CliRun.of(
+                "replay",
+                "--model",
+                fixture.modelDirectory().toString(),
+                "--input",
+                input.toString(),
+                "--output",
+                output.toString());
 
         assertThat(run.exitCode()).isEqualTo(StreamCellCli.EXIT_FAILURE);
         assertThat(run.err()).contains("[humidity]").contains("missing").contains(input.toString());
@@ -83,8 +100,14 @@ class ReplayCommandTest {
         Files.write(input, lines);
         Path output = temp.resolve("out.csv");
 
-        CliRun run = CliRun.of("replay", "--model", fixture.modelDirectory().toString(), "--input", input.toString(),
-                "--output", output.toString());
+        CliRun run = CliRun.of(
+                "replay",
+                "--model",
+                fixture.modelDirectory().toString(),
+                "--input",
+                input.toString(),
+                "--output",
+                output.toString());
 
         assertThat(run.exitCode()).isEqualTo(StreamCellCli.EXIT_FAILURE);
         assertThat(run.err()).contains(input + ":701").contains("'humidity'").contains("'n/a' is not a number");
@@ -101,7 +124,9 @@ class ReplayCommandTest {
         CliRun run = CliRun.of("replay", "--model", model.toString(), "--input", "in.csv", "--output", "out.csv");
 
         assertThat(run.exitCode()).isEqualTo(StreamCellCli.EXIT_FAILURE);
-        assertThat(run.err()).startsWith("error: ").contains(model.resolve("config.json").toString());
+        assertThat(run.err())
+                .startsWith("error: ")
+                .contains(model.resolve("config.json").toString());
     }
 
     @Test
@@ -109,7 +134,10 @@ class ReplayCommandTest {
         Path input = temp.resolve("cpu.csv");
         StringBuilder csv = new StringBuilder("timestamp,value\n");
         for (int t = 0; t < 400; t++) {
-            csv.append(1_700_000_000_000L + 60_000L * t).append(',').append(5000 + 300 * Math.sin(t / 8.0)).append('\n');
+            csv.append(1_700_000_000_000L + 60_000L * t)
+                    .append(',')
+                    .append(5000 + 300 * Math.sin(t / 8.0))
+                    .append('\n');
         }
         Files.writeString(input, csv);
         Path output = temp.resolve("out.csv");
@@ -121,7 +149,9 @@ class ReplayCommandTest {
         List<String> lines = Files.readAllLines(output);
         assertThat(lines.get(0)).isEqualTo("key,timestamp,forecast_value,anomaly_score");
         String[] last = lines.get(lines.size() - 1).split(",");
-        assertThat(Float.parseFloat(last[2])).as("a forecast in the series' own units").isBetween(4000f, 6000f);
+        assertThat(Float.parseFloat(last[2]))
+                .as("a forecast in the series' own units")
+                .isBetween(4000f, 6000f);
     }
 
     @Test
@@ -150,10 +180,13 @@ class ReplayCommandTest {
             for (int j = 2; j < want.length; j++) {
                 float g = Float.parseFloat(got[j]);
                 float w = Float.parseFloat(want[j]);
-                assertThat(GoldenFixtures.close(g, w)).as("line %d column %d: %s vs %s", i + 1, j + 1, g, w).isTrue();
+                assertThat(GoldenFixtures.close(g, w))
+                        .as("line %d column %d: %s vs %s", i + 1, j + 1, g, w)
+                        .isTrue();
             }
-            assertThat(Float.parseFloat(got[want.length])).as("anomaly_score, line %d", i + 1).isBetween(0f, 1f);
+            assertThat(Float.parseFloat(got[want.length]))
+                    .as("anomaly_score, line %d", i + 1)
+                    .isBetween(0f, 1f);
         }
     }
-
 }

@@ -9,8 +9,8 @@ import io.streamcell.model.io.ModelDirectory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HexFormat;
 import java.security.MessageDigest;
+import java.util.HexFormat;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,20 +25,49 @@ class TrainCommandTest {
     @BeforeEach
     void generate() {
         input = temp.resolve("history.csv");
-        CliRun run = CliRun.of("generate", "--keys", "3", "--steps", "400", "--seed", "3", "--output", input.toString());
+        CliRun run =
+                CliRun.of("generate", "--keys", "3", "--steps", "400", "--seed", "3", "--output", input.toString());
         assertThat(run.exitCode()).as(run.err()).isZero();
     }
 
     @Test
     void trainsAndWritesAModelDirectoryWithProvenance() throws Exception {
         Path out = temp.resolve("models/temp-model");
-        CliRun run = CliRun.of("train", "--input", input.toString(), "--features", "temperature,humidity",
-                "--targets", "temperature", "--cell", "gru", "--hidden", "8", "--horizon", "2", "--epochs", "3",
-                "--window", "32", "--batch", "4", "--lr", "0.01", "--val", "0.2", "--season", "500", "--out", out.toString());
+        CliRun run = CliRun.of(
+                "train",
+                "--input",
+                input.toString(),
+                "--features",
+                "temperature,humidity",
+                "--targets",
+                "temperature",
+                "--cell",
+                "gru",
+                "--hidden",
+                "8",
+                "--horizon",
+                "2",
+                "--epochs",
+                "3",
+                "--window",
+                "32",
+                "--batch",
+                "4",
+                "--lr",
+                "0.01",
+                "--val",
+                "0.2",
+                "--season",
+                "500",
+                "--out",
+                out.toString());
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.err()).contains("epoch 3/3").contains("validation");
-        assertThat(run.out()).contains("model").contains("naive last value").containsPattern("seasonal naive \\(500\\) +n/a +n/a +0")
+        assertThat(run.out())
+                .contains("model")
+                .contains("naive last value")
+                .containsPattern("seasonal naive \\(500\\) +n/a +n/a +0")
                 .contains("best epoch");
         RecurrentModel model = ModelDirectory.read(out);
         assertThat(model.config().features()).containsExactly("temperature", "humidity");
@@ -46,13 +75,17 @@ class TrainCommandTest {
         assertThat(model.config().horizon()).isEqualTo(2);
         assertThat(model.version()).isEqualTo("temp-model");
         assertThat(model.config().inputScaler().isIdentity()).isFalse();
-        JsonNode provenance = new ObjectMapper().readTree(out.resolve(ModelDirectory.CONFIG_FILE).toFile()).get("provenance");
-        String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(input)));
+        JsonNode provenance = new ObjectMapper()
+                .readTree(out.resolve(ModelDirectory.CONFIG_FILE).toFile())
+                .get("provenance");
+        String sha =
+                HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(input)));
         assertThat(provenance.at("/input/sha256").asText()).isEqualTo(sha);
         assertThat(provenance.at("/seed").asLong()).isEqualTo(42);
         assertThat(provenance.at("/config/cell").asText()).isEqualTo("gru");
         assertThat(provenance.at("/metrics/model/mse").isNumber()).isTrue();
-        assertThat(provenance.at("/metrics/seasonal_naive/mse").isNull()).isTrue(); // 400 steps < one season: no seasonal-naive forecast
+        assertThat(provenance.at("/metrics/seasonal_naive/mse").isNull())
+                .isTrue(); // 400 steps < one season: no seasonal-naive forecast
         assertThat(provenance.at("/created").asText()).isNotEmpty();
         try (var siblings = Files.list(out.getParent())) {
             assertThat(siblings).containsExactly(out); // no temporary directories left behind
@@ -62,8 +95,17 @@ class TrainCommandTest {
     @Test
     void missingFeatureColumnFailsWithAClearMessage() {
         Path out = temp.resolve("model");
-        CliRun run = CliRun.of("train", "--input", input.toString(), "--features", "temperature,pressure",
-                "--targets", "temperature", "--out", out.toString(), "--quiet");
+        CliRun run = CliRun.of(
+                "train",
+                "--input",
+                input.toString(),
+                "--features",
+                "temperature,pressure",
+                "--targets",
+                "temperature",
+                "--out",
+                out.toString(),
+                "--quiet");
         assertThat(run.exitCode()).isEqualTo(StreamCellCli.EXIT_FAILURE);
         assertThat(run.err()).contains("--features column(s) [pressure] not in the header");
         assertThat(out).doesNotExist();
@@ -71,8 +113,17 @@ class TrainCommandTest {
 
     @Test
     void missingTargetColumnFailsWithAClearMessage() {
-        CliRun run = CliRun.of("train", "--input", input.toString(), "--features", "temperature",
-                "--targets", "temp", "--out", temp.resolve("model").toString(), "--quiet");
+        CliRun run = CliRun.of(
+                "train",
+                "--input",
+                input.toString(),
+                "--features",
+                "temperature",
+                "--targets",
+                "temp",
+                "--out",
+                temp.resolve("model").toString(),
+                "--quiet");
         assertThat(run.exitCode()).isEqualTo(StreamCellCli.EXIT_FAILURE);
         assertThat(run.err()).contains("--targets column(s) [temp] not in the header");
     }
@@ -81,8 +132,22 @@ class TrainCommandTest {
     void refusesToOverwriteAnExistingModelWithoutForce() throws IOException {
         Path out = Files.createDirectories(temp.resolve("model"));
         Files.writeString(out.resolve("keep.txt"), "x");
-        String[] args = {"train", "--input", input.toString(), "--features", "temperature", "--targets", "temperature",
-                "--hidden", "4", "--epochs", "1", "--out", out.toString(), "--quiet"};
+        String[] args = {
+            "train",
+            "--input",
+            input.toString(),
+            "--features",
+            "temperature",
+            "--targets",
+            "temperature",
+            "--hidden",
+            "4",
+            "--epochs",
+            "1",
+            "--out",
+            out.toString(),
+            "--quiet"
+        };
         CliRun run = CliRun.of(args);
         assertThat(run.exitCode()).isEqualTo(StreamCellCli.EXIT_FAILURE);
         assertThat(run.err()).contains("already exists");
@@ -97,8 +162,18 @@ class TrainCommandTest {
 
     @Test
     void badOptionsAreRejected() {
-        CliRun run = CliRun.of("train", "--input", input.toString(), "--features", "temperature", "--targets",
-                "temperature", "--out", temp.resolve("m").toString(), "--val", "1.5");
+        CliRun run = CliRun.of(
+                "train",
+                "--input",
+                input.toString(),
+                "--features",
+                "temperature",
+                "--targets",
+                "temperature",
+                "--out",
+                temp.resolve("m").toString(),
+                "--val",
+                "1.5");
         assertThat(run.exitCode()).isEqualTo(StreamCellCli.EXIT_FAILURE);
         assertThat(run.err()).contains("--val must be in (0, 1)");
     }

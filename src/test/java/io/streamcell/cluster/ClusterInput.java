@@ -93,8 +93,10 @@ final class ClusterInput {
                 }
                 byte[] key = row.key().getBytes(StandardCharsets.UTF_8);
                 int partition = partitionOf(row.key());
-                producer.send(new ProducerRecord<>(topic, partition, key,
-                        KafkaTestClients.reading(row.key(), row.epochMillis(), values)), failures);
+                producer.send(
+                        new ProducerRecord<>(
+                                topic, partition, key, KafkaTestClients.reading(row.key(), row.epochMillis(), values)),
+                        failures);
                 if (bad) {
                     byte[] record = switch ((malformed - 1) % 3) {
                         case 0 -> new byte[] {1, 2, 3, 4, 5};
@@ -159,8 +161,13 @@ final class ClusterInput {
             Map<String, Double> values = new HashMap<>();
             features.forEach(f -> values.put(f, 1.0));
             String key = FLUSH_PREFIX + p;
-            producer.send(new ProducerRecord<>(topic, p, key.getBytes(StandardCharsets.UTF_8),
-                    KafkaTestClients.reading(key, flushTime, values)), failures);
+            producer.send(
+                    new ProducerRecord<>(
+                            topic,
+                            p,
+                            key.getBytes(StandardCharsets.UTF_8),
+                            KafkaTestClients.reading(key, flushTime, values)),
+                    failures);
         }
     }
 

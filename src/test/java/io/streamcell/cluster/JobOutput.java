@@ -20,36 +20,49 @@ import java.util.TreeMap;
  * sources of dead letters is not deterministic) without {@code detected_at}, the wall-clock time
  * of detection. Output for the input's flush readings is left out.
  */
-record JobOutput(Map<String, List<ByteBuffer>> forecasts, Map<String, List<ByteBuffer>> alerts,
-        List<String> deadLetters) {
+record JobOutput(
+        Map<String, List<ByteBuffer>> forecasts, Map<String, List<ByteBuffer>> alerts, List<String> deadLetters) {
 
-    static JobOutput read(String bootstrapServers, String forecastsTopic, String anomaliesTopic,
-            String deadLettersTopic, int expectedForecasts, int expectedDeadLetters) throws Exception {
+    static JobOutput read(
+            String bootstrapServers,
+            String forecastsTopic,
+            String anomaliesTopic,
+            String deadLettersTopic,
+            int expectedForecasts,
+            int expectedDeadLetters)
+            throws Exception {
         Map<String, List<ByteBuffer>> forecasts = new TreeMap<>();
         // Counted against expectedForecasts: every record, flush keys' too; they are few, and
         // readCommitted reads on for a quiet period after reaching the count.
-        KafkaTestClients.readCommitted(bootstrapServers, forecastsTopic, expectedForecasts, Duration.ofSeconds(3),
-                bytes -> {
+        KafkaTestClients.readCommitted(
+                bootstrapServers, forecastsTopic, expectedForecasts, Duration.ofSeconds(3), bytes -> {
                     String key = Forecast.getDecoder().decode(bytes).getKey();
                     if (!ClusterInput.isFlushKey(key)) {
                         forecasts.computeIfAbsent(key, k -> new ArrayList<>()).add(ByteBuffer.wrap(bytes));
                     }
                 });
         Map<String, List<ByteBuffer>> alerts = new TreeMap<>();
-        KafkaTestClients.readCommitted(bootstrapServers, anomaliesTopic, 0, Duration.ofSeconds(1),
-                bytes -> {
-                    String key = AnomalyAlert.getDecoder().decode(bytes).getKey();
-                    if (!ClusterInput.isFlushKey(key)) {
-                        alerts.computeIfAbsent(key, k -> new ArrayList<>()).add(ByteBuffer.wrap(bytes));
-                    }
-                });
+        KafkaTestClients.readCommitted(bootstrapServers, anomaliesTopic, 0, Duration.ofSeconds(1), bytes -> {
+            String key = AnomalyAlert.getDecoder().decode(bytes).getKey();
+            if (!ClusterInput.isFlushKey(key)) {
+                alerts.computeIfAbsent(key, k -> new ArrayList<>()).add(ByteBuffer.wrap(bytes));
+            }
+        });
         List<String> deadLetters = new ArrayList<>();
-        KafkaTestClients.readCommitted(bootstrapServers, deadLettersTopic, expectedDeadLetters, Duration.ofSeconds(1),
-                bytes -> {
+        KafkaTestClients.readCommitted(
+                bootstrapServers, deadLettersTopic, expectedDeadLetters, Duration.ofSeconds(1), bytes -> {
                     DeadLetter d = DeadLetter.getDecoder().decode(bytes);
-                    deadLetters.add(String.join(" ", d.getSourceTopic(), Integer.toString(d.getPartition()),
-                            Long.toString(d.getOffset()), d.getTimestamp().toString(), base64(d.getKey()),
-                            base64(d.getValue()), d.getReason(), d.getErrorClass(), d.getErrorMessage()));
+                    deadLetters.add(String.join(
+                            " ",
+                            d.getSourceTopic(),
+                            Integer.toString(d.getPartition()),
+                            Long.toString(d.getOffset()),
+                            d.getTimestamp().toString(),
+                            base64(d.getKey()),
+                            base64(d.getValue()),
+                            d.getReason(),
+                            d.getErrorClass(),
+                            d.getErrorMessage()));
                 });
         deadLetters.sort(null);
         return new JobOutput(forecasts, alerts, deadLetters);
@@ -88,8 +101,11 @@ record JobOutput(Map<String, List<ByteBuffer>> forecasts, Map<String, List<ByteB
         return differences;
     }
 
-    private static void compare(String what, Map<String, List<ByteBuffer>> actual,
-            Map<String, List<ByteBuffer>> expected, List<String> differences) {
+    private static void compare(
+            String what,
+            Map<String, List<ByteBuffer>> actual,
+            Map<String, List<ByteBuffer>> expected,
+            List<String> differences) {
         if (!actual.keySet().equals(expected.keySet())) {
             differences.add(what + ": keys differ (" + actual.size() + " vs " + expected.size() + " expected)");
         }

@@ -68,7 +68,10 @@ final class SavepointFixture {
     }
 
     static ClusterInput input() throws IOException {
-        return new ClusterInput(KEYS, STEPS, PARTITIONS,
+        return new ClusterInput(
+                KEYS,
+                STEPS,
+                PARTITIONS,
                 ModelDirectory.load(modelDirectory().toString()).config().features());
     }
 
@@ -83,22 +86,25 @@ final class SavepointFixture {
     /** The job file for these topics (the same when the savepoint is written and restored). */
     static Path jobConfig(Path dir, String bootstrapServers) throws IOException {
         Path config = dir.resolve("job-" + PREFIX + ".yaml");
-        Files.writeString(config, String.join("\n",
-                "kafka:",
-                "  bootstrap-servers: " + bootstrapServers,
-                "  group-id: " + PREFIX,
-                "  transactional-id-prefix: " + PREFIX,
-                "  transaction-timeout: 2m",
-                "  starting-offsets: earliest",
-                "topics:",
-                "  readings: " + READINGS,
-                "  forecasts: " + FORECASTS,
-                "  anomalies: " + ANOMALIES,
-                "  dead-letters: " + DEAD_LETTERS,
-                "model.path: " + modelDirectory(),
-                "checkpoints.interval: 1s",
-                "parallelism: 1",
-                ""));
+        Files.writeString(
+                config,
+                String.join(
+                        "\n",
+                        "kafka:",
+                        "  bootstrap-servers: " + bootstrapServers,
+                        "  group-id: " + PREFIX,
+                        "  transactional-id-prefix: " + PREFIX,
+                        "  transaction-timeout: 2m",
+                        "  starting-offsets: earliest",
+                        "topics:",
+                        "  readings: " + READINGS,
+                        "  forecasts: " + FORECASTS,
+                        "  anomalies: " + ANOMALIES,
+                        "  dead-letters: " + DEAD_LETTERS,
+                        "model.path: " + modelDirectory(),
+                        "checkpoints.interval: 1s",
+                        "parallelism: 1",
+                        ""));
         return config;
     }
 
@@ -114,14 +120,20 @@ final class SavepointFixture {
         }
         Path work = Files.createTempDirectory("savepoint-fixture");
         ClusterInput input = input();
-        try (EmbeddedKafka kafka = EmbeddedKafka.builder().brokerProperty("log.retention.ms", "-1").build()) {
+        try (EmbeddedKafka kafka =
+                EmbeddedKafka.builder().brokerProperty("log.retention.ms", "-1").build()) {
             kafka.start();
             createTopics(kafka);
             input.produce(kafka.bootstrapServers(), READINGS, 0, KEYS * STEPS_BEFORE, false);
             try (StandaloneCluster cluster = StandaloneClusterITCase.startCluster(work.resolve("cluster"))) {
                 String jar = cluster.uploadJar(Path.of("target", "streamcell.jar"));
-                String job = cluster.runJar(jar, List.of("run", "--config",
-                        jobConfig(work, kafka.bootstrapServers()).toString()), null);
+                String job = cluster.runJar(
+                        jar,
+                        List.of(
+                                "run",
+                                "--config",
+                                jobConfig(work, kafka.bootstrapServers()).toString()),
+                        null);
                 cluster.awaitRunning(job, Duration.ofMinutes(2));
                 long committed = awaitQuiet(kafka.bootstrapServers());
                 String savepoint = cluster.stopWithSavepoint(job, work.resolve("savepoints"));
@@ -142,7 +154,8 @@ final class SavepointFixture {
             KafkaTestClients.assignFromStart(consumer, FORECASTS);
             long count = 0;
             long quietSince = System.nanoTime();
-            while (count == 0 || System.nanoTime() - quietSince < Duration.ofSeconds(5).toNanos()) {
+            while (count == 0
+                    || System.nanoTime() - quietSince < Duration.ofSeconds(5).toNanos()) {
                 int n = consumer.poll(Duration.ofMillis(500)).count();
                 if (n > 0) {
                     count += n;

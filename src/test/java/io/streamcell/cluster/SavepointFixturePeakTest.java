@@ -30,7 +30,9 @@ class SavepointFixturePeakTest {
         try (ReplayEngine engine = new ReplayEngine(model, 1)) {
             for (Row row : input.rows) {
                 engine.accept(row, (r, outcome) -> {
-                    out.forecasts().computeIfAbsent(r.key(), k -> new ArrayList<>()).add(outcome.forecast());
+                    out.forecasts()
+                            .computeIfAbsent(r.key(), k -> new ArrayList<>())
+                            .add(outcome.forecast());
                     List<Float> scores = out.scores().computeIfAbsent(r.key(), k -> new ArrayList<>());
                     scores.add(outcome.score() == null ? 0f : outcome.score().anomalyScore());
                     if (scores.size() == dropPeakAt) {
@@ -45,7 +47,8 @@ class SavepointFixturePeakTest {
 
     @Test
     void aKeySavedWithoutThePeakContinuesWithTheSameForecastsAndNoLowerScores() throws Exception {
-        RecurrentModel model = ModelDirectory.load(SavepointFixture.modelDirectory().toString());
+        RecurrentModel model =
+                ModelDirectory.load(SavepointFixture.modelDirectory().toString());
         ClusterInput input = SavepointFixture.input();
 
         Replay straight = replay(model, input, -1);
@@ -56,7 +59,8 @@ class SavepointFixturePeakTest {
             for (int i = 0; i < forecasts.size(); i++) {
                 assertThat(restored.forecasts().get(key).get(i)).containsExactly(forecasts.get(i));
                 float score = straight.scores().get(key).get(i);
-                assertThat(restored.scores().get(key).get(i)).as("%s step %d", key, i + 1)
+                assertThat(restored.scores().get(key).get(i))
+                        .as("%s step %d", key, i + 1)
                         .isGreaterThanOrEqualTo(score);
                 if (i < SAVED_AT) {
                     assertThat(restored.scores().get(key).get(i)).isEqualTo(score);

@@ -108,33 +108,56 @@ final class SoakReport {
             if (earlyTo > lateFrom) {
                 throw new IllegalStateException(name + " started too late to be judged: run longer");
             }
-            List<ProcessSample> own = processes.stream().filter(s -> s.taskManager().equals(name)).toList();
-            verdicts.add(new Verdict(name + " " + HEAP.measure(), HEAP,
-                    min(own, earlyFrom, earlyTo, ProcessSample::heapMb), min(own, lateFrom, endMinute, ProcessSample::heapMb)));
-            verdicts.add(new Verdict(name + " " + OFF_HEAP.measure(), OFF_HEAP,
+            List<ProcessSample> own =
+                    processes.stream().filter(s -> s.taskManager().equals(name)).toList();
+            verdicts.add(new Verdict(
+                    name + " " + HEAP.measure(),
+                    HEAP,
+                    min(own, earlyFrom, earlyTo, ProcessSample::heapMb),
+                    min(own, lateFrom, endMinute, ProcessSample::heapMb)));
+            verdicts.add(new Verdict(
+                    name + " " + OFF_HEAP.measure(),
+                    OFF_HEAP,
                     max(own, earlyFrom, earlyTo, ProcessSample::offHeapMb),
                     max(own, lateFrom, endMinute, ProcessSample::offHeapMb)));
         }
         double earlyFrom = warmUpMinutes;
         double earlyTo = earlyFrom + windowMinutes;
-        verdicts.add(new Verdict("job " + STATE.measure(), STATE,
-                maxJob(earlyFrom, earlyTo), maxJob(lateFrom, endMinute)));
+        verdicts.add(
+                new Verdict("job " + STATE.measure(), STATE, maxJob(earlyFrom, earlyTo), maxJob(lateFrom, endMinute)));
         return verdicts;
     }
 
-    private static double min(List<ProcessSample> samples, double from, double to, ToDoubleFunction<ProcessSample> value) {
-        return orFail(samples.stream().filter(s -> s.minute() >= from && s.minute() <= to).mapToDouble(value).min(),
-                from, to);
+    private static double min(
+            List<ProcessSample> samples, double from, double to, ToDoubleFunction<ProcessSample> value) {
+        return orFail(
+                samples.stream()
+                        .filter(s -> s.minute() >= from && s.minute() <= to)
+                        .mapToDouble(value)
+                        .min(),
+                from,
+                to);
     }
 
-    private static double max(List<ProcessSample> samples, double from, double to, ToDoubleFunction<ProcessSample> value) {
-        return orFail(samples.stream().filter(s -> s.minute() >= from && s.minute() <= to).mapToDouble(value).max(),
-                from, to);
+    private static double max(
+            List<ProcessSample> samples, double from, double to, ToDoubleFunction<ProcessSample> value) {
+        return orFail(
+                samples.stream()
+                        .filter(s -> s.minute() >= from && s.minute() <= to)
+                        .mapToDouble(value)
+                        .max(),
+                from,
+                to);
     }
 
     private double maxJob(double from, double to) {
-        return orFail(jobs.stream().filter(s -> s.minute() >= from && s.minute() <= to && s.stateMb() > 0)
-                .mapToDouble(JobSample::stateMb).max(), from, to);
+        return orFail(
+                jobs.stream()
+                        .filter(s -> s.minute() >= from && s.minute() <= to && s.stateMb() > 0)
+                        .mapToDouble(JobSample::stateMb)
+                        .max(),
+                from,
+                to);
     }
 
     private static double orFail(OptionalDouble value, double from, double to) {
@@ -147,14 +170,20 @@ final class SoakReport {
         Files.createDirectories(dir);
         StringBuilder csv = new StringBuilder("minute,taskmanager,heap_mb,off_heap_mb,rss_mb\n");
         for (ProcessSample s : processes) {
-            csv.append(String.format(Locale.ROOT, "%.3f,%s,%.1f,%.1f,%.1f%n", s.minute(), s.taskManager(), s.heapMb(),
-                    s.offHeapMb(), s.rssMb()));
+            csv.append(String.format(
+                    Locale.ROOT,
+                    "%.3f,%s,%.1f,%.1f,%.1f%n",
+                    s.minute(),
+                    s.taskManager(),
+                    s.heapMb(),
+                    s.offHeapMb(),
+                    s.rssMb()));
         }
         Files.writeString(dir.resolve("samples.csv"), csv);
         StringBuilder jobCsv = new StringBuilder("minute,state_mb,sent,accounted\n");
         for (JobSample s : jobs) {
-            jobCsv.append(String.format(Locale.ROOT, "%.3f,%.3f,%d,%d%n", s.minute(), s.stateMb(), s.sent(),
-                    s.accounted()));
+            jobCsv.append(
+                    String.format(Locale.ROOT, "%.3f,%.3f,%d,%d%n", s.minute(), s.stateMb(), s.sent(), s.accounted()));
         }
         Files.writeString(dir.resolve("job-samples.csv"), jobCsv);
         ChartUtils.saveChartAsPNG(dir.resolve("soak-memory.png").toFile(), chart(title), 1100, 900);
@@ -194,7 +223,8 @@ final class SoakReport {
         for (XYSeries series : byProcess.values()) {
             int index = data.getSeriesCount();
             data.addSeries(series);
-            renderer.setSeriesPaint(index, PALETTE[Math.max(0, order.indexOf((String) series.getKey())) % PALETTE.length]);
+            renderer.setSeriesPaint(
+                    index, PALETTE[Math.max(0, order.indexOf((String) series.getKey())) % PALETTE.length]);
             renderer.setSeriesVisibleInLegend(index, inLegend);
         }
         NumberAxis range = new NumberAxis(axis);
@@ -206,8 +236,9 @@ final class SoakReport {
         return plot;
     }
 
-    private static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c),
-        new Color(0x9467bd), new Color(0x8c564b)};
+    private static final Color[] PALETTE = {
+        new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0x9467bd), new Color(0x8c564b)
+    };
 
     private static XYLineAndShapeRenderer renderer() {
         XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, false);
@@ -219,13 +250,20 @@ final class SoakReport {
     /** The Markdown summary: the settings, the accounting and a table of verdicts. */
     static String markdown(Map<String, String> settings, List<Verdict> verdicts, List<String> accounting) {
         StringBuilder md = new StringBuilder();
-        settings.forEach((name, value) -> md.append("- ").append(name).append(": ").append(value).append('\n'));
+        settings.forEach((name, value) ->
+                md.append("- ").append(name).append(": ").append(value).append('\n'));
         md.append('\n');
         accounting.forEach(line -> md.append("- ").append(line).append('\n'));
         md.append("\n| measure | early window | last window | bound | held |\n| --- | --- | --- | --- | --- |\n");
         for (Verdict v : verdicts) {
-            md.append(String.format(Locale.ROOT, "| %s | %.1f MB | %.1f MB | %s | %s |%n", v.subject(), v.early(),
-                    v.late(), v.bound().describe(), v.held() ? "yes" : "**no**"));
+            md.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %.1f MB | %.1f MB | %s | %s |%n",
+                    v.subject(),
+                    v.early(),
+                    v.late(),
+                    v.bound().describe(),
+                    v.held() ? "yes" : "**no**"));
         }
         return md.toString();
     }

@@ -61,29 +61,35 @@ class SoakRun {
         Duration window = duration.dividedBy(6);
         SoakReport report = new SoakReport(window, window);
         List<String> accounting = new ArrayList<>();
-        try (EmbeddedKafka kafka = EmbeddedKafka.builder().brokerProperty("log.retention.ms", "-1").build()) {
+        try (EmbeddedKafka kafka =
+                EmbeddedKafka.builder().brokerProperty("log.retention.ms", "-1").build()) {
             kafka.start();
-            kafka.createTopics(Map.of(READINGS, READING_PARTITIONS, "forecasts", 2, "anomalies", 1, "dead-letters", 1,
-                    "models", 1));
+            kafka.createTopics(Map.of(
+                    READINGS, READING_PARTITIONS, "forecasts", 2, "anomalies", 1, "dead-letters", 1, "models", 1));
             try (StandaloneCluster cluster = StandaloneClusterITCase.startCluster(dir.resolve("cluster"))) {
                 for (int tm : cluster.liveTaskManagers()) {
                     report.started("taskmanager-" + tm, 0);
                 }
                 String jarId = cluster.uploadJar(Path.of("target", "streamcell.jar"));
-                String job = cluster.runJar(jarId, List.of("run", "--config", jobConfig(dir, kafka).toString()), null);
+                String job = cluster.runJar(
+                        jarId, List.of("run", "--config", jobConfig(dir, kafka).toString()), null);
                 cluster.awaitRunning(job, Duration.ofMinutes(2));
 
-                SensorSimulator simulator = SensorSimulator.builder().seed(42).keyCount(keys).build();
+                SensorSimulator simulator =
+                        SensorSimulator.builder().seed(42).keyCount(keys).build();
                 ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
-                try (ReadingProducer producer = new ReadingProducer(kafka.bootstrapServers(), READINGS, simulator,
-                        rate, 42);
-                        DemoSummary summary = new DemoSummary(kafka.bootstrapServers(), "forecasts", "dead-letters",
-                                producer)) {
+                try (ReadingProducer producer =
+                                new ReadingProducer(kafka.bootstrapServers(), READINGS, simulator, rate, 42);
+                        DemoSummary summary =
+                                new DemoSummary(kafka.bootstrapServers(), "forecasts", "dead-letters", producer)) {
                     long start = System.nanoTime();
                     producer.start();
                     summary.start();
-                    sampler.scheduleAtFixedRate(() -> sample(cluster, job, summary, report, minutesSince(start)), 0,
-                            sampleEvery.toMillis(), TimeUnit.MILLISECONDS);
+                    sampler.scheduleAtFixedRate(
+                            () -> sample(cluster, job, summary, report, minutesSince(start)),
+                            0,
+                            sampleEvery.toMillis(),
+                            TimeUnit.MILLISECONDS);
 
                     sleepUntil(start, duration.dividedBy(3));
                     String killed = killOneTaskManager(cluster, job, report, minutesSince(start));
@@ -105,29 +111,52 @@ class SoakRun {
                     String status = cluster.jobStatus(job);
                     cluster.cancel(job);
 
-                    accounting.add(String.format(Locale.ROOT,
+                    accounting.add(String.format(
+                            Locale.ROOT,
                             "readings sent: %,d (%,d malformed on purpose); committed forecasts: %,d; dead letters: "
-                                    + "%,d %s; unaccounted: %,d", totals.sent(), totals.malformed(), totals.forecasts(),
-                            totals.deadLetters(), totals.deadLettersByReason(), totals.unaccounted()));
+                                    + "%,d %s; unaccounted: %,d",
+                            totals.sent(),
+                            totals.malformed(),
+                            totals.forecasts(),
+                            totals.deadLetters(),
+                            totals.deadLettersByReason(),
+                            totals.unaccounted()));
                     List<SoakReport.Verdict> verdicts = report.verdicts(endMinute);
                     Map<String, String> settings = new LinkedHashMap<>();
-                    settings.put("duration", Durations.format(duration) + ", sampled every " + Durations.format(sampleEvery));
-                    settings.put("input", String.format(Locale.ROOT, "%,d readings/s over %,d sensors (the demo's simulator)",
-                            rate, keys));
-                    settings.put("cluster", "1 JobManager + 2 TaskManagers (2 slots, 352 MB heap each), job parallelism 2, "
-                            + "heap state, checkpoints every 5 s, exactly-once sinks");
-                    settings.put("windows", "early = minutes " + minutes(window) + "–" + minutes(window.multipliedBy(2))
-                            + " of each process's life; last = the final " + minutes(window) + " minutes");
+                    settings.put(
+                            "duration",
+                            Durations.format(duration) + ", sampled every " + Durations.format(sampleEvery));
+                    settings.put(
+                            "input",
+                            String.format(
+                                    Locale.ROOT, "%,d readings/s over %,d sensors (the demo's simulator)", rate, keys));
+                    settings.put(
+                            "cluster",
+                            "1 JobManager + 2 TaskManagers (2 slots, 352 MB heap each), job parallelism 2, "
+                                    + "heap state, checkpoints every 5 s, exactly-once sinks");
+                    settings.put(
+                            "windows",
+                            "early = minutes " + minutes(window) + "–" + minutes(window.multipliedBy(2))
+                                    + " of each process's life; last = the final " + minutes(window) + " minutes");
                     String markdown = SoakReport.markdown(settings, verdicts, accounting);
                     Files.writeString(dir.resolve("report.md"), markdown);
-                    report.write(dir, String.format(Locale.ROOT, "StreamCell soak: %s at %,d readings/s, %,d sensors",
-                            Durations.format(duration), rate, keys));
+                    report.write(
+                            dir,
+                            String.format(
+                                    Locale.ROOT,
+                                    "StreamCell soak: %s at %,d readings/s, %,d sensors",
+                                    Durations.format(duration),
+                                    rate,
+                                    keys));
                     System.out.println(markdown);
 
                     assertThat(status).as("the job ran to the end").isEqualTo("RUNNING");
-                    assertThat(totals.unaccounted()).as("readings neither forecast nor dead-lettered (lost, if "
-                            + "positive; duplicated, if negative)").isZero();
-                    assertThat(verdicts).as("growth within bounds (target/soak/report.md)")
+                    assertThat(totals.unaccounted())
+                            .as("readings neither forecast nor dead-lettered (lost, if "
+                                    + "positive; duplicated, if negative)")
+                            .isZero();
+                    assertThat(verdicts)
+                            .as("growth within bounds (target/soak/report.md)")
                             .allMatch(SoakReport.Verdict::held);
                 }
             }
@@ -136,22 +165,25 @@ class SoakRun {
 
     private Path jobConfig(Path dir, EmbeddedKafka kafka) throws java.io.IOException {
         Path config = dir.resolve("job.yaml");
-        Files.writeString(config, String.join("\n",
-                "kafka:",
-                "  bootstrap-servers: " + kafka.bootstrapServers(),
-                "  group-id: soak",
-                "  transactional-id-prefix: soak",
-                "  transaction-timeout: 2m",
-                "  starting-offsets: earliest",
-                "checkpoints.interval: 5s",
-                "parallelism: 2",
-                ""));
+        Files.writeString(
+                config,
+                String.join(
+                        "\n",
+                        "kafka:",
+                        "  bootstrap-servers: " + kafka.bootstrapServers(),
+                        "  group-id: soak",
+                        "  transactional-id-prefix: soak",
+                        "  transaction-timeout: 2m",
+                        "  starting-offsets: earliest",
+                        "checkpoints.interval: 5s",
+                        "parallelism: 2",
+                        ""));
         return config;
     }
 
     /** One sample of every live TaskManager and of the job; a failed sample is skipped, not fatal. */
-    private static void sample(StandaloneCluster cluster, String job, DemoSummary summary, SoakReport report,
-            double minute) {
+    private static void sample(
+            StandaloneCluster cluster, String job, DemoSummary summary, SoakReport report, double minute) {
         try {
             for (int tm : cluster.liveTaskManagers()) {
                 String name = "taskmanager-" + tm;
@@ -162,14 +194,23 @@ class SoakRun {
                     values.put(metric.path("id").asText(), metric.path("value").asDouble());
                 }
                 if (values.size() == 3) { // the JobManager fetches TaskManager metrics every 10 s
-                    report.add(new SoakReport.ProcessSample(minute, name, values.get("Status.JVM.Memory.Heap.Used") / MB,
-                            (values.get("Status.JVM.Memory.NonHeap.Used") + values.get("Status.JVM.Memory.Direct.MemoryUsed"))
-                                    / MB, residentMb(cluster.taskManagerPid(tm))));
+                    report.add(new SoakReport.ProcessSample(
+                            minute,
+                            name,
+                            values.get("Status.JVM.Memory.Heap.Used") / MB,
+                            (values.get("Status.JVM.Memory.NonHeap.Used")
+                                            + values.get("Status.JVM.Memory.Direct.MemoryUsed"))
+                                    / MB,
+                            residentMb(cluster.taskManagerPid(tm))));
                 }
             }
-            JsonNode latest = cluster.rest("/jobs/" + job + "/checkpoints").path("latest").path("completed");
+            JsonNode latest =
+                    cluster.rest("/jobs/" + job + "/checkpoints").path("latest").path("completed");
             DemoSummary.Totals totals = summary.totals();
-            report.add(new SoakReport.JobSample(minute, latest.path("state_size").asDouble(0) / MB, totals.sent(),
+            report.add(new SoakReport.JobSample(
+                    minute,
+                    latest.path("state_size").asDouble(0) / MB,
+                    totals.sent(),
                     totals.forecasts() + totals.deadLetters()));
         } catch (Exception e) {
             System.err.println("soak: sample at minute " + minute + " skipped: " + e);
@@ -212,7 +253,11 @@ class SoakRun {
             for (int partition = 0; partition < READING_PARTITIONS; partition++) {
                 String key = "soak-flush-" + partition;
                 // The Kafka timestamp stays "now": brokers refuse record timestamps far in the future.
-                producer.send(new ProducerRecord<>(READINGS, partition, null, key.getBytes(StandardCharsets.UTF_8),
+                producer.send(new ProducerRecord<>(
+                        READINGS,
+                        partition,
+                        null,
+                        key.getBytes(StandardCharsets.UTF_8),
                         KafkaTestClients.reading(key, future, Map.of("temperature", 20.0, "humidity", 50.0))));
             }
             producer.flush();
@@ -237,7 +282,8 @@ class SoakRun {
     private static void deleteRecursively(Path dir) throws java.io.IOException {
         if (Files.exists(dir)) {
             try (Stream<Path> files = Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                files.sorted(java.util.Comparator.reverseOrder())
+                        .forEach(f -> f.toFile().delete());
             }
         }
     }

@@ -68,7 +68,8 @@ public final class StandaloneCluster implements AutoCloseable {
     private final Map<String, String> environment;
     private final List<String> taskManagerJvmOptions;
     private final int restPort;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     private final List<Process> taskManagers = new ArrayList<>();
     private final List<Path> logs = new ArrayList<>();
     private final Thread shutdownHook;
@@ -134,27 +135,35 @@ public final class StandaloneCluster implements AutoCloseable {
         conf.put("restart-strategy.type", "fixed-delay");
         conf.put("restart-strategy.fixed-delay.attempts", "50");
         conf.put("restart-strategy.fixed-delay.delay", "1 s");
-        conf.put("execution.checkpointing.dir", dir.resolve("checkpoints").toUri().toString());
-        conf.put("execution.checkpointing.savepoint-dir", dir.resolve("savepoints").toUri().toString());
+        conf.put(
+                "execution.checkpointing.dir",
+                dir.resolve("checkpoints").toUri().toString());
+        conf.put(
+                "execution.checkpointing.savepoint-dir",
+                dir.resolve("savepoints").toUri().toString());
         // Spread a job's subtasks over the TaskManagers, so that killing one hits running tasks.
         conf.put("taskmanager.load-balance.mode", "SLOTS");
         conf.putAll(builder.configuration);
         StringBuilder yaml = new StringBuilder();
-        conf.forEach((key, value) -> yaml.append(key).append(": ").append(quote(value)).append('\n'));
+        conf.forEach((key, value) ->
+                yaml.append(key).append(": ").append(quote(value)).append('\n'));
         Files.writeString(confDir.resolve("config.yaml"), yaml.toString());
-        Files.writeString(confDir.resolve("log4j.properties"), String.join("\n",
-                "rootLogger.level = INFO",
-                "rootLogger.appenderRef.file.ref = file",
-                "appender.file.type = File",
-                "appender.file.name = file",
-                "appender.file.fileName = ${sys:log.file}",
-                "appender.file.layout.type = PatternLayout",
-                "appender.file.layout.pattern = %d{HH:mm:ss,SSS} %-5p %c - %m%n",
-                "logger.kafka.name = org.apache.kafka",
-                "logger.kafka.level = WARN",
-                "logger.metricgroups.name = org.apache.flink.metrics.MetricGroup",
-                "logger.metricgroups.level = ERROR",
-                ""));
+        Files.writeString(
+                confDir.resolve("log4j.properties"),
+                String.join(
+                        "\n",
+                        "rootLogger.level = INFO",
+                        "rootLogger.appenderRef.file.ref = file",
+                        "appender.file.type = File",
+                        "appender.file.name = file",
+                        "appender.file.fileName = ${sys:log.file}",
+                        "appender.file.layout.type = PatternLayout",
+                        "appender.file.layout.pattern = %d{HH:mm:ss,SSS} %-5p %c - %m%n",
+                        "logger.kafka.name = org.apache.kafka",
+                        "logger.kafka.level = WARN",
+                        "logger.metricgroups.name = org.apache.flink.metrics.MetricGroup",
+                        "logger.metricgroups.level = ERROR",
+                        ""));
     }
 
     private static String quote(String value) {
@@ -163,7 +172,9 @@ public final class StandaloneCluster implements AutoCloseable {
 
     /** Starts the JobManager and the TaskManagers and waits until all their slots are registered. */
     private StandaloneCluster start(int taskManagerCount) throws IOException, InterruptedException {
-        jobManager = launch("jobmanager", "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
+        jobManager = launch(
+                "jobmanager",
+                "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
                 List.of("-Xmx384m", "-XX:MaxMetaspaceSize=256m"));
         for (int i = 0; i < taskManagerCount; i++) {
             startTaskManager();
@@ -174,11 +185,14 @@ public final class StandaloneCluster implements AutoCloseable {
 
     /** Starts one more TaskManager (it registers with the JobManager by itself); returns its index. */
     public synchronized int startTaskManager() throws IOException {
-        List<String> jvm = new ArrayList<>(List.of("-Xmx352m", "-XX:MaxMetaspaceSize=256m",
-                "-XX:MaxDirectMemorySize=160m"));
+        List<String> jvm =
+                new ArrayList<>(List.of("-Xmx352m", "-XX:MaxMetaspaceSize=256m", "-XX:MaxDirectMemorySize=160m"));
         jvm.addAll(taskManagerJvmOptions);
         String name = "taskmanager-" + taskManagersStarted++;
-        Process process = launch(name, "org.apache.flink.runtime.taskexecutor.TaskManagerRunner", jvm,
+        Process process = launch(
+                name,
+                "org.apache.flink.runtime.taskexecutor.TaskManagerRunner",
+                jvm,
                 "-Dtaskmanager.resource-id=" + name);
         taskManagers.add(process);
         return taskManagers.size() - 1;
@@ -219,7 +233,8 @@ public final class StandaloneCluster implements AutoCloseable {
         for (JsonNode taskManager : get("/taskmanagers").path("taskmanagers")) {
             String id = taskManager.path("id").asText();
             if (id.startsWith("taskmanager-")
-                    && taskManager.path("freeSlots").asInt() < taskManager.path("slotsNumber").asInt()) {
+                    && taskManager.path("freeSlots").asInt()
+                            < taskManager.path("slotsNumber").asInt()) {
                 int index = Integer.parseInt(id.substring("taskmanager-".length()));
                 if (live.contains(index)) {
                     busy.add(index);
@@ -239,7 +254,8 @@ public final class StandaloneCluster implements AutoCloseable {
         command.addAll(MODULE_OPTIONS);
         command.addAll(jvmOptions);
         command.add("-Dlog.file=" + log);
-        command.add("-Dlog4j.configurationFile=" + confDir.resolve("log4j.properties").toUri());
+        command.add("-Dlog4j.configurationFile="
+                + confDir.resolve("log4j.properties").toUri());
         command.add("-cp");
         command.add(classpath);
         command.add(mainClass);
@@ -248,7 +264,8 @@ public final class StandaloneCluster implements AutoCloseable {
         command.addAll(List.of(programArgs));
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(name + ".out").toFile()));
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                        dir.resolve(name + ".out").toFile()));
         builder.environment().putAll(environment);
         return builder.start();
     }
@@ -269,8 +286,10 @@ public final class StandaloneCluster implements AutoCloseable {
         String tail = "\r\n--" + boundary + "--\r\n";
         HttpRequest request = HttpRequest.newBuilder(uri("/jars/upload"))
                 .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .POST(HttpRequest.BodyPublishers.concat(HttpRequest.BodyPublishers.ofString(head),
-                        HttpRequest.BodyPublishers.ofFile(jar), HttpRequest.BodyPublishers.ofString(tail)))
+                .POST(HttpRequest.BodyPublishers.concat(
+                        HttpRequest.BodyPublishers.ofString(head),
+                        HttpRequest.BodyPublishers.ofFile(jar),
+                        HttpRequest.BodyPublishers.ofString(tail)))
                 .timeout(Duration.ofMinutes(5))
                 .build();
         JsonNode response = send(request);
@@ -315,7 +334,8 @@ public final class StandaloneCluster implements AutoCloseable {
                 return false;
             }
             for (JsonNode vertex : job.path("vertices")) {
-                if (vertex.path("tasks").path("RUNNING").asInt() != vertex.path("parallelism").asInt()) {
+                if (vertex.path("tasks").path("RUNNING").asInt()
+                        != vertex.path("parallelism").asInt()) {
                     return false;
                 }
             }
@@ -338,14 +358,20 @@ public final class StandaloneCluster implements AutoCloseable {
      * region failovers a lost TaskManager causes.
      */
     public int failures(String jobId) throws IOException, InterruptedException {
-        return get("/jobs/" + jobId + "/exceptions?maxExceptions=1000").path("exceptionHistory").path("entries").size();
+        return get("/jobs/" + jobId + "/exceptions?maxExceptions=1000")
+                .path("exceptionHistory")
+                .path("entries")
+                .size();
     }
 
     /** Cancels the job and waits until it is gone. */
     public void cancel(String jobId) throws IOException, InterruptedException {
         send(HttpRequest.newBuilder(uri("/jobs/" + jobId + "?mode=cancel"))
-                .method("PATCH", HttpRequest.BodyPublishers.noBody()).build());
-        await("job " + jobId + " cancelled", Duration.ofMinutes(1),
+                .method("PATCH", HttpRequest.BodyPublishers.noBody())
+                .build());
+        await(
+                "job " + jobId + " cancelled",
+                Duration.ofMinutes(1),
                 () -> Objects.equals(statusOrNull(jobId), "CANCELED"));
     }
 
@@ -354,7 +380,9 @@ public final class StandaloneCluster implements AutoCloseable {
         ObjectNode body = JSON.createObjectNode();
         body.put("targetDirectory", directory.toUri().toString());
         body.put("drain", false);
-        String trigger = post("/jobs/" + jobId + "/stop", body, Duration.ofSeconds(30)).path("request-id").asText();
+        String trigger = post("/jobs/" + jobId + "/stop", body, Duration.ofSeconds(30))
+                .path("request-id")
+                .asText();
         long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
         while (System.nanoTime() < deadline) {
             JsonNode status = get("/jobs/" + jobId + "/savepoints/" + trigger);
@@ -364,7 +392,9 @@ public final class StandaloneCluster implements AutoCloseable {
                     throw new IllegalStateException("stop with savepoint failed: " + operation.path("failure-cause"));
                 }
                 String location = operation.path("location").asText();
-                await("job " + jobId + " finished", Duration.ofMinutes(1),
+                await(
+                        "job " + jobId + " finished",
+                        Duration.ofMinutes(1),
                         () -> Objects.equals(statusOrNull(jobId), "FINISHED"));
                 return location;
             }
@@ -377,10 +407,14 @@ public final class StandaloneCluster implements AutoCloseable {
     public String logs() {
         StringBuilder all = new StringBuilder();
         try (Stream<Path> files = Files.list(dir)) {
-            for (Path file : files.filter(f -> f.toString().endsWith(".log") || f.toString().endsWith(".out"))
-                    .sorted().toList()) {
-                all.append("==> ").append(file.getFileName()).append('\n').append(Files.readString(file,
-                        StandardCharsets.ISO_8859_1));
+            for (Path file : files.filter(
+                            f -> f.toString().endsWith(".log") || f.toString().endsWith(".out"))
+                    .sorted()
+                    .toList()) {
+                all.append("==> ")
+                        .append(file.getFileName())
+                        .append('\n')
+                        .append(Files.readString(file, StandardCharsets.ISO_8859_1));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -403,7 +437,10 @@ public final class StandaloneCluster implements AutoCloseable {
     }
 
     private JsonNode get(String path) throws IOException, InterruptedException {
-        return send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30)).GET().build());
+        return send(HttpRequest.newBuilder(uri(path))
+                .timeout(Duration.ofSeconds(30))
+                .GET()
+                .build());
     }
 
     private JsonNode getOrNull(String path) {
@@ -418,9 +455,11 @@ public final class StandaloneCluster implements AutoCloseable {
     }
 
     private JsonNode post(String path, JsonNode body, Duration timeout) throws IOException, InterruptedException {
-        return send(HttpRequest.newBuilder(uri(path)).timeout(timeout)
+        return send(HttpRequest.newBuilder(uri(path))
+                .timeout(timeout)
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build());
+                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
+                .build());
     }
 
     private JsonNode send(HttpRequest request) throws IOException, InterruptedException {
@@ -439,10 +478,12 @@ public final class StandaloneCluster implements AutoCloseable {
                 throw new IllegalStateException("timed out waiting for " + what + " (logs in " + dir + ")");
             }
             if (!taskManagers.isEmpty() && taskManagers.stream().noneMatch(Process::isAlive)) {
-                throw new IllegalStateException("every TaskManager died while waiting for " + what + " (logs in " + dir + ")");
+                throw new IllegalStateException(
+                        "every TaskManager died while waiting for " + what + " (logs in " + dir + ")");
             }
             if (jobManager != null && !jobManager.isAlive()) {
-                throw new IllegalStateException("the JobManager died while waiting for " + what + " (logs in " + dir + ")");
+                throw new IllegalStateException(
+                        "the JobManager died while waiting for " + what + " (logs in " + dir + ")");
             }
             Thread.sleep(250);
         }
@@ -539,7 +580,8 @@ public final class StandaloneCluster implements AutoCloseable {
         /** Starts the cluster; the caller closes it. */
         public StandaloneCluster start() throws IOException, InterruptedException {
             if (classpath == null) {
-                throw new IllegalStateException("classpath is required: Flink's runtime, e.g. target/provided-classpath.txt");
+                throw new IllegalStateException(
+                        "classpath is required: Flink's runtime, e.g. target/provided-classpath.txt");
             }
             StandaloneCluster cluster = new StandaloneCluster(this);
             try {

@@ -95,12 +95,19 @@ class StandaloneClusterITCase {
     static StandaloneCluster startCluster(Path dir) throws Exception {
         Path target = Path.of("target").toAbsolutePath();
         boolean nd4jInLib = !"job-jar".equals(System.getProperty("streamcell.it.nd4j"));
-        List<String> lib = List.of(Files.readString(target.resolve("cluster-lib-classpath.txt")).trim()
+        List<String> lib = List.of(Files.readString(target.resolve("cluster-lib-classpath.txt"))
+                .trim()
                 .split(java.io.File.pathSeparator));
-        String classpath = Files.readString(target.resolve("provided-classpath.txt")).trim() + java.io.File.pathSeparator
-                + String.join(java.io.File.pathSeparator,
-                        nd4jInLib ? lib : lib.stream().filter(jar -> !jar.contains("/org/nd4j/") && !jar.contains("/org/bytedeco/"))
-                                .toList());
+        String classpath = Files.readString(target.resolve("provided-classpath.txt"))
+                        .trim()
+                + java.io.File.pathSeparator
+                + String.join(
+                        java.io.File.pathSeparator,
+                        nd4jInLib
+                                ? lib
+                                : lib.stream()
+                                        .filter(jar -> !jar.contains("/org/nd4j/") && !jar.contains("/org/bytedeco/"))
+                                        .toList());
         StandaloneCluster.Builder builder = StandaloneCluster.builder(dir.toAbsolutePath())
                 .classpath(classpath)
                 .taskManagers(2)
@@ -124,7 +131,8 @@ class StandaloneClusterITCase {
     private static void deleteRecursively(Path dir) throws java.io.IOException {
         if (Files.exists(dir)) {
             try (Stream<Path> files = Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                files.sorted(java.util.Comparator.reverseOrder())
+                        .forEach(f -> f.toFile().delete());
             }
         }
     }
@@ -159,8 +167,12 @@ class StandaloneClusterITCase {
             for (Row row : input.rows) {
                 engine.accept(row, (r, outcome) -> {
                     replayed.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(outcome.forecast());
-                    replayedScores.computeIfAbsent(r.key(), k -> new ArrayList<>())
-                            .add(outcome.score() == null ? null : outcome.score().anomalyScore());
+                    replayedScores
+                            .computeIfAbsent(r.key(), k -> new ArrayList<>())
+                            .add(
+                                    outcome.score() == null
+                                            ? null
+                                            : outcome.score().anomalyScore());
                     if (outcome.alert() != null) {
                         replayedAlerts[0]++;
                     }
@@ -172,16 +184,21 @@ class StandaloneClusterITCase {
         for (Map.Entry<String, List<ByteBuffer>> entry : output.forecasts().entrySet()) {
             List<float[]> expected = replayed.get(entry.getKey());
             for (int i = 0; i < expected.size(); i++) {
-                Forecast forecast = Forecast.getDecoder().decode(entry.getValue().get(i).duplicate());
-                assertThat(KafkaTestClients.flatten(forecast)).as("%s forecast %d", entry.getKey(), i)
+                Forecast forecast =
+                        Forecast.getDecoder().decode(entry.getValue().get(i).duplicate());
+                assertThat(KafkaTestClients.flatten(forecast))
+                        .as("%s forecast %d", entry.getKey(), i)
                         .containsExactly(expected.get(i));
-                assertThat(forecast.getAnomalyScore()).as("%s score %d", entry.getKey(), i)
+                assertThat(forecast.getAnomalyScore())
+                        .as("%s score %d", entry.getKey(), i)
                         .isEqualTo(replayedScores.get(entry.getKey()).get(i));
             }
         }
         assertThat(replayedAlerts[0]).as("the spikes raise alerts").isPositive();
         assertThat(output.alertCount()).as("alerts, as replay raises them").isEqualTo(replayedAlerts[0]);
-        assertThat(output.deadLetters()).as("one dead letter per malformed record").hasSize(input.malformed);
+        assertThat(output.deadLetters())
+                .as("one dead letter per malformed record")
+                .hasSize(input.malformed);
     }
 
     @Test
@@ -192,10 +209,12 @@ class StandaloneClusterITCase {
         String job = cluster.runJar(jarId, jobArgs(run, 2), null);
         cluster.awaitRunning(job, Duration.ofMinutes(2));
         Random random = new Random(42);
-        double[] moments = {0.05 + 0.25 * random.nextDouble(), 0.35 + 0.2 * random.nextDouble(),
-                0.6 + 0.2 * random.nextDouble()};
+        double[] moments = {
+            0.05 + 0.25 * random.nextDouble(), 0.35 + 0.2 * random.nextDouble(), 0.6 + 0.2 * random.nextDouble()
+        };
         List<String> kills = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> progress = KafkaTestClients.readCommittedConsumer(kafka.bootstrapServers())) {
+        try (KafkaConsumer<byte[], byte[]> progress =
+                KafkaTestClients.readCommittedConsumer(kafka.bootstrapServers())) {
             KafkaTestClients.assignFromStart(progress, "forecasts-" + run);
             long[] committed = {0};
             for (double moment : moments) {
@@ -218,11 +237,15 @@ class StandaloneClusterITCase {
             }
             awaitProgress(progress, committed, input.rows.size(), job);
         }
-        assertThat(cluster.failures(job)).as("failures recovered from after %s", kills).isGreaterThanOrEqualTo(3);
+        assertThat(cluster.failures(job))
+                .as("failures recovered from after %s", kills)
+                .isGreaterThanOrEqualTo(3);
         cluster.cancel(job);
 
         JobOutput output = output(run);
-        assertThat(output.differencesFrom(expected)).as("output after kills: %s", kills).isEmpty();
+        assertThat(output.differencesFrom(expected))
+                .as("output after kills: %s", kills)
+                .isEmpty();
         assertNoNativeLibraryErrors();
     }
 
@@ -233,7 +256,8 @@ class StandaloneClusterITCase {
         String run = "rescale";
         Path savepoints = cluster.directory().resolve("savepoints-" + run);
         List<String> atTwo = jobArgs(run, 2); // creates the run's topics
-        try (KafkaConsumer<byte[], byte[]> progress = KafkaTestClients.readCommittedConsumer(kafka.bootstrapServers())) {
+        try (KafkaConsumer<byte[], byte[]> progress =
+                KafkaTestClients.readCommittedConsumer(kafka.bootstrapServers())) {
             KafkaTestClients.assignFromStart(progress, "forecasts-" + run);
             long[] committed = {0};
             String job = cluster.runJar(jarId, atTwo, null);
@@ -254,7 +278,9 @@ class StandaloneClusterITCase {
         }
 
         JobOutput output = output(run);
-        assertThat(output.differencesFrom(expected)).as("output after 2 -> 3 -> 1").isEmpty();
+        assertThat(output.differencesFrom(expected))
+                .as("output after 2 -> 3 -> 1")
+                .isEmpty();
         assertNoNativeLibraryErrors();
         assertThat(maxNativeLoadsInOneTaskManager())
                 .as("ND4J loaded again by a later job's class loader in the same TaskManager")
@@ -280,36 +306,55 @@ class StandaloneClusterITCase {
         SavepointFixture.copy(fixture, savepoint);
         long expected = fixtureInput.rows.size() - before;
 
-        String job = cluster.runJar(jarId, List.of("run", "--config",
-                SavepointFixture.jobConfig(cluster.directory(), kafka.bootstrapServers()).toString()),
+        String job = cluster.runJar(
+                jarId,
+                List.of(
+                        "run",
+                        "--config",
+                        SavepointFixture.jobConfig(cluster.directory(), kafka.bootstrapServers())
+                                .toString()),
                 savepoint.toUri().toString());
         cluster.awaitRunning(job, Duration.ofMinutes(2));
-        try (KafkaConsumer<byte[], byte[]> progress = KafkaTestClients.readCommittedConsumer(kafka.bootstrapServers())) {
+        try (KafkaConsumer<byte[], byte[]> progress =
+                KafkaTestClients.readCommittedConsumer(kafka.bootstrapServers())) {
             KafkaTestClients.assignFromStart(progress, SavepointFixture.FORECASTS);
             awaitProgress(progress, new long[] {0}, expected, job, fixtureInput, SavepointFixture.READINGS);
         }
         cluster.cancel(job);
-        JobOutput output = JobOutput.read(kafka.bootstrapServers(), SavepointFixture.FORECASTS,
-                SavepointFixture.ANOMALIES, SavepointFixture.DEAD_LETTERS, (int) expected, 0);
+        JobOutput output = JobOutput.read(
+                kafka.bootstrapServers(),
+                SavepointFixture.FORECASTS,
+                SavepointFixture.ANOMALIES,
+                SavepointFixture.DEAD_LETTERS,
+                (int) expected,
+                0);
 
         // A fixture saved before the scorer kept a peak restores its keys with a peak of 0: the replay
         // drops each key's peak at the step the key was saved at (its first step after the restore - 1).
         Map<String, Long> savedStep = new HashMap<>();
         if (SavepointFixture.SAVED_WITHOUT_PEAK.contains(fixture.getFileName().toString())) {
-            output.forecasts().forEach((key, records) -> savedStep.put(key, decode(records.get(0)).getStep() - 1));
+            output.forecasts()
+                    .forEach((key, records) ->
+                            savedStep.put(key, decode(records.get(0)).getStep() - 1));
         }
         Map<String, List<float[]>> replayed = new HashMap<>();
         Map<String, List<Float>> replayedScores = new HashMap<>();
-        RecurrentModel fixtureModel = ModelDirectory.load(SavepointFixture.modelDirectory().toString());
+        RecurrentModel fixtureModel =
+                ModelDirectory.load(SavepointFixture.modelDirectory().toString());
         try (ReplayEngine engine = new ReplayEngine(fixtureModel, 1)) {
             for (Row row : fixtureInput.rows) {
                 engine.accept(row, (r, outcome) -> {
                     replayed.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(outcome.forecast());
-                    replayedScores.computeIfAbsent(r.key(), k -> new ArrayList<>())
-                            .add(outcome.score() == null ? null : outcome.score().anomalyScore());
+                    replayedScores
+                            .computeIfAbsent(r.key(), k -> new ArrayList<>())
+                            .add(
+                                    outcome.score() == null
+                                            ? null
+                                            : outcome.score().anomalyScore());
                     if (replayed.get(r.key()).size() == savedStep.getOrDefault(r.key(), -1L)) {
                         KeyState state = engine.state(r.key());
-                        state.setAnomalyStats(SavepointFixture.withoutPeak(state.anomalyStats(),
+                        state.setAnomalyStats(SavepointFixture.withoutPeak(
+                                state.anomalyStats(),
                                 fixtureModel.config().targets().size()));
                     }
                 });
@@ -322,13 +367,17 @@ class StandaloneClusterITCase {
             for (ByteBuffer bytes : records) {
                 Forecast forecast = decode(bytes);
                 if (step >= 0) {
-                    assertThat(forecast.getStep()).as("%s steps follow each other", key).isEqualTo(step + 1);
+                    assertThat(forecast.getStep())
+                            .as("%s steps follow each other", key)
+                            .isEqualTo(step + 1);
                 }
                 step = forecast.getStep();
                 int i = (int) step - 1;
-                assertThat(KafkaTestClients.flatten(forecast)).as("%s forecast at step %d (state from the savepoint)",
-                        key, step).containsExactly(replayed.get(key).get(i));
-                assertThat(forecast.getAnomalyScore()).as("%s score at step %d", key, step)
+                assertThat(KafkaTestClients.flatten(forecast))
+                        .as("%s forecast at step %d (state from the savepoint)", key, step)
+                        .containsExactly(replayed.get(key).get(i));
+                assertThat(forecast.getAnomalyScore())
+                        .as("%s score at step %d", key, step)
                         .isEqualTo(replayedScores.get(key).get(i));
             }
             assertThat(step).as("%s: the last step", key).isEqualTo(SavepointFixture.STEPS);
@@ -349,11 +398,14 @@ class StandaloneClusterITCase {
             String run = "reference";
             List<String> args = jobArgs(run, 2); // creates the run's topics
             String job = cluster.runJar(jarId, args, null);
-            try (KafkaConsumer<byte[], byte[]> progress = KafkaTestClients.readCommittedConsumer(kafka.bootstrapServers())) {
+            try (KafkaConsumer<byte[], byte[]> progress =
+                    KafkaTestClients.readCommittedConsumer(kafka.bootstrapServers())) {
                 KafkaTestClients.assignFromStart(progress, "forecasts-" + run);
                 awaitProgress(progress, new long[] {0}, input.rows.size(), job);
             }
-            assertThat(cluster.failures(job)).as("the reference run ran without failures").isZero();
+            assertThat(cluster.failures(job))
+                    .as("the reference run ran without failures")
+                    .isZero();
             cluster.cancel(job);
             reference = output(run);
         }
@@ -365,28 +417,36 @@ class StandaloneClusterITCase {
         Path config = cluster.directory().resolve("job-" + run + ".yaml");
         if (!Files.exists(config)) {
             kafka.createTopics(Map.of("forecasts-" + run, 2, "anomalies-" + run, 1, "dead-letters-" + run, 1));
-            Files.writeString(config, String.join("\n",
-                    "kafka:",
-                    "  bootstrap-servers: " + kafka.bootstrapServers(),
-                    "  group-id: " + run,
-                    "  transactional-id-prefix: " + run,
-                    "  transaction-timeout: 2m",
-                    "  starting-offsets: earliest",
-                    "topics:",
-                    "  readings: " + READINGS,
-                    "  forecasts: forecasts-" + run,
-                    "  anomalies: anomalies-" + run,
-                    "  dead-letters: dead-letters-" + run,
-                    "model.path: " + modelDirectory.toAbsolutePath(),
-                    "checkpoints.interval: 1s",
-                    ""));
+            Files.writeString(
+                    config,
+                    String.join(
+                            "\n",
+                            "kafka:",
+                            "  bootstrap-servers: " + kafka.bootstrapServers(),
+                            "  group-id: " + run,
+                            "  transactional-id-prefix: " + run,
+                            "  transaction-timeout: 2m",
+                            "  starting-offsets: earliest",
+                            "topics:",
+                            "  readings: " + READINGS,
+                            "  forecasts: forecasts-" + run,
+                            "  anomalies: anomalies-" + run,
+                            "  dead-letters: dead-letters-" + run,
+                            "model.path: " + modelDirectory.toAbsolutePath(),
+                            "checkpoints.interval: 1s",
+                            ""));
         }
         return List.of("run", "--config", config.toString(), "--set", "parallelism=" + parallelism);
     }
 
     private JobOutput output(String run) throws Exception {
-        return JobOutput.read(kafka.bootstrapServers(), "forecasts-" + run, "anomalies-" + run, "dead-letters-" + run,
-                input.rows.size(), input.malformed);
+        return JobOutput.read(
+                kafka.bootstrapServers(),
+                "forecasts-" + run,
+                "anomalies-" + run,
+                "dead-letters-" + run,
+                input.rows.size(),
+                input.malformed);
     }
 
     /**
@@ -399,13 +459,20 @@ class StandaloneClusterITCase {
         awaitProgress(progress, committed, target, job, input, READINGS);
     }
 
-    private void awaitProgress(KafkaConsumer<byte[], byte[]> progress, long[] committed, long target, String job,
-            ClusterInput readings, String readingsTopic) throws Exception {
+    private void awaitProgress(
+            KafkaConsumer<byte[], byte[]> progress,
+            long[] committed,
+            long target,
+            String job,
+            ClusterInput readings,
+            String readingsTopic)
+            throws Exception {
         long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
         long lastProgress = System.nanoTime();
         while (committed[0] < target) {
             for (ConsumerRecord<byte[], byte[]> record : progress.poll(Duration.ofMillis(300))) {
-                if (!ClusterInput.isFlushKey(Forecast.getDecoder().decode(record.value()).getKey())) {
+                if (!ClusterInput.isFlushKey(
+                        Forecast.getDecoder().decode(record.value()).getKey())) {
                     committed[0]++;
                     lastProgress = System.nanoTime();
                 }
@@ -415,8 +482,11 @@ class StandaloneClusterITCase {
                 lastProgress = System.nanoTime();
             }
             String status = cluster.jobStatus(job);
-            assertThat(status).as("job %s (logs in %s)", job, cluster.directory()).isNotIn("FAILED", "CANCELED");
-            assertThat(System.nanoTime()).as("%d of %d forecasts committed in time", committed[0], target)
+            assertThat(status)
+                    .as("job %s (logs in %s)", job, cluster.directory())
+                    .isNotIn("FAILED", "CANCELED");
+            assertThat(System.nanoTime())
+                    .as("%d of %d forecasts committed in time", committed[0], target)
                     .isLessThan(deadline);
         }
     }
@@ -447,8 +517,8 @@ class StandaloneClusterITCase {
             if (!Files.exists(log)) {
                 return max;
             }
-            Matcher matcher = Pattern.compile(Pattern.quote(NativeMath.class.getName())).matcher(Files.readString(log,
-                    java.nio.charset.StandardCharsets.ISO_8859_1));
+            Matcher matcher = Pattern.compile(Pattern.quote(NativeMath.class.getName()))
+                    .matcher(Files.readString(log, java.nio.charset.StandardCharsets.ISO_8859_1));
             int count = 0;
             while (matcher.find()) {
                 count++;

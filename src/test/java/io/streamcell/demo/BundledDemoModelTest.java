@@ -43,10 +43,12 @@ class BundledDemoModelTest {
         // trained by our own trainer (tools/train_bundled_models.sh), which records its validation metrics
         var provenance = model.config().provenance();
         assertThat(provenance.path("tool").asText()).startsWith("streamcell train");
-        assertThat(provenance.at("/metrics/model/mae").asDouble()).isPositive()
+        assertThat(provenance.at("/metrics/model/mae").asDouble())
+                .isPositive()
                 .isLessThan(provenance.at("/metrics/naive/mae").asDouble());
         assertThat(Files.size(directory.resolve(ModelDirectory.CONFIG_FILE))
-                + Files.size(directory.resolve(ModelDirectory.WEIGHTS_FILE))).isLessThan(200 * 1024);
+                        + Files.size(directory.resolve(ModelDirectory.WEIGHTS_FILE)))
+                .isLessThan(200 * 1024);
     }
 
     @Test
@@ -54,7 +56,11 @@ class BundledDemoModelTest {
         RecurrentModel model = ModelDirectory.read(modelDirectory());
         StepKernel kernel = new StepKernel(model);
         // seeds 42 and 4242 made the training and validation sensors
-        SensorSimulator simulator = SensorSimulator.builder().seed(2024).keyCount(40).shuffleWithinRound(true).build();
+        SensorSimulator simulator = SensorSimulator.builder()
+                .seed(2024)
+                .keyCount(40)
+                .shuffleWithinRound(true)
+                .build();
         Map<String, float[]> states = new HashMap<>();
         Map<String, Double> lastTemperature = new HashMap<>();
         Map<String, Float> lastForecast = new HashMap<>();
@@ -110,7 +116,9 @@ class BundledDemoModelTest {
 
     static Path modelDirectory() throws URISyntaxException {
         URL resource = BundledDemoModelTest.class.getClassLoader().getResource(DemoModel.RESOURCE_DIRECTORY);
-        assertThat(resource).as("class-path resource %s", DemoModel.RESOURCE_DIRECTORY).isNotNull();
+        assertThat(resource)
+                .as("class-path resource %s", DemoModel.RESOURCE_DIRECTORY)
+                .isNotNull();
         return Path.of(resource.toURI());
     }
 

@@ -13,12 +13,16 @@ class DemoRunnerITCase {
     @Test
     void demoPrintsForecastsAndDeadLettersAndEndsCleanly() throws Exception {
         StringWriter text = new StringWriter();
-        DemoRunner demo = new DemoRunner(new DemoRunner.Settings(Duration.ofSeconds(12), 50, 400, 7, Duration.ofSeconds(4)),
+        DemoRunner demo = new DemoRunner(
+                new DemoRunner.Settings(Duration.ofSeconds(12), 50, 400, 7, Duration.ofSeconds(4)),
                 new PrintWriter(text, true));
 
         DemoSummary.Totals totals = demo.run(new CountDownLatch(1));
 
-        assertThat(text.toString()).contains("Flink web UI on http://localhost:").contains("forecasts").contains("done:");
+        assertThat(text.toString())
+                .contains("Flink web UI on http://localhost:")
+                .contains("forecasts")
+                .contains("done:");
         assertThat(totals.forecasts()).isPositive();
         assertThat(totals.malformed()).isPositive();
         assertThat(totals.deadLettersByReason().keySet())

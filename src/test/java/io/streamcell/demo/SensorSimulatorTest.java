@@ -19,8 +19,10 @@ class SensorSimulatorTest {
 
     @Test
     void sameSeedAndKeysGiveTheSameStream() {
-        List<SensorReading> first = take(builder(7, 25).shuffleWithinRound(true).anomalyRate(0.01).build(), 20_000);
-        List<SensorReading> second = take(builder(7, 25).shuffleWithinRound(true).anomalyRate(0.01).build(), 20_000);
+        List<SensorReading> first =
+                take(builder(7, 25).shuffleWithinRound(true).anomalyRate(0.01).build(), 20_000);
+        List<SensorReading> second =
+                take(builder(7, 25).shuffleWithinRound(true).anomalyRate(0.01).build(), 20_000);
 
         assertThat(first).isEqualTo(second);
     }
@@ -64,7 +66,8 @@ class SensorSimulatorTest {
     @Test
     void shuffledRoundsChangeTheOrderButNotTheSeries() {
         SensorSimulator plain = builder(11, 20).anomalyRate(0.01).build();
-        SensorSimulator shuffled = builder(11, 20).anomalyRate(0.01).shuffleWithinRound(true).build();
+        SensorSimulator shuffled =
+                builder(11, 20).anomalyRate(0.01).shuffleWithinRound(true).build();
         Map<String, List<SensorReading>> plainSeries = new HashMap<>();
         Map<String, List<SensorReading>> shuffledSeries = new HashMap<>();
         Set<List<String>> roundOrders = new HashSet<>();
@@ -90,7 +93,8 @@ class SensorSimulatorTest {
     @Test
     void aKeysSeriesDoesNotDependOnTheOtherKeys() {
         SensorSimulator many = builder(5, 3).build();
-        SensorSimulator alone = SensorSimulator.builder().seed(5).keys(List.of("sensor-0002")).build();
+        SensorSimulator alone =
+                SensorSimulator.builder().seed(5).keys(List.of("sensor-0002")).build();
 
         for (int step = 0; step < 1000; step++) {
             many.next();
@@ -140,7 +144,8 @@ class SensorSimulatorTest {
             double offset = actual.temperature() - expected.temperature();
             double noiseSd = faulty.profile(key).noiseSd();
             Double previousOffset = previousShiftOffset.remove(key);
-            boolean continuesShift = actual.anomaly() == InjectedAnomaly.SHIFT && previousOffset != null
+            boolean continuesShift = actual.anomaly() == InjectedAnomaly.SHIFT
+                    && previousOffset != null
                     && Math.abs(offset - previousOffset) < 1e-9;
             int runLength = runningShiftLength.getOrDefault(key, 0);
             if (!continuesShift && runLength > 0) {
@@ -165,7 +170,8 @@ class SensorSimulatorTest {
             runningShiftLength.put(key, runLength);
         }
 
-        int unfinishedShifts = (int) runningShiftLength.values().stream().filter(n -> n > 0).count();
+        int unfinishedShifts =
+                (int) runningShiftLength.values().stream().filter(n -> n > 0).count();
         int starts = spikes + shiftLengths.size() + unfinishedShifts;
         double expectedStarts = rate * ((long) keys * steps - shiftContinuations); // no anomaly starts inside a shift
         assertThat((double) starts).isCloseTo(expectedStarts, within(0.1 * expectedStarts));
@@ -193,8 +199,10 @@ class SensorSimulatorTest {
             assertThat(p.humidityCoupling()).isBetween(1.3, 1.7);
             assertThat(p.humidityNoiseSd()).isBetween(0.3, 1.5);
         }
-        double meanBase = simulator.keys().stream().mapToDouble(k -> simulator.profile(k).baseTemperature())
-                .average().orElseThrow();
+        double meanBase = simulator.keys().stream()
+                .mapToDouble(k -> simulator.profile(k).baseTemperature())
+                .average()
+                .orElseThrow();
         assertThat(meanBase).isCloseTo(17.5, within(0.5));
     }
 
@@ -245,7 +253,8 @@ class SensorSimulatorTest {
             for (int k = 0; k < keys; k++) {
                 SensorReading reading = simulator.next();
                 SensorProfile p = simulator.profile(reading.key());
-                residual[k][step] = reading.temperature() - p.baseTemperature()
+                residual[k][step] = reading.temperature()
+                        - p.baseTemperature()
                         - p.dailyAmplitude() * Math.sin(angle + p.dailyPhase())
                         - p.halfDayAmplitude() * Math.sin(2 * angle + p.halfDayPhase());
             }
@@ -254,7 +263,8 @@ class SensorSimulatorTest {
         for (int k = 0; k < keys; k++) {
             SensorProfile p = simulator.profile(simulator.keys().get(k));
             double bound = SensorProfile.DRIFT_LIMIT + 6 * p.noiseSd();
-            assertThat(Arrays.stream(residual[k]).map(Math::abs).max().orElseThrow()).isLessThan(bound);
+            assertThat(Arrays.stream(residual[k]).map(Math::abs).max().orElseThrow())
+                    .isLessThan(bound);
             // residual r = drift + e; its differences are white drift steps plus e_{t+1} - e_t, whose lag-1
             // correlation is -(1 - rho)^2 sigma^2 / (2 (1 - rho) sigma^2 + sigma_drift^2) (-0.5 for white noise)
             double[] change = new double[steps - 1];
@@ -263,32 +273,41 @@ class SensorSimulatorTest {
             }
             double rho = p.noisePhi();
             double sigma2 = p.noiseSd() * p.noiseSd();
-            double expected = -(1 - rho) * (1 - rho) * sigma2
-                    / (2 * (1 - rho) * sigma2 + p.driftStepSd() * p.driftStepSd());
-            double actual = correlation(Arrays.copyOf(change, change.length - 1),
-                    Arrays.copyOfRange(change, 1, change.length));
-            assertThat(actual).as("lag-1 correlation of the residual's changes, rho %s", rho)
+            double expected =
+                    -(1 - rho) * (1 - rho) * sigma2 / (2 * (1 - rho) * sigma2 + p.driftStepSd() * p.driftStepSd());
+            double actual =
+                    correlation(Arrays.copyOf(change, change.length - 1), Arrays.copyOfRange(change, 1, change.length));
+            assertThat(actual)
+                    .as("lag-1 correlation of the residual's changes, rho %s", rho)
                     .isCloseTo(expected, within(0.04));
             assertThat(standardDeviation(change))
-                    .isCloseTo(Math.sqrt(2 * (1 - rho) * sigma2 + p.driftStepSd() * p.driftStepSd()),
-                            withinPercentage(5));
+                    .isCloseTo(
+                            Math.sqrt(2 * (1 - rho) * sigma2 + p.driftStepSd() * p.driftStepSd()), withinPercentage(5));
         }
     }
 
     @Test
     void invalidSettingsAreRejectedWithTheReason() {
         assertThatThrownBy(() -> SensorSimulator.builder().anomalyRate(1.5).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[0, 1]");
-        assertThatThrownBy(() -> SensorSimulator.builder().anomalyRate(Double.NaN).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("anomaly rate");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[0, 1]");
+        assertThatThrownBy(
+                        () -> SensorSimulator.builder().anomalyRate(Double.NaN).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("anomaly rate");
         assertThatThrownBy(() -> SensorSimulator.builder().keyCount(0))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(">= 1");
-        assertThatThrownBy(() -> SensorSimulator.builder().keys(List.of("a", "b", "a")).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'a' appears twice");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(">= 1");
+        assertThatThrownBy(() ->
+                        SensorSimulator.builder().keys(List.of("a", "b", "a")).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'a' appears twice");
         assertThatThrownBy(() -> SensorSimulator.builder().keys(List.of()).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least one key");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("at least one key");
         assertThatThrownBy(() -> builder(1, 2).build().profile("sensor-0003"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("sensor-0003");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("sensor-0003");
     }
 
     private static SensorSimulator.Builder builder(long seed, int keys) {

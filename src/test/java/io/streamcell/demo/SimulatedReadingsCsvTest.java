@@ -58,11 +58,15 @@ class SimulatedReadingsCsvTest {
     @Test
     void theReadingsCsvReaderReadsTheOutput() throws IOException {
         StringWriter out = new StringWriter();
-        SimulatedReadingsCsv.write(SensorSimulator.builder().keys(List.of("plant 1, line \"2\"", "b")).build(), 4,
+        SimulatedReadingsCsv.write(
+                SensorSimulator.builder()
+                        .keys(List.of("plant 1, line \"2\"", "b"))
+                        .build(),
+                4,
                 out);
 
-        try (ReadingsCsvReader reader = ReadingsCsvReader.open(new StringReader(out.toString()), "generated.csv",
-                List.of("temperature", "humidity"))) {
+        try (ReadingsCsvReader reader = ReadingsCsvReader.open(
+                new StringReader(out.toString()), "generated.csv", List.of("temperature", "humidity"))) {
             ReadingsCsvReader.Row first = reader.next();
             assertThat(first.key()).isEqualTo("plant 1, line \"2\"");
             assertThat(first.epochMillis()).isEqualTo(SensorSimulator.DEFAULT_START.toEpochMilli());
@@ -81,7 +85,8 @@ class SimulatedReadingsCsvTest {
         assertThat(Files.readAllLines(output)).hasSize(1 + 7 * 3);
         assertThat(output.getParent()).isDirectoryNotContaining("glob:**.partial");
         assertThatThrownBy(() -> SimulatedReadingsCsv.write(simulator(), 0, temp.resolve("none.csv")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(">= 1");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(">= 1");
         assertThat(temp.resolve("none.csv")).doesNotExist();
     }
 

@@ -48,8 +48,15 @@ class DeployArtefactsTest {
     void composeHasTheServicesTheReadmeUses() throws IOException {
         Map<String, Object> services = map(compose(), "services");
         String section = readmeSection("Run on Docker Compose").toLowerCase(Locale.ROOT);
-        for (String service : List.of("kafka", "kafka-init", "jobmanager", "taskmanager", "job-submitter", "generator",
-                "prometheus", "grafana")) {
+        for (String service : List.of(
+                "kafka",
+                "kafka-init",
+                "jobmanager",
+                "taskmanager",
+                "job-submitter",
+                "generator",
+                "prometheus",
+                "grafana")) {
             assertThat(services).as("services").containsKey(service);
             assertThat(section).as("README names the service").contains(service);
         }
@@ -64,7 +71,8 @@ class DeployArtefactsTest {
         Map<String, Object> services = map(compose(), "services");
         String flinkImage = "flink:" + pomProperty("flink.version") + "-java17";
         assertThat(string(map(services, "kafka"), "image")).isEqualTo("apache/kafka:" + pomProperty("kafka.version"));
-        assertThat(string(map(services, "kafka-init"), "image")).isEqualTo("apache/kafka:" + pomProperty("kafka.version"));
+        assertThat(string(map(services, "kafka-init"), "image"))
+                .isEqualTo("apache/kafka:" + pomProperty("kafka.version"));
         for (String flinkService : List.of("jobmanager", "taskmanager", "job-submitter", "generator")) {
             Map<String, Object> build = map(map(services, flinkService), "build");
             assertThat(string(build, "dockerfile")).isEqualTo(DOCKERFILE.toString());
@@ -84,12 +92,15 @@ class DeployArtefactsTest {
         assertThat(list(map(services, "kafka"), "ports")).contains("9092:9092");
         assertThat(list(map(services, "prometheus"), "ports")).contains("9090:9090");
         assertThat(list(map(services, "grafana"), "ports")).contains("3000:3000");
-        assertThat(readmeSection("Run on Docker Compose")).contains("http://localhost:8081", "http://localhost:3000",
-                "http://localhost:9090", "`localhost:9092`");
+        assertThat(readmeSection("Run on Docker Compose"))
+                .contains(
+                        "http://localhost:8081", "http://localhost:3000", "http://localhost:9090", "`localhost:9092`");
         // The broker advertises the published port to host clients and kafka:29092 inside the network.
         Map<String, Object> kafkaEnv = map(map(services, "kafka"), "environment");
         assertThat(string(kafkaEnv, "KAFKA_ADVERTISED_LISTENERS")).contains("localhost:9092", "kafka:29092");
-        assertThat(JobConfigLoader.load(Path.of("deploy/job.yaml"), List.of()).kafka().bootstrapServers())
+        assertThat(JobConfigLoader.load(Path.of("deploy/job.yaml"), List.of())
+                        .kafka()
+                        .bootstrapServers())
                 .isEqualTo("kafka:29092");
     }
 
@@ -115,13 +126,18 @@ class DeployArtefactsTest {
                 assertThat(namedVolumes).as(mount).contains(source);
             }
         }
-        assertThat(mounts).contains("flink-checkpoints:/var/streamcell/checkpoints",
-                "flink-savepoints:/var/streamcell/savepoints",
-                "./deploy/grafana/streamcell-dashboard.json:/etc/grafana/dashboards/streamcell-dashboard.json:ro");
+        assertThat(mounts)
+                .contains(
+                        "flink-checkpoints:/var/streamcell/checkpoints",
+                        "flink-savepoints:/var/streamcell/savepoints",
+                        "./deploy/grafana/streamcell-dashboard.json:/etc/grafana/dashboards/streamcell-dashboard.json:ro");
         // Everything the Dockerfile copies from the repository exists (target/ comes from mvn package).
-        Matcher copy = Pattern.compile("(?m)^COPY (?!--from)(?:--\\S+ )*(\\S+) (\\S+)$").matcher(Files.readString(DOCKERFILE));
+        Matcher copy = Pattern.compile("(?m)^COPY (?!--from)(?:--\\S+ )*(\\S+) (\\S+)$")
+                .matcher(Files.readString(DOCKERFILE));
         List<String> contextIncludes = Files.readAllLines(Path.of(".dockerignore")).stream()
-                .filter(line -> line.startsWith("!")).map(line -> line.substring(1)).toList();
+                .filter(line -> line.startsWith("!"))
+                .map(line -> line.substring(1))
+                .toList();
         int copies = 0;
         while (copy.find()) {
             copies++;
@@ -129,21 +145,23 @@ class DeployArtefactsTest {
             if (!source.startsWith("target/")) {
                 assertThat(Path.of(source)).as(copy.group()).exists();
             }
-            assertThat(contextIncludes).as(source + " in the build context (.dockerignore)")
+            assertThat(contextIncludes)
+                    .as(source + " in the build context (.dockerignore)")
                     .anyMatch(include -> source.equals(include) || include.endsWith("/") && source.startsWith(include));
         }
         assertThat(copies).isGreaterThanOrEqualTo(4);
-        assertThat(Files.readString(DOCKERFILE)).contains("target/streamcell.jar " + JOB_JAR,
-                "deploy/job.yaml " + JOB_CONFIG);
+        assertThat(Files.readString(DOCKERFILE))
+                .contains("target/streamcell.jar " + JOB_JAR, "deploy/job.yaml " + JOB_CONFIG);
     }
 
     @Test
     void composeFlinkHasThePrometheusReporterAndTheNativeSettings() throws IOException {
         Map<String, Object> services = map(compose(), "services");
         for (String flinkService : List.of("jobmanager", "taskmanager", "job-submitter")) {
-            Map<String, String> flink = flinkProperties(string(map(map(services, flinkService), "environment"),
-                    "FLINK_PROPERTIES"));
-            assertThat(flink).as(flinkService)
+            Map<String, String> flink =
+                    flinkProperties(string(map(map(services, flinkService), "environment"), "FLINK_PROPERTIES"));
+            assertThat(flink)
+                    .as(flinkService)
                     .containsEntry("metrics.reporter.prom.factory.class", PROMETHEUS_FACTORY)
                     .containsEntry("metrics.reporter.prom.port", "9249")
                     .containsEntry("classloader.parent-first-patterns.additional", ND4J_PARENT_FIRST)
@@ -166,7 +184,8 @@ class DeployArtefactsTest {
 
     @Test
     void composeCreatesEveryTopic() throws IOException {
-        String init = map(map(compose(), "services"), "kafka-init").get("command").toString();
+        String init =
+                map(map(compose(), "services"), "kafka-init").get("command").toString();
         for (String topic : TOPICS) {
             assertThat(init).contains(topic);
         }
@@ -189,20 +208,26 @@ class DeployArtefactsTest {
         assertThat(string(spec, "serviceAccount")).isNotBlank();
 
         Map<String, Object> flink = map(spec, "flinkConfiguration");
-        assertThat(flink).containsEntry("high-availability.type", "kubernetes")
-                .containsKeys("high-availability.storageDir", "execution.checkpointing.dir",
-                        "execution.checkpointing.savepoint-dir", "execution.checkpointing.interval")
+        assertThat(flink)
+                .containsEntry("high-availability.type", "kubernetes")
+                .containsKeys(
+                        "high-availability.storageDir",
+                        "execution.checkpointing.dir",
+                        "execution.checkpointing.savepoint-dir",
+                        "execution.checkpointing.interval")
                 .containsEntry("metrics.reporter.prom.factory.class", PROMETHEUS_FACTORY)
                 .containsEntry("metrics.reporter.prom.port", "9249")
                 .containsEntry("classloader.parent-first-patterns.additional", ND4J_PARENT_FIRST)
-                .containsKeys("containerized.taskmanager.env.OMP_NUM_THREADS",
+                .containsKeys(
+                        "containerized.taskmanager.env.OMP_NUM_THREADS",
                         "containerized.taskmanager.env.OPENBLAS_NUM_THREADS",
                         "containerized.taskmanager.env.OPENBLAS_CORETYPE");
         assertThat(map(map(spec, "jobManager"), "resource")).containsKeys("memory", "cpu");
         assertThat(map(map(spec, "taskManager"), "resource")).containsKeys("memory", "cpu");
 
         Map<String, Object> job = map(spec, "job");
-        assertThat(job).containsEntry("upgradeMode", "savepoint")
+        assertThat(job)
+                .containsEntry("upgradeMode", "savepoint")
                 .containsEntry("jarURI", "local://" + JOB_JAR)
                 .containsEntry("entryClass", "io.streamcell.cli.StreamCellCli");
         List<String> args = list(job, "args");
@@ -229,7 +254,8 @@ class DeployArtefactsTest {
         Map<String, String> documented = documentedMetrics();
         List<Pattern> available = documented.entrySet().stream()
                 .filter(metric -> metric.getValue().equals("available"))
-                .map(metric -> Pattern.compile(Pattern.quote(metric.getKey()).replaceAll("<[a-z]+>", "\\\\E[a-z_]*\\\\Q")))
+                .map(metric ->
+                        Pattern.compile(Pattern.quote(metric.getKey()).replaceAll("<[a-z]+>", "\\\\E[a-z_]*\\\\Q")))
                 .toList();
         Set<String> used = new LinkedHashSet<>();
         for (String query : queries) {
@@ -240,11 +266,15 @@ class DeployArtefactsTest {
         }
         assertThat(used).hasSizeGreaterThanOrEqualTo(10);
         for (String metric : used) {
-            assertThat(available).as(metric + " is not an available metric in README.md \"Metrics\"")
+            assertThat(available)
+                    .as(metric + " is not an available metric in README.md \"Metrics\"")
                     .anyMatch(pattern -> pattern.matcher(metric).matches());
         }
         // Every panel reads the provisioned datasource.
-        String uid = string(yamlList(Path.of("deploy/grafana/provisioning/datasources/prometheus.yml")).get(0), "uid");
+        String uid = string(
+                yamlList(Path.of("deploy/grafana/provisioning/datasources/prometheus.yml"))
+                        .get(0),
+                "uid");
         for (JsonNode datasource : dashboard.findValues("datasource")) {
             assertThat(datasource.path("uid").asText()).isEqualTo(uid);
         }
@@ -254,12 +284,14 @@ class DeployArtefactsTest {
     void documentedMetricsMatchWhatTheJobRegisters() throws IOException {
         String sources;
         try (Stream<Path> files = Files.walk(Path.of("src/main/java"))) {
-            sources = files.filter(file -> file.toString().endsWith(".java")).map(DeployArtefactsTest::read)
+            sources = files.filter(file -> file.toString().endsWith(".java"))
+                    .map(DeployArtefactsTest::read)
                     .collect(Collectors.joining("\n"));
         }
         Map<String, String> documented = documentedMetrics();
         assertThat(documented.values()).contains("available");
-        Pattern own = Pattern.compile("flink_taskmanager_job_task_operator_(?:streamcell|deserializer)_([A-Za-z]+)(?:_<[a-z]+>)?");
+        Pattern own = Pattern.compile(
+                "flink_taskmanager_job_task_operator_(?:streamcell|deserializer)_([A-Za-z]+)(?:_<[a-z]+>)?");
         documented.forEach((name, status) -> {
             Matcher metric = own.matcher(name);
             if (!metric.matches()) {
@@ -267,23 +299,27 @@ class DeployArtefactsTest {
             }
             String registered = "\"" + metric.group(1) + "\"";
             if (status.equals("planned")) {
-                assertThat(sources).as(name + " is registered now: mark it available in README.md \"Metrics\"")
+                assertThat(sources)
+                        .as(name + " is registered now: mark it available in README.md \"Metrics\"")
                         .doesNotContain(registered);
             } else {
-                assertThat(sources).as(name + " is documented but not registered by the job").contains(registered);
+                assertThat(sources)
+                        .as(name + " is documented but not registered by the job")
+                        .contains(registered);
             }
         });
-        assertThat(documented).containsKeys(
-                "flink_taskmanager_job_task_operator_streamcell_readingsIn",
-                "flink_taskmanager_job_task_operator_streamcell_forecastsOut",
-                "flink_taskmanager_job_task_operator_streamcell_deadLetters_<reason>",
-                "flink_taskmanager_job_task_operator_streamcell_lateReadings",
-                "flink_taskmanager_job_task_operator_streamcell_alerts_<severity>",
-                "flink_taskmanager_job_task_operator_streamcell_stepLatencyNanos",
-                "flink_taskmanager_job_task_operator_streamcell_bundleSize",
-                "flink_taskmanager_job_task_operator_streamcell_keysInState",
-                "flink_taskmanager_job_task_operator_streamcell_modelVersion",
-                "flink_taskmanager_job_task_operator_streamcell_onlineError");
+        assertThat(documented)
+                .containsKeys(
+                        "flink_taskmanager_job_task_operator_streamcell_readingsIn",
+                        "flink_taskmanager_job_task_operator_streamcell_forecastsOut",
+                        "flink_taskmanager_job_task_operator_streamcell_deadLetters_<reason>",
+                        "flink_taskmanager_job_task_operator_streamcell_lateReadings",
+                        "flink_taskmanager_job_task_operator_streamcell_alerts_<severity>",
+                        "flink_taskmanager_job_task_operator_streamcell_stepLatencyNanos",
+                        "flink_taskmanager_job_task_operator_streamcell_bundleSize",
+                        "flink_taskmanager_job_task_operator_streamcell_keysInState",
+                        "flink_taskmanager_job_task_operator_streamcell_modelVersion",
+                        "flink_taskmanager_job_task_operator_streamcell_onlineError");
     }
 
     /** README.md "Metrics" tables: Prometheus name to status (last column). */
@@ -315,14 +351,17 @@ class DeployArtefactsTest {
             int colon = line.indexOf(':');
             if (!line.isBlank()) {
                 assertThat(colon).as(line).isPositive();
-                properties.put(line.substring(0, colon).trim(), line.substring(colon + 1).trim());
+                properties.put(
+                        line.substring(0, colon).trim(),
+                        line.substring(colon + 1).trim());
             }
         }
         return properties;
     }
 
     private static String pomProperty(String name) throws IOException {
-        Matcher property = Pattern.compile("<" + Pattern.quote(name) + ">([^<]+)</").matcher(Files.readString(Path.of("pom.xml")));
+        Matcher property =
+                Pattern.compile("<" + Pattern.quote(name) + ">([^<]+)</").matcher(Files.readString(Path.of("pom.xml")));
         assertThat(property.find()).as(name + " in pom.xml").isTrue();
         return property.group(1).trim();
     }

@@ -52,7 +52,9 @@ class EmbeddedKafkaITCase {
 
         try (Admin admin = Admin.create(kafka.clientProperties())) {
             Map<String, TopicDescription> topics = admin.describeTopics(
-                    List.of("readings", "forecasts", "anomalies", "dead-letters")).allTopicNames().get();
+                            List.of("readings", "forecasts", "anomalies", "dead-letters"))
+                    .allTopicNames()
+                    .get();
             assertThat(topics).hasSize(4);
             assertThat(topics.get("readings").partitions()).hasSize(3);
             assertThat(topics.get("forecasts").partitions()).hasSize(1);
@@ -126,9 +128,15 @@ class EmbeddedKafkaITCase {
             restarted.close();
         }
 
-        assertThat(logDirs).hasSize(2).allSatisfy(dir -> assertThat(Files.exists(dir)).as("log dir %s deleted", dir).isFalse());
+        assertThat(logDirs)
+                .hasSize(2)
+                .allSatisfy(dir -> assertThat(Files.exists(dir))
+                        .as("log dir %s deleted", dir)
+                        .isFalse());
         assertThat(bootstraps).hasSize(2);
-        assertThat(leakedNonDaemonThreads(before)).as("non-daemon threads left after close").isEmpty();
+        assertThat(leakedNonDaemonThreads(before))
+                .as("non-daemon threads left after close")
+                .isEmpty();
     }
 
     private static KafkaProducer<String, String> transactionalProducer(String transactionalId) {
@@ -167,7 +175,8 @@ class EmbeddedKafkaITCase {
             long stableSince = System.nanoTime();
             while (true) {
                 if (System.nanoTime() > deadline) {
-                    throw new AssertionError("did not reach end offsets " + end + " within " + READ_TIMEOUT + "; read " + values);
+                    throw new AssertionError(
+                            "did not reach end offsets " + end + " within " + READ_TIMEOUT + "; read " + values);
                 }
                 for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
                     values.add(record.value());
@@ -179,7 +188,9 @@ class EmbeddedKafkaITCase {
                 }
                 Map<TopicPartition, Long> target = end;
                 boolean atEnd = partitions.stream().allMatch(p -> consumer.position(p) >= target.get(p));
-                if (atEnd && System.nanoTime() - stableSince > Duration.ofSeconds(1).toNanos()) {
+                if (atEnd
+                        && System.nanoTime() - stableSince
+                                > Duration.ofSeconds(1).toNanos()) {
                     break;
                 }
             }
@@ -197,7 +208,9 @@ class EmbeddedKafkaITCase {
     private static List<String> leakedNonDaemonThreads(Set<Thread> before) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (true) {
-            List<Thread> extra = nonDaemonThreads().stream().filter(thread -> !before.contains(thread)).toList();
+            List<Thread> extra = nonDaemonThreads().stream()
+                    .filter(thread -> !before.contains(thread))
+                    .toList();
             if (extra.isEmpty() || System.nanoTime() > deadline) {
                 return extra.stream().map(Thread::getName).sorted().toList();
             }

@@ -40,7 +40,9 @@ class EmbeddedKafkaTest {
 
     @Test
     void shouldExplainThatANewInstanceIsNotRunning() {
-        EmbeddedKafka kafka = EmbeddedKafka.builder().brokerProperties(Map.of("num.io.threads", "2")).build();
+        EmbeddedKafka kafka = EmbeddedKafka.builder()
+                .brokerProperties(Map.of("num.io.threads", "2"))
+                .build();
 
         assertThat(kafka.isRunning()).isFalse();
         assertThatThrownBy(kafka::bootstrapServers).hasMessageContaining("call start() first");

@@ -41,9 +41,10 @@ class ModelConfigFuzzTest {
         try {
             reread = ModelDirectory.parseConfig(written, SOURCE);
         } catch (ModelFormatException e) {
-            throw new FuzzContract.FuzzContractViolation("an accepted config does not read back after writing: "
-                    + e.getMessage(), e);
+            throw new FuzzContract.FuzzContractViolation(
+                    "an accepted config does not read back after writing: " + e.getMessage(), e);
         }
-        FuzzContract.check(reread.toJson(JSON).equals(config.toJson(JSON)), "config changed on a write/read round trip");
+        FuzzContract.check(
+                reread.toJson(JSON).equals(config.toJson(JSON)), "config changed on a write/read round trip");
     }
 }

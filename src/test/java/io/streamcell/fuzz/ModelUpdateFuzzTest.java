@@ -44,7 +44,8 @@ class ModelUpdateFuzzTest {
         }
         try {
             RecurrentModel model = ModelUpdates.toModel(update);
-            FuzzContract.check(model.version().equals(update.getVersion()),
+            FuzzContract.check(
+                    model.version().equals(update.getVersion()),
                     "accepted model " + model.version() + " for update version " + update.getVersion());
         } catch (ModelFormatException e) {
             rejected(e);
@@ -56,8 +57,8 @@ class ModelUpdateFuzzTest {
     private static void rejected(ModelFormatException e) {
         String message = e.getMessage();
         FuzzContract.check(message != null && !message.isBlank(), "a ModelFormatException without a message");
-        FuzzContract.check(message.length() <= FuzzContract.MAX_MESSAGE_CHARS,
-                "a " + message.length() + "-char message");
+        FuzzContract.check(
+                message.length() <= FuzzContract.MAX_MESSAGE_CHARS, "a " + message.length() + "-char message");
     }
 
     /** A single-object ModelUpdate built from a real model with fuzzed fields, then maybe damaged. */
@@ -65,8 +66,9 @@ class ModelUpdateFuzzTest {
         String config = new String(CONFIG, StandardCharsets.UTF_8);
         if (data.consumeBoolean()) { // edit the config text in one place
             int at = data.consumeInt(0, config.length());
-            config = config.substring(0, at) + data.consumeString(12) + config.substring(Math.min(config.length(),
-                    at + data.consumeInt(0, 12)));
+            config = config.substring(0, at)
+                    + data.consumeString(12)
+                    + config.substring(Math.min(config.length(), at + data.consumeInt(0, 12)));
         }
         byte[] weights = WEIGHTS.clone();
         if (data.consumeBoolean()) {

@@ -39,8 +39,8 @@ import org.junit.jupiter.api.Timeout;
  */
 class ReadingDecoderFuzzTest {
     private static final List<String> FEATURES = List.of("value", "temp");
-    private static final ReadingLimits LIMITS = ReadingLimits.DEFAULTS.withMaxValueBytes(2048).withMaxKeyBytes(64)
-            .withMaxValues(16);
+    private static final ReadingLimits LIMITS =
+            ReadingLimits.DEFAULTS.withMaxValueBytes(2048).withMaxKeyBytes(64).withMaxValues(16);
     private static final Schema OLDER_SCHEMA = new Schema.Parser().parse("""
             {"type": "record", "name": "SensorReading", "namespace": "io.streamcell.avro", "fields": [
               {"name": "key", "type": "string"},
@@ -49,12 +49,13 @@ class ReadingDecoderFuzzTest {
               {"name": "unit", "type": "string", "default": ""}
             ]}""");
     private static final Set<String> REASONS = Arrays.stream(DeadLetterReason.values())
-            .map(DeadLetterReason::wireName).collect(Collectors.toSet());
+            .map(DeadLetterReason::wireName)
+            .collect(Collectors.toSet());
     private static final String[] NAMES = {"value", "temp", "other", ""};
 
     /** One decoder for the whole run, as in a Flink task: a bad record must not break the next one. */
-    private static final ReadingDecoder DECODER = new ReadingDecoder(FEATURES, LIMITS, List.of(OLDER_SCHEMA.toString()),
-            () -> 42L);
+    private static final ReadingDecoder DECODER =
+            new ReadingDecoder(FEATURES, LIMITS, List.of(OLDER_SCHEMA.toString()), () -> 42L);
 
     @FuzzTest(maxDuration = "30s")
     @Timeout(value = 10, unit = TimeUnit.SECONDS)
@@ -63,19 +64,27 @@ class ReadingDecoderFuzzTest {
         byte[] value = data.consumeBoolean() ? mutatedReading(data) : data.consumeRemainingAsBytes();
         DecodedRecord record = DECODER.decode("readings", 0, 7L, 1L, key, value);
         if (record.isReading()) {
-            FuzzContract.check(record.key != null && !record.key.isEmpty()
-                    && record.key.getBytes(StandardCharsets.UTF_8).length <= LIMITS.maxKeyBytes(), "bad key " + record);
-            FuzzContract.check(record.eventTime >= LIMITS.minEventTimeMillis()
-                    && record.eventTime < LIMITS.maxEventTimeMillis(), "event time outside the window: " + record);
+            FuzzContract.check(
+                    record.key != null
+                            && !record.key.isEmpty()
+                            && record.key.getBytes(StandardCharsets.UTF_8).length <= LIMITS.maxKeyBytes(),
+                    "bad key " + record);
+            FuzzContract.check(
+                    record.eventTime >= LIMITS.minEventTimeMillis() && record.eventTime < LIMITS.maxEventTimeMillis(),
+                    "event time outside the window: " + record);
             FuzzContract.check(record.features.length == FEATURES.size(), "wrong feature count: " + record);
             for (float feature : record.features) {
                 FuzzContract.check(Float.isFinite(feature), "non-finite feature: " + record);
             }
         } else {
             FuzzContract.check(REASONS.contains(record.reason), "unknown dead-letter reason " + record.reason);
-            FuzzContract.check(record.errorMessage != null && !record.errorMessage.isBlank()
-                    && record.errorMessage.length() <= 1000, "unclear dead-letter message: " + record.errorMessage);
-            FuzzContract.check(record.originalValue == null || record.originalValue.length <= LIMITS.maxValueBytes(),
+            FuzzContract.check(
+                    record.errorMessage != null
+                            && !record.errorMessage.isBlank()
+                            && record.errorMessage.length() <= 1000,
+                    "unclear dead-letter message: " + record.errorMessage);
+            FuzzContract.check(
+                    record.originalValue == null || record.originalValue.length <= LIMITS.maxValueBytes(),
                     "an oversized value kept in a dead letter");
         }
     }
@@ -91,15 +100,21 @@ class ReadingDecoderFuzzTest {
             values.put(name, data.consumeBoolean() ? data.consumeRegularDouble(-1e3, 1e3) : data.consumeDouble());
         }
         byte[] message = data.consumeBoolean()
-                ? SingleObject.encode(SensorReading.getEncoder(), new SensorReading(key, Instant.ofEpochMilli(
-                        Math.max(-31557014167219200L, Math.min(31556889864403199L, eventTime))), values))
+                ? SingleObject.encode(
+                        SensorReading.getEncoder(),
+                        new SensorReading(
+                                key,
+                                Instant.ofEpochMilli(
+                                        Math.max(-31557014167219200L, Math.min(31556889864403199L, eventTime))),
+                                values))
                 : olderEncoding(key, eventTime, values, data.consumeString(8));
         int mutations = data.consumeInt(0, 3);
         for (int m = 0; m < mutations; m++) {
             int at = data.consumeInt(0, message.length);
             message = switch (data.consumeInt(0, 3)) {
                 case 0 -> overwrite(message, at, data.consumeByte());
-                case 1 -> splice(message, at, varint(data.consumeBoolean() ? data.consumeInt(-2, 64) : data.consumeLong()));
+                case 1 ->
+                    splice(message, at, varint(data.consumeBoolean() ? data.consumeInt(-2, 64) : data.consumeLong()));
                 case 2 -> Arrays.copyOf(message, at);
                 default -> splice(message, at, data.consumeBytes(8));
             };

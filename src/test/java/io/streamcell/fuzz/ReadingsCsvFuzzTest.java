@@ -3,8 +3,8 @@ package io.streamcell.fuzz;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.streamcell.io.csv.CsvFormatException;
 import io.streamcell.io.csv.ReadingsCsvReader;
-import java.io.IOException;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -31,14 +31,16 @@ class ReadingsCsvFuzzTest {
         try (ReadingsCsvReader reader = ReadingsCsvReader.open(text, SOURCE, FEATURES)) {
             long previousLine = 0;
             for (ReadingsCsvReader.Row row = reader.next(); row != null; row = reader.next()) {
-                FuzzContract.check(row.features().length == FEATURES.size(), "row " + row.line() + " has "
-                        + row.features().length + " features");
+                FuzzContract.check(
+                        row.features().length == FEATURES.size(),
+                        "row " + row.line() + " has " + row.features().length + " features");
                 for (float value : row.features()) {
                     FuzzContract.check(Float.isFinite(value), "row " + row.line() + " has a non-finite feature");
                 }
                 FuzzContract.check(row.key() != null && row.timestampText() != null, "row without key or timestamp");
-                FuzzContract.check(row.line() > previousLine, "line numbers do not increase: " + row.line()
-                        + " after " + previousLine);
+                FuzzContract.check(
+                        row.line() > previousLine,
+                        "line numbers do not increase: " + row.line() + " after " + previousLine);
                 previousLine = row.line();
             }
         } catch (CsvFormatException e) {

@@ -43,7 +43,8 @@ class SafetensorsFuzzTest {
         }
         long dataBytes = 0;
         for (Tensor tensor : contents.tensors().values()) {
-            FuzzContract.check(Tensor.elementCount(tensor.shape()) == tensor.data().length,
+            FuzzContract.check(
+                    Tensor.elementCount(tensor.shape()) == tensor.data().length,
                     "tensor " + tensor + " has " + tensor.data().length + " values");
             dataBytes += tensor.data().length;
         }
@@ -86,8 +87,10 @@ class SafetensorsFuzzTest {
             }
             offset = Math.max(offset, end);
         }
-        byte[] headerBytes = (data.consumeBoolean() ? header.toString() + " ".repeat(data.consumeInt(0, 7))
-                : data.consumeString(64)).getBytes(StandardCharsets.UTF_8);
+        byte[] headerBytes = (data.consumeBoolean()
+                        ? header.toString() + " ".repeat(data.consumeInt(0, 7))
+                        : data.consumeString(64))
+                .getBytes(StandardCharsets.UTF_8);
         long prefix = switch (data.consumeInt(0, 3)) {
             case 0 -> data.consumeLong();
             case 1 -> headerBytes.length + data.consumeInt(-9, 9);
@@ -96,7 +99,10 @@ class SafetensorsFuzzTest {
         int dataLength = (int) Math.min(offset, 1024) + data.consumeInt(-2, 2);
         byte[] body = data.consumeBytes(Math.max(0, dataLength));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(prefix).array());
+        out.writeBytes(ByteBuffer.allocate(8)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(prefix)
+                .array());
         out.writeBytes(headerBytes);
         out.writeBytes(body);
         out.writeBytes(new byte[Math.max(0, dataLength - body.length)]);

@@ -38,12 +38,21 @@ final class BoundedForecastJob {
                 .setBounded(OffsetsInitializer.latest())
                 .setDeserializer(new ReadingDeserializationSchema(model.features()))
                 .build();
-        ForecastJob job = new ForecastJob(config, source,
-                connections.sink("forecasts", AvroRecordSerializationSchema.forecasts(config.topics().forecasts(),
-                        model.targets(), model.horizon())),
-                connections.sink("anomalies", AvroRecordSerializationSchema.anomalyAlerts(config.topics().anomalies(),
-                        model.targets())),
-                connections.sink("dead-letters", AvroRecordSerializationSchema.deadLetters(config.topics().deadLetters())));
+        ForecastJob job = new ForecastJob(
+                config,
+                source,
+                connections.sink(
+                        "forecasts",
+                        AvroRecordSerializationSchema.forecasts(
+                                config.topics().forecasts(), model.targets(), model.horizon())),
+                connections.sink(
+                        "anomalies",
+                        AvroRecordSerializationSchema.anomalyAlerts(
+                                config.topics().anomalies(), model.targets())),
+                connections.sink(
+                        "dead-letters",
+                        AvroRecordSerializationSchema.deadLetters(
+                                config.topics().deadLetters())));
         Configuration flink = ForecastJob.flinkConfiguration(config);
         flink.addAll(flinkOverrides);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);

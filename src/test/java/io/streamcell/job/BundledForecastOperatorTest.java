@@ -20,7 +20,6 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.KeyedStateBackend;
 import org.apache.flink.runtime.state.VoidNamespace;
@@ -42,8 +41,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class BundledForecastOperatorTest {
     private static final int KEYS = 40;
-    private final List<ForecastHarness> harnesses =
-            new ArrayList<>();
+    private final List<ForecastHarness> harnesses = new ArrayList<>();
 
     @AfterEach
     void closeHarnesses() throws Exception {
@@ -53,8 +51,8 @@ class BundledForecastOperatorTest {
     }
 
     /** One run's settings: the model, ordering, adaptation and bundle size. */
-    private record Setup(String model, JobConfig.OrderingMode ordering, Duration lateness, Adaptation adaptation,
-            int bundleSize) {
+    private record Setup(
+            String model, JobConfig.OrderingMode ordering, Duration lateness, Adaptation adaptation, int bundleSize) {
         JobConfig.Ordering orderingConfig() {
             return new JobConfig.Ordering(ordering, Duration.ofSeconds(5), lateness, Duration.ofSeconds(30));
         }
@@ -82,8 +80,10 @@ class BundledForecastOperatorTest {
     }
 
     private ForecastHarness bundled(Setup setup, OperatorSubtaskState restore) throws Exception {
-        return track(ForecastHarness.bundled(new BundledForecastOperator(setup.model(), setup.orderingConfig(),
-                setup.stateConfig(), setup.stepping()), restore));
+        return track(ForecastHarness.bundled(
+                new BundledForecastOperator(
+                        setup.model(), setup.orderingConfig(), setup.stateConfig(), setup.stepping()),
+                restore));
     }
 
     private ForecastHarness track(ForecastHarness harness) {
@@ -126,11 +126,14 @@ class BundledForecastOperatorTest {
             float[] values = new float[features];
             for (int f = 0; f < features; f++) {
                 double wave = Math.sin(seen[k] / 10.0 + f + k);
-                values[f] = (float) (base[k] + 3 * wave + random.nextGaussian() * 0.2 + (spike ? 30 + 20 * random.nextDouble() : 0));
+                values[f] = (float) (base[k]
+                        + 3 * wave
+                        + random.nextGaussian() * 0.2
+                        + (spike ? 30 + 20 * random.nextDouble() : 0));
             }
             String key = "key-" + k;
-            DecodedRecord reading = DecodedRecord.reading(key, time, values).withSource("readings", 0, i, time,
-                    key.getBytes(StandardCharsets.UTF_8), new byte[] {(byte) i});
+            DecodedRecord reading = DecodedRecord.reading(key, time, values)
+                    .withSource("readings", 0, i, time, key.getBytes(StandardCharsets.UTF_8), new byte[] {(byte) i});
             events.add(new Event(reading, 0));
             maxTime = Math.max(maxTime, time);
             if (eventTime && random.nextInt(20) == 0) {
@@ -140,8 +143,7 @@ class BundledForecastOperatorTest {
         return events;
     }
 
-    private static void feed(ForecastHarness harness,
-            List<Event> events) throws Exception {
+    private static void feed(ForecastHarness harness, List<Event> events) throws Exception {
         for (Event event : events) {
             if (event.reading() == null) {
                 harness.processWatermark(new Watermark(event.watermark()));
@@ -153,32 +155,44 @@ class BundledForecastOperatorTest {
 
     private static DecodedRecord copy(DecodedRecord reading) {
         return DecodedRecord.reading(reading.key, reading.eventTime, reading.features.clone())
-                .withSource(reading.sourceTopic, reading.partition, reading.offset, reading.kafkaTimestamp,
-                        reading.originalKey, reading.originalValue);
+                .withSource(
+                        reading.sourceTopic,
+                        reading.partition,
+                        reading.offset,
+                        reading.kafkaTimestamp,
+                        reading.originalKey,
+                        reading.originalValue);
     }
 
     /** Everything one run produced, per key, in order, as comparable text. */
-    private record Outputs(Map<String, List<String>> forecasts, Map<String, List<String>> alerts,
-            Map<String, List<String>> deadLetters, Map<String, KeyState> states) {
+    private record Outputs(
+            Map<String, List<String>> forecasts,
+            Map<String, List<String>> alerts,
+            Map<String, List<String>> deadLetters,
+            Map<String, KeyState> states) {
         int forecastCount() {
             return forecasts.values().stream().mapToInt(List::size).sum();
         }
 
         Outputs plus(Outputs later) {
-            return new Outputs(merge(forecasts, later.forecasts), merge(alerts, later.alerts),
-                    merge(deadLetters, later.deadLetters), later.states);
+            return new Outputs(
+                    merge(forecasts, later.forecasts),
+                    merge(alerts, later.alerts),
+                    merge(deadLetters, later.deadLetters),
+                    later.states);
         }
 
         private static Map<String, List<String>> merge(Map<String, List<String>> a, Map<String, List<String>> b) {
             Map<String, List<String>> merged = new TreeMap<>();
-            a.forEach((k, v) -> merged.computeIfAbsent(k, x -> new ArrayList<>()).addAll(v));
-            b.forEach((k, v) -> merged.computeIfAbsent(k, x -> new ArrayList<>()).addAll(v));
+            a.forEach(
+                    (k, v) -> merged.computeIfAbsent(k, x -> new ArrayList<>()).addAll(v));
+            b.forEach(
+                    (k, v) -> merged.computeIfAbsent(k, x -> new ArrayList<>()).addAll(v));
             return merged;
         }
     }
 
-    private static Outputs outputs(ForecastHarness h)
-            throws Exception {
+    private static Outputs outputs(ForecastHarness h) throws Exception {
         Map<String, List<String>> forecasts = new TreeMap<>();
         for (Object o : h.getOutput()) {
             if (o instanceof StreamRecord<?> r) {
@@ -195,23 +209,24 @@ class BundledForecastOperatorTest {
         Map<String, List<String>> deadLetters = new TreeMap<>();
         var deadQueue = h.getSideOutput(ForecastFunction.DEAD_LETTERS);
         if (deadQueue != null) { // detectedAt is wall-clock time, left out
-            deadQueue.forEach(r -> deadLetters.computeIfAbsent(new String(r.getValue().key, StandardCharsets.UTF_8),
-                    k -> new ArrayList<>()).add(r.getTimestamp() + " " + r.getValue().offset + " "
-                    + r.getValue().reason + " " + r.getValue().errorMessage));
+            deadQueue.forEach(r -> deadLetters
+                    .computeIfAbsent(new String(r.getValue().key, StandardCharsets.UTF_8), k -> new ArrayList<>())
+                    .add(r.getTimestamp() + " " + r.getValue().offset + " " + r.getValue().reason + " "
+                            + r.getValue().errorMessage));
         }
         return new Outputs(forecasts, alerts, deadLetters, states(h));
     }
 
     @SuppressWarnings("unchecked")
-    private static Map<String, KeyState> states(
-            ForecastHarness h) throws Exception {
+    private static Map<String, KeyState> states(ForecastHarness h) throws Exception {
         KeyedStateBackend<String> backend = ((AbstractStreamOperator<?>) h.getOperator()).getKeyedStateBackend();
-        List<String> keys = backend.getKeys("key-state", VoidNamespace.INSTANCE).sorted().toList();
+        List<String> keys =
+                backend.getKeys("key-state", VoidNamespace.INSTANCE).sorted().toList();
         Map<String, KeyState> states = new TreeMap<>();
         for (String key : keys) {
             backend.setCurrentKey(key);
-            ValueState<KeyState> state = backend.getPartitionedState(VoidNamespace.INSTANCE,
-                    VoidNamespaceSerializer.INSTANCE, ForecastStateDescriptors.keyState(null));
+            ValueState<KeyState> state = backend.getPartitionedState(
+                    VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, ForecastStateDescriptors.keyState(null));
             states.put(key, state.value().copy());
         }
         return states;
@@ -243,8 +258,12 @@ class BundledForecastOperatorTest {
 
     private static Setup setup(String model, JobConfig.OrderingMode ordering, String adaptation, int bundleSize) {
         String location = model.startsWith("classpath:") ? model : fixtureModel(model);
-        return new Setup(location, ordering, Duration.ofSeconds(3), adaptation == null ? null
-                : Adaptation.parse(adaptation), bundleSize);
+        return new Setup(
+                location,
+                ordering,
+                Duration.ofSeconds(3),
+                adaptation == null ? null : Adaptation.parse(adaptation),
+                bundleSize);
     }
 
     private static RecurrentModel load(Setup setup) throws IOException {
@@ -253,8 +272,8 @@ class BundledForecastOperatorTest {
 
     @ParameterizedTest(name = "{0} {1} adaptation {2} bundle {3}")
     @MethodSource("setups")
-    void sameOutputsAndStateAsPerEventStepping(String model, JobConfig.OrderingMode ordering, String adaptation,
-            int bundleSize) throws Exception {
+    void sameOutputsAndStateAsPerEventStepping(
+            String model, JobConfig.OrderingMode ordering, String adaptation, int bundleSize) throws Exception {
         Setup setup = setup(model, ordering, adaptation, bundleSize);
         List<Event> events = events(load(setup), 3_000, ordering == JobConfig.OrderingMode.EVENT_TIME, 42);
 
@@ -269,7 +288,9 @@ class BundledForecastOperatorTest {
         Outputs expected = outputs(perEvent);
         assertThat(expected.forecastCount()).isGreaterThan(2_000);
         if (!model.startsWith("gru_after")) { // that random-weight model forecasts too poorly for spikes to stand out
-            assertThat(expected.alerts()).as("the anomalous episodes raise alerts").isNotEmpty();
+            assertThat(expected.alerts())
+                    .as("the anomalous episodes raise alerts")
+                    .isNotEmpty();
         }
         if (ordering == JobConfig.OrderingMode.EVENT_TIME) {
             assertThat(expected.deadLetters()).as("some readings are late").isNotEmpty();
@@ -279,8 +300,8 @@ class BundledForecastOperatorTest {
 
     @ParameterizedTest(name = "{0} {1} adaptation {2} bundle {3}")
     @MethodSource("setups")
-    void aSnapshotInTheMiddleOfABundleRestoresToTheSameResults(String model, JobConfig.OrderingMode ordering,
-            String adaptation, int bundleSize) throws Exception {
+    void aSnapshotInTheMiddleOfABundleRestoresToTheSameResults(
+            String model, JobConfig.OrderingMode ordering, String adaptation, int bundleSize) throws Exception {
         Setup setup = setup(model, ordering, adaptation, Math.max(bundleSize, 2));
         List<Event> events = events(load(setup), 2_000, ordering == JobConfig.OrderingMode.EVENT_TIME, 7);
         int cut = 1_001;
@@ -300,7 +321,9 @@ class BundledForecastOperatorTest {
         OperatorSubtaskState snapshot = first.snapshot(1L, 1L);
         Outputs beforeRestore = outputs(first);
         if (ordering == JobConfig.OrderingMode.ARRIVAL) {
-            assertThat(beforeRestore.forecastCount()).as("flushed before the barrier").isEqualTo(cut);
+            assertThat(beforeRestore.forecastCount())
+                    .as("flushed before the barrier")
+                    .isEqualTo(cut);
         }
 
         var restored = bundled(setup, snapshot);
@@ -347,17 +370,21 @@ class BundledForecastOperatorTest {
     void keysInStateCountsTheKeysABundledInstanceRestores() throws Exception {
         Setup setup = arrival(16);
         List<Event> events = events(load(setup), 500, false, 5);
-        long keys = events.stream().filter(e -> e.reading() != null).map(e -> e.reading().key).distinct().count();
-        BundledForecastOperator first = new BundledForecastOperator(setup.model(), setup.orderingConfig(),
-                setup.stateConfig(), setup.stepping());
+        long keys = events.stream()
+                .filter(e -> e.reading() != null)
+                .map(e -> e.reading().key)
+                .distinct()
+                .count();
+        BundledForecastOperator first = new BundledForecastOperator(
+                setup.model(), setup.orderingConfig(), setup.stateConfig(), setup.stepping());
         var harness = track(ForecastHarness.bundled(first, null));
         feed(harness, events);
         harness.prepareSnapshotPreBarrier(1L);
         assertThat(first.metrics().keysInState.value()).isEqualTo(keys);
         OperatorSubtaskState snapshot = harness.snapshot(1L, 1L);
 
-        BundledForecastOperator restored = new BundledForecastOperator(setup.model(), setup.orderingConfig(),
-                setup.stateConfig(), setup.stepping());
+        BundledForecastOperator restored = new BundledForecastOperator(
+                setup.model(), setup.orderingConfig(), setup.stateConfig(), setup.stepping());
         track(ForecastHarness.bundled(restored, snapshot));
         assertThat(restored.metrics().keysInState.value()).isEqualTo(keys);
     }
@@ -444,16 +471,29 @@ class BundledForecastOperatorTest {
      * times, versions), values within 1e-4 relative over thousands of steps.
      */
     @ParameterizedTest(name = "{0}")
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"lstm_1layer_in8_h16", "gru_after_1layer_in8_h16",
-            "gru_before_1layer_in8_h16", "lstm_2layer_in3_h32_2targets_horizon3"})
+    @org.junit.jupiter.params.provider.ValueSource(
+            strings = {
+                "lstm_1layer_in8_h16",
+                "gru_after_1layer_in8_h16",
+                "gru_before_1layer_in8_h16",
+                "lstm_2layer_in3_h32_2targets_horizon3"
+            })
     void theBlasKernelGivesThePerEventForecastsUpToFloatRounding(String model) throws Exception {
         Setup setup = setup(model, JobConfig.OrderingMode.ARRIVAL, "off", 64);
         List<Event> events = events(load(setup), 3_000, false, 11);
         var perEvent = perEvent(setup, null);
         feed(perEvent, events);
-        var blas = track(ForecastHarness.bundled(new BundledForecastOperator(setup.model(), setup.orderingConfig(),
-                setup.stateConfig(), new JobConfig.Stepping(JobConfig.SteppingMode.BUNDLED, 64, Duration.ofMillis(100),
-                        JobConfig.BundleKernel.BLAS)), null));
+        var blas = track(ForecastHarness.bundled(
+                new BundledForecastOperator(
+                        setup.model(),
+                        setup.orderingConfig(),
+                        setup.stateConfig(),
+                        new JobConfig.Stepping(
+                                JobConfig.SteppingMode.BUNDLED,
+                                64,
+                                Duration.ofMillis(100),
+                                JobConfig.BundleKernel.BLAS)),
+                null));
         feed(blas, events);
         blas.endInput();
 
@@ -470,9 +510,11 @@ class BundledForecastOperatorTest {
                 assertThat(a.eventTime).isEqualTo(e.eventTime);
                 assertThat(a.modelVersion).isEqualTo(e.modelVersion);
                 for (int v = 0; v < e.values.length; v++) {
-                    assertThat(a.values[v]).as("%s forecast %d value %d", key, i, v)
-                            .isCloseTo(e.values[v], org.assertj.core.data.Offset.offset(
-                                    1e-4f * Math.max(1f, Math.abs(e.values[v]))));
+                    assertThat(a.values[v])
+                            .as("%s forecast %d value %d", key, i, v)
+                            .isCloseTo(
+                                    e.values[v],
+                                    org.assertj.core.data.Offset.offset(1e-4f * Math.max(1f, Math.abs(e.values[v]))));
                 }
             }
         });

@@ -13,7 +13,9 @@ class ConfigurationDocsTest {
     void readmeDocumentsEveryOptionWithItsDefault() throws IOException {
         String readme = Files.readString(Path.of("README.md"));
         for (JobConfigLoader.Option option : JobConfigLoader.OPTIONS) {
-            assertThat(readme).as(option.name()).contains("| `" + option.name() + "` | `" + option.defaultValue() + "` |");
+            assertThat(readme)
+                    .as(option.name())
+                    .contains("| `" + option.name() + "` | `" + option.defaultValue() + "` |");
         }
     }
 }

@@ -16,7 +16,6 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -28,8 +27,7 @@ class ForecastFunctionHarnessTest {
     private static final String CASE = "lstm_1layer_in8_h16";
     private final GoldenFixtures.Case fixture = GoldenFixtures.load(CASE);
     private final String model = fixture.modelDirectory().toString();
-    private final List<ForecastHarness> harnesses =
-            new ArrayList<>();
+    private final List<ForecastHarness> harnesses = new ArrayList<>();
 
     ForecastFunctionHarnessTest() throws IOException {}
 
@@ -43,7 +41,8 @@ class ForecastFunctionHarnessTest {
     private ForecastHarness harness(
             JobConfig.OrderingMode mode, Duration lateness, Duration ttl, Duration gap, OperatorSubtaskState restore)
             throws Exception {
-        ForecastFunction function = new ForecastFunction(model,
+        ForecastFunction function = new ForecastFunction(
+                model,
                 new JobConfig.Ordering(mode, Duration.ofSeconds(5), lateness, Duration.ofSeconds(30)),
                 new JobConfig.State(ttl, gap, JobConfig.StateBackend.HASHMAP));
         var harness = ForecastHarness.perEvent(function, restore);
@@ -56,8 +55,14 @@ class ForecastFunctionHarnessTest {
     }
 
     private static DecodedRecord reading(Row row, long offset) {
-        return DecodedRecord.reading(row.key(), row.epochMillis(), row.features().clone())
-                .withSource("readings", 0, offset, row.epochMillis(), row.key().getBytes(StandardCharsets.UTF_8),
+        return DecodedRecord.reading(
+                        row.key(), row.epochMillis(), row.features().clone())
+                .withSource(
+                        "readings",
+                        0,
+                        offset,
+                        row.epochMillis(),
+                        row.key().getBytes(StandardCharsets.UTF_8),
                         new byte[] {(byte) 0xC3, 0x01, (byte) offset});
     }
 
@@ -84,14 +89,17 @@ class ForecastFunctionHarnessTest {
         var harness = arrivalHarness();
         List<Row> rows = fixture.readings();
         for (int i = 0; i < rows.size(); i++) {
-            harness.processElement(new StreamRecord<>(reading(rows.get(i), i), rows.get(i).epochMillis()));
+            harness.processElement(
+                    new StreamRecord<>(reading(rows.get(i), i), rows.get(i).epochMillis()));
         }
 
         List<ForecastRecord> output = harness.extractOutputValues();
 
         assertBitwiseEqual(output, replay(rows));
         assertThat(output.get(0).modelVersion).isEqualTo(fixture.model().version());
-        long stepsOfLastKey = rows.stream().filter(r -> r.key().equals(rows.get(rows.size() - 1).key())).count();
+        long stepsOfLastKey = rows.stream()
+                .filter(r -> r.key().equals(rows.get(rows.size() - 1).key()))
+                .count();
         assertThat(output.get(output.size() - 1).step).isEqualTo(stepsOfLastKey);
     }
 
@@ -103,9 +111,12 @@ class ForecastFunctionHarnessTest {
         Collections.shuffle(shuffled, new Random(7)); // arbitrarily out of order, watermark only at the end
 
         for (int i = 0; i < shuffled.size(); i++) {
-            harness.processElement(new StreamRecord<>(reading(shuffled.get(i), i), shuffled.get(i).epochMillis()));
+            harness.processElement(new StreamRecord<>(
+                    reading(shuffled.get(i), i), shuffled.get(i).epochMillis()));
         }
-        assertThat(harness.extractOutputValues()).as("nothing before the watermark").isEmpty();
+        assertThat(harness.extractOutputValues())
+                .as("nothing before the watermark")
+                .isEmpty();
         harness.processWatermark(new Watermark(Long.MAX_VALUE));
 
         List<ForecastRecord> output = new ArrayList<>(harness.extractOutputValues());
@@ -118,7 +129,9 @@ class ForecastFunctionHarnessTest {
     @Test
     void readingsBehindTheWatermarkBeyondTheLatenessAreDeadLetters() throws Exception {
         var harness = harness(JobConfig.OrderingMode.EVENT_TIME, Duration.ofSeconds(10), null, null, null);
-        List<Row> rows = fixture.readings().stream().filter(r -> r.key().equals("sensor-a")).toList();
+        List<Row> rows = fixture.readings().stream()
+                .filter(r -> r.key().equals("sensor-a"))
+                .toList();
         Row first = rows.get(0);
         Row second = rows.get(1);
         Row third = rows.get(2);
@@ -160,7 +173,8 @@ class ForecastFunctionHarnessTest {
         int cut = 1013;
         var first = harness(JobConfig.OrderingMode.EVENT_TIME, Duration.ZERO, null, null, null);
         for (int i = 0; i < cut; i++) {
-            first.processElement(new StreamRecord<>(reading(rows.get(i), i), rows.get(i).epochMillis()));
+            first.processElement(
+                    new StreamRecord<>(reading(rows.get(i), i), rows.get(i).epochMillis()));
         }
         // the watermark releases some readings; the rest stay pending in state across the snapshot
         first.processWatermark(new Watermark(rows.get(cut - 40).epochMillis()));
@@ -171,7 +185,8 @@ class ForecastFunctionHarnessTest {
 
         var restored = harness(JobConfig.OrderingMode.EVENT_TIME, Duration.ZERO, null, null, snapshot);
         for (int i = cut; i < rows.size(); i++) {
-            restored.processElement(new StreamRecord<>(reading(rows.get(i), i), rows.get(i).epochMillis()));
+            restored.processElement(
+                    new StreamRecord<>(reading(rows.get(i), i), rows.get(i).epochMillis()));
         }
         restored.processWatermark(new Watermark(Long.MAX_VALUE));
         output.addAll(restored.extractOutputValues());
@@ -182,13 +197,18 @@ class ForecastFunctionHarnessTest {
     @Test
     void silentKeysLoseTheirStateAfterTheTtl() throws Exception {
         var harness = harness(JobConfig.OrderingMode.ARRIVAL, Duration.ZERO, Duration.ofMinutes(1), null, null);
-        List<Row> rows = fixture.readings().stream().filter(r -> r.key().equals("sensor-b")).toList();
+        List<Row> rows = fixture.readings().stream()
+                .filter(r -> r.key().equals("sensor-b"))
+                .toList();
         harness.setStateTtlProcessingTime(0);
-        harness.processElement(new StreamRecord<>(reading(rows.get(0), 0), rows.get(0).epochMillis()));
-        harness.processElement(new StreamRecord<>(reading(rows.get(1), 1), rows.get(1).epochMillis()));
+        harness.processElement(
+                new StreamRecord<>(reading(rows.get(0), 0), rows.get(0).epochMillis()));
+        harness.processElement(
+                new StreamRecord<>(reading(rows.get(1), 1), rows.get(1).epochMillis()));
 
         harness.setStateTtlProcessingTime(Duration.ofMinutes(2).toMillis());
-        harness.processElement(new StreamRecord<>(reading(rows.get(2), 2), rows.get(2).epochMillis()));
+        harness.processElement(
+                new StreamRecord<>(reading(rows.get(2), 2), rows.get(2).epochMillis()));
 
         assertThat(harness.extractOutputValues()).extracting(f -> f.step).containsExactly(1L, 2L, 1L);
     }
@@ -197,15 +217,16 @@ class ForecastFunctionHarnessTest {
     void keysInStateIsCountedFromTheBackendOnRestoreAndExpiredKeysLeaveItAtTheNextCount() throws Exception {
         List<Row> rows = fixture.readings().subList(0, 300);
         long keys = rows.stream().map(Row::key).distinct().count();
-        JobConfig.Ordering arrival = new JobConfig.Ordering(JobConfig.OrderingMode.ARRIVAL, Duration.ofSeconds(5),
-                Duration.ZERO, Duration.ofSeconds(30));
+        JobConfig.Ordering arrival = new JobConfig.Ordering(
+                JobConfig.OrderingMode.ARRIVAL, Duration.ofSeconds(5), Duration.ZERO, Duration.ofSeconds(30));
         JobConfig.State withTtl = new JobConfig.State(Duration.ofMinutes(1), null, JobConfig.StateBackend.HASHMAP);
         ForecastFunction first = new ForecastFunction(model, arrival, withTtl);
         var harness = ForecastHarness.perEvent(first, null);
         harnesses.add(harness);
         harness.setStateTtlProcessingTime(0);
         for (int i = 0; i < rows.size(); i++) {
-            harness.processElement(new StreamRecord<>(reading(rows.get(i), i), rows.get(i).epochMillis()));
+            harness.processElement(
+                    new StreamRecord<>(reading(rows.get(i), i), rows.get(i).epochMillis()));
         }
         assertThat(first.metrics().keysInState.value()).isEqualTo(keys);
         OperatorSubtaskState snapshot = harness.snapshot(1L, 1L);
@@ -213,7 +234,9 @@ class ForecastFunctionHarnessTest {
         ForecastFunction restored = new ForecastFunction(model, arrival, withTtl);
         var after = ForecastHarness.perEvent(restored, snapshot);
         harnesses.add(after);
-        assertThat(restored.metrics().keysInState.value()).as("counted before any reading").isEqualTo(keys);
+        assertThat(restored.metrics().keysInState.value())
+                .as("counted before any reading")
+                .isEqualTo(keys);
 
         // Every key but one goes silent past the TTL; reading that one key lets the TTL cleanup run.
         after.setStateTtlProcessingTime(Duration.ofMinutes(2).toMillis());
@@ -223,7 +246,9 @@ class ForecastFunctionHarnessTest {
             after.processElement(new StreamRecord<>(reading(live, 1000 + i), live.epochMillis() + i));
         }
         after.setProcessingTime(KeysInState.RECOUNT_INTERVAL.toMillis());
-        assertThat(restored.metrics().keysInState.value()).as("after the recount").isEqualTo(1);
+        assertThat(restored.metrics().keysInState.value())
+                .as("after the recount")
+                .isEqualTo(1);
     }
 
     @Test

@@ -61,13 +61,16 @@ class ForecastJobITCase {
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("modes")
-    void everyRecordEndsAsExactlyOneForecastOrDeadLetterAndForecastsEqualReplay(JobConfig.OrderingMode ordering,
-            JobConfig.SteppingMode stepping) throws Exception {
-        String suffix = "-" + ordering.name().toLowerCase() + "-" + stepping.name().toLowerCase();
+    void everyRecordEndsAsExactlyOneForecastOrDeadLetterAndForecastsEqualReplay(
+            JobConfig.OrderingMode ordering, JobConfig.SteppingMode stepping) throws Exception {
+        String suffix =
+                "-" + ordering.name().toLowerCase() + "-" + stepping.name().toLowerCase();
         JobConfig config = JobConfig.builder()
                 .bootstrapServers(kafka.bootstrapServers())
-                .readingsTopic("readings" + suffix).forecastsTopic("forecasts" + suffix)
-                .anomaliesTopic("anomalies" + suffix).deadLettersTopic("dead-letters" + suffix)
+                .readingsTopic("readings" + suffix)
+                .forecastsTopic("forecasts" + suffix)
+                .anomaliesTopic("anomalies" + suffix)
+                .deadLettersTopic("dead-letters" + suffix)
                 .transactionalIdPrefix("it" + suffix)
                 .transactionTimeout(Duration.ofMinutes(2))
                 .checkpointInterval(Duration.ofMillis(500))
@@ -77,8 +80,15 @@ class ForecastJobITCase {
                 .parallelism(2)
                 .modelPath(GoldenFixtures.root().resolve(CASE).resolve("model").toString())
                 .build();
-        kafka.createTopics(Map.of(config.topics().readings(), 2, config.topics().forecasts(), 2,
-                config.topics().anomalies(), 1, config.topics().deadLetters(), 1));
+        kafka.createTopics(Map.of(
+                config.topics().readings(),
+                2,
+                config.topics().forecasts(),
+                2,
+                config.topics().anomalies(),
+                1,
+                config.topics().deadLetters(),
+                1));
         GoldenFixtures.Case fixture = GoldenFixtures.load(CASE);
         List<Row> rows = withSpikes(fixture.readings());
         int malformed = produce(config.topics().readings(), fixture, rows);
@@ -93,9 +103,14 @@ class ForecastJobITCase {
         replayByKey(fixture, rows, replayed, replayedScores, replayedAlerts);
         readCommitted(config.topics().forecasts(), rows.size(), bytes -> {
             Forecast forecast = Forecast.getDecoder().decode(bytes);
-            forecastsByKey.computeIfAbsent(forecast.getKey(), k -> new ArrayList<>()).add(forecast);
+            forecastsByKey
+                    .computeIfAbsent(forecast.getKey(), k -> new ArrayList<>())
+                    .add(forecast);
         });
-        readCommitted(config.topics().deadLetters(), malformed, bytes -> deadLetters.add(DeadLetter.getDecoder().decode(bytes)));
+        readCommitted(
+                config.topics().deadLetters(),
+                malformed,
+                bytes -> deadLetters.add(DeadLetter.getDecoder().decode(bytes)));
         List<String> alerts = new ArrayList<>();
         readCommitted(config.topics().anomalies(), replayedAlerts.size(), bytes -> {
             AnomalyAlert alert = AnomalyAlert.getDecoder().decode(bytes);
@@ -103,10 +118,12 @@ class ForecastJobITCase {
                     + alert.getScore());
         });
 
-        int forecastCount = forecastsByKey.values().stream().mapToInt(List::size).sum();
+        int forecastCount =
+                forecastsByKey.values().stream().mapToInt(List::size).sum();
         assertThat(forecastCount).as("one forecast per reading").isEqualTo(rows.size());
         assertThat(deadLetters).as("one dead letter per malformed record").hasSize(malformed);
-        assertThat(deadLetters).extracting(DeadLetter::getReason)
+        assertThat(deadLetters)
+                .extracting(DeadLetter::getReason)
                 .containsOnly("undecodable", "missing_feature", "non_finite");
         assertThat(replayedAlerts).as("the injected spikes raise alerts").isNotEmpty();
         forecastsByKey.forEach((key, forecasts) -> {
@@ -114,12 +131,17 @@ class ForecastJobITCase {
             assertThat(forecasts).as(key).hasSameSizeAs(expected);
             for (int i = 0; i < forecasts.size(); i++) {
                 assertThat(forecasts.get(i).getStep()).isEqualTo(i + 1);
-                assertThat(KafkaTestClients.flatten(forecasts.get(i))).as("%s forecast %d", key, i).containsExactly(expected.get(i));
-                assertThat(forecasts.get(i).getAnomalyScore()).as("%s anomaly score %d", key, i)
+                assertThat(KafkaTestClients.flatten(forecasts.get(i)))
+                        .as("%s forecast %d", key, i)
+                        .containsExactly(expected.get(i));
+                assertThat(forecasts.get(i).getAnomalyScore())
+                        .as("%s anomaly score %d", key, i)
                         .isEqualTo(replayedScores.get(key).get(i));
             }
         });
-        assertThat(alerts).as("alerts, exactly once, as replay raises them").containsExactlyInAnyOrderElementsOf(replayedAlerts);
+        assertThat(alerts)
+                .as("alerts, exactly once, as replay raises them")
+                .containsExactlyInAnyOrderElementsOf(replayedAlerts);
     }
 
     /** The readings with the first feature (a target) of a few of them pushed far off, to raise alerts. */
@@ -149,7 +171,8 @@ class ForecastJobITCase {
                     values.put(features.get(i), (double) row.features()[i]);
                 }
                 byte[] key = row.key().getBytes(StandardCharsets.UTF_8);
-                sent.add(producer.send(new ProducerRecord<>(topic, key, KafkaTestClients.reading(row.key(), row.epochMillis(), values))));
+                sent.add(producer.send(new ProducerRecord<>(
+                        topic, key, KafkaTestClients.reading(row.key(), row.epochMillis(), values))));
                 if (++n % 50 == 0) {
                     byte[] bad = switch (malformed % 3) {
                         case 0 -> new byte[] {1, 2, 3, 4, 5};
@@ -176,21 +199,31 @@ class ForecastJobITCase {
         BoundedForecastJob.run(config, fixture.model().config(), new Configuration(), "forecast job ITCase");
     }
 
-    private static void readCommitted(String topic, int expected, KafkaTestClients.ValueConsumer each) throws Exception {
+    private static void readCommitted(String topic, int expected, KafkaTestClients.ValueConsumer each)
+            throws Exception {
         KafkaTestClients.readCommitted(kafka.bootstrapServers(), topic, expected, Duration.ofSeconds(2), each);
     }
 
     /** Replay's forecasts, anomaly scores (null for a key's first reading) and alerts per key. */
-    private static void replayByKey(GoldenFixtures.Case fixture, List<Row> rows, Map<String, List<float[]>> forecasts,
-            Map<String, List<Float>> scores, List<String> alerts) throws Exception {
+    private static void replayByKey(
+            GoldenFixtures.Case fixture,
+            List<Row> rows,
+            Map<String, List<float[]>> forecasts,
+            Map<String, List<Float>> scores,
+            List<String> alerts)
+            throws Exception {
         try (ReplayEngine engine = new ReplayEngine(fixture.model(), 1)) {
             for (Row row : rows) {
                 engine.accept(row, (r, outcome) -> {
                     forecasts.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(outcome.forecast());
                     scores.computeIfAbsent(r.key(), k -> new ArrayList<>())
-                            .add(outcome.score() == null ? null : outcome.score().anomalyScore());
+                            .add(
+                                    outcome.score() == null
+                                            ? null
+                                            : outcome.score().anomalyScore());
                     if (outcome.alert() != null) {
-                        alerts.add(r.key() + "@" + r.epochMillis() + " " + outcome.alert().label() + " "
+                        alerts.add(r.key() + "@" + r.epochMillis() + " "
+                                + outcome.alert().label() + " "
                                 + outcome.score().level());
                     }
                 });

@@ -63,15 +63,19 @@ class ForecastMetricsTest {
         ForecastMetrics forecastMetrics = new ForecastMetrics(new RecordingGroup("", metrics), version::get, false);
 
         forecastMetrics.stepped(outcome(null, null)); // a key's first reading: nothing to score
-        assertThat(((Gauge<?>) metrics.get("streamcell.onlineError")).getValue()).isEqualTo(Double.NaN);
+        assertThat(((Gauge<?>) metrics.get("streamcell.onlineError")).getValue())
+                .isEqualTo(Double.NaN);
         forecastMetrics.stepped(outcome(new float[] {2f, -4f}, AlertPolicy.Severity.WARNING));
         forecastMetrics.stepped(outcome(new float[] {0f, 0f}, AlertPolicy.Severity.CRITICAL));
         forecastMetrics.stepped(outcome(new float[] {1f, 1f}, AlertPolicy.Severity.CRITICAL));
 
-        assertThat(((Counter) metrics.get("streamcell.alerts.warning")).getCount()).isEqualTo(1);
-        assertThat(((Counter) metrics.get("streamcell.alerts.critical")).getCount()).isEqualTo(2);
+        assertThat(((Counter) metrics.get("streamcell.alerts.warning")).getCount())
+                .isEqualTo(1);
+        assertThat(((Counter) metrics.get("streamcell.alerts.critical")).getCount())
+                .isEqualTo(2);
         assertThat(((Counter) metrics.get("streamcell.alertsOut")).getCount()).isEqualTo(3);
-        assertThat(((Counter) metrics.get("streamcell.forecastsOut")).getCount()).isEqualTo(4);
+        assertThat(((Counter) metrics.get("streamcell.forecastsOut")).getCount())
+                .isEqualTo(4);
         // mean |error| over targets, 3 then 0 then 1, weighted 1e-3 after the first
         double expected = 3;
         expected += 1e-3 * (0 - expected);

@@ -114,8 +114,10 @@ class HostileInputITCase {
         String run = mode.name().toLowerCase(java.util.Locale.ROOT);
         JobConfig config = JobConfig.builder()
                 .bootstrapServers(kafka.bootstrapServers())
-                .readingsTopic("readings-" + run).forecastsTopic("forecasts-" + run)
-                .anomaliesTopic("anomalies-" + run).deadLettersTopic("dead-letters-" + run)
+                .readingsTopic("readings-" + run)
+                .forecastsTopic("forecasts-" + run)
+                .anomaliesTopic("anomalies-" + run)
+                .deadLettersTopic("dead-letters-" + run)
                 .transactionalIdPrefix("hostile-it-" + run)
                 .steppingMode(mode)
                 .transactionTimeout(Duration.ofMinutes(2))
@@ -124,10 +126,17 @@ class HostileInputITCase {
                 .parallelism(2)
                 .modelPath(GoldenFixtures.root().resolve(CASE).resolve("model").toString())
                 .build();
-        kafka.createTopic(config.topics().readings(), 2,
+        kafka.createTopic(
+                config.topics().readings(),
+                2,
                 Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(MAX_MESSAGE_BYTES)));
-        kafka.createTopics(Map.of(config.topics().forecasts(), 2, config.topics().anomalies(), 1,
-                config.topics().deadLetters(), 1));
+        kafka.createTopics(Map.of(
+                config.topics().forecasts(),
+                2,
+                config.topics().anomalies(),
+                1,
+                config.topics().deadLetters(),
+                1));
         GoldenFixtures.Case fixture = GoldenFixtures.load(CASE);
         List<Row> valid = new ArrayList<>();
         Map<String, Expected> hostileAt = produce(config.topics().readings(), fixture, valid);
@@ -136,33 +145,50 @@ class HostileInputITCase {
         run(config, fixture); // restarts are off: any exception fails the job, and this with it
 
         List<DeadLetter> deadLetters = new ArrayList<>();
-        int deadLetterCount = readCommitted(config.topics().deadLetters(), hostileAt.size(),
+        int deadLetterCount = readCommitted(
+                config.topics().deadLetters(),
+                hostileAt.size(),
                 bytes -> deadLetters.add(DeadLetter.getDecoder().decode(bytes)));
         Map<String, List<Forecast>> forecastsByKey = new HashMap<>();
         int forecastCount = readCommitted(config.topics().forecasts(), valid.size(), bytes -> {
             Forecast forecast = Forecast.getDecoder().decode(bytes);
-            forecastsByKey.computeIfAbsent(forecast.getKey(), k -> new ArrayList<>()).add(forecast);
+            forecastsByKey
+                    .computeIfAbsent(forecast.getKey(), k -> new ArrayList<>())
+                    .add(forecast);
         });
-        assertThat(forecastCount + deadLetterCount).as("forecasts + dead letters (late ones included)")
+        assertThat(forecastCount + deadLetterCount)
+                .as("forecasts + dead letters (late ones included)")
                 .isEqualTo(RECORDS);
 
         Map<String, Long> expectedReasons = new TreeMap<>();
         hostileAt.values().forEach(e -> expectedReasons.merge(e.kind().reason, 1L, Long::sum));
         Map<String, Long> reasons = new TreeMap<>();
         deadLetters.forEach(d -> reasons.merge(d.getReason(), 1L, Long::sum));
-        assertThat(reasons).as("dead letters by reason (no valid reading is late)").isEqualTo(expectedReasons);
+        assertThat(reasons)
+                .as("dead letters by reason (no valid reading is late)")
+                .isEqualTo(expectedReasons);
         Map<String, DeadLetter> byPosition = new HashMap<>();
         for (DeadLetter deadLetter : deadLetters) {
             String position = deadLetter.getPartition() + "@" + deadLetter.getOffset();
-            assertThat(byPosition.put(position, deadLetter)).as("a second dead letter for %s", position).isNull();
+            assertThat(byPosition.put(position, deadLetter))
+                    .as("a second dead letter for %s", position)
+                    .isNull();
             Expected expected = hostileAt.get(position);
             assertThat(expected).as("the record at %s is hostile", position).isNotNull();
-            assertThat(deadLetter.getReason()).as("%s at %s", expected.kind(), position).isEqualTo(expected.kind().reason);
+            assertThat(deadLetter.getReason())
+                    .as("%s at %s", expected.kind(), position)
+                    .isEqualTo(expected.kind().reason);
             assertThat(deadLetter.getSourceTopic()).isEqualTo(config.topics().readings());
-            assertThat(bytes(deadLetter.getKey())).as("%s key bytes", expected.kind()).isEqualTo(expected.key());
-            assertThat(bytes(deadLetter.getValue())).as("%s value bytes", expected.kind()).isEqualTo(expected.value());
+            assertThat(bytes(deadLetter.getKey()))
+                    .as("%s key bytes", expected.kind())
+                    .isEqualTo(expected.key());
+            assertThat(bytes(deadLetter.getValue()))
+                    .as("%s value bytes", expected.kind())
+                    .isEqualTo(expected.value());
         }
-        assertThat(byPosition.keySet()).as("every hostile record is dead-lettered").isEqualTo(hostileAt.keySet());
+        assertThat(byPosition.keySet())
+                .as("every hostile record is dead-lettered")
+                .isEqualTo(hostileAt.keySet());
 
         assertForecastsEqualReplay(fixture, valid, forecastsByKey);
     }
@@ -194,18 +220,25 @@ class HostileInputITCase {
         long[] lastEventTime = new long[KEYS];
         Map<Future<RecordMetadata>, Expected> hostileSent = new HashMap<>();
         List<Future<RecordMetadata>> sent = new ArrayList<>();
-        Map<String, String> large = Map.of(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(MAX_MESSAGE_BYTES),
-                ProducerConfig.BUFFER_MEMORY_CONFIG, String.valueOf(3L * MAX_MESSAGE_BYTES),
-                ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024));
+        Map<String, String> large = Map.of(
+                ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+                String.valueOf(MAX_MESSAGE_BYTES),
+                ProducerConfig.BUFFER_MEMORY_CONFIG,
+                String.valueOf(3L * MAX_MESSAGE_BYTES),
+                ProducerConfig.BATCH_SIZE_CONFIG,
+                String.valueOf(256 * 1024));
         try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(kafka.bootstrapServers(), large)) {
             for (int n = 0; n < RECORDS; n++) {
                 Hostile kind = slots.get(n);
                 int k = random.nextInt(KEYS);
                 String key = key(k);
-                long eventTime = n == 0 ? ReadingLimits.DEFAULT_MIN_EVENT_TIME_MILLIS
-                        : n == RECORDS - 1 ? System.currentTimeMillis() + ReadingLimits.DEFAULT_MAX_AHEAD_OF_CLOCK_MILLIS
-                                - Duration.ofHours(1).toMillis()
-                        : START + valid.size() * STEP_MILLIS;
+                long eventTime = n == 0
+                        ? ReadingLimits.DEFAULT_MIN_EVENT_TIME_MILLIS
+                        : n == RECORDS - 1
+                                ? System.currentTimeMillis()
+                                        + ReadingLimits.DEFAULT_MAX_AHEAD_OF_CLOCK_MILLIS
+                                        - Duration.ofHours(1).toMillis()
+                                : START + valid.size() * STEP_MILLIS;
                 Map<String, Double> values = new HashMap<>();
                 float[] row = new float[features.size()];
                 for (int i = 0; i < features.size(); i++) {
@@ -219,8 +252,8 @@ class HostileInputITCase {
                     }
                     lastEventTime[k] = eventTime;
                     valid.add(new Row(valid.size(), key, String.valueOf(eventTime), eventTime, row));
-                    sent.add(producer.send(new ProducerRecord<>(topic, utf8(key),
-                            KafkaTestClients.reading(key, eventTime, values))));
+                    sent.add(producer.send(
+                            new ProducerRecord<>(topic, utf8(key), KafkaTestClients.reading(key, eventTime, values))));
                     continue;
                 }
                 // After the key's last valid reading: if accepted, it would be stepped into the key's state.
@@ -228,8 +261,12 @@ class HostileInputITCase {
                 ProducerRecord<byte[], byte[]> record = hostile(topic, kind, random, features, key, afterLast, values);
                 Future<RecordMetadata> metadata = producer.send(record);
                 sent.add(metadata);
-                hostileSent.put(metadata, new Expected(kind, kept(record.key(), ReadingLimits.DEFAULT_MAX_KEY_BYTES),
-                        kept(record.value(), ReadingLimits.DEFAULT_MAX_VALUE_BYTES)));
+                hostileSent.put(
+                        metadata,
+                        new Expected(
+                                kind,
+                                kept(record.key(), ReadingLimits.DEFAULT_MAX_KEY_BYTES),
+                                kept(record.value(), ReadingLimits.DEFAULT_MAX_VALUE_BYTES)));
             }
         }
         for (Future<RecordMetadata> record : sent) {
@@ -268,8 +305,14 @@ class HostileInputITCase {
      * One hostile record; {@code key}, {@code eventTime} and {@code values} (finite, every feature)
      * make a valid reading for an existing key, which most kinds spoil in one way.
      */
-    private static ProducerRecord<byte[], byte[]> hostile(String topic, Hostile kind, Random random,
-            List<String> features, String key, long eventTime, Map<String, Double> values) {
+    private static ProducerRecord<byte[], byte[]> hostile(
+            String topic,
+            Hostile kind,
+            Random random,
+            List<String> features,
+            String key,
+            long eventTime,
+            Map<String, Double> values) {
         byte[] kafkaKey = utf8(key);
         byte[] value = switch (kind) {
             case RANDOM_BYTES -> {
@@ -302,9 +345,15 @@ class HostileInputITCase {
                 values.remove(features.get(random.nextInt(features.size())));
                 yield KafkaTestClients.reading(key, eventTime, values);
             }
-            case YEAR_0 -> KafkaTestClients.reading(key, Instant.parse("0000-06-01T00:00:00Z").toEpochMilli(), values);
-            case YEAR_9999 -> KafkaTestClients.reading(key, Instant.parse("9999-06-01T00:00:00Z").toEpochMilli(), values);
-            case CLOCK_AHEAD -> KafkaTestClients.reading(key, Instant.parse("2150-06-01T00:00:00Z").toEpochMilli(), values);
+            case YEAR_0 ->
+                KafkaTestClients.reading(
+                        key, Instant.parse("0000-06-01T00:00:00Z").toEpochMilli(), values);
+            case YEAR_9999 ->
+                KafkaTestClients.reading(
+                        key, Instant.parse("9999-06-01T00:00:00Z").toEpochMilli(), values);
+            case CLOCK_AHEAD ->
+                KafkaTestClients.reading(
+                        key, Instant.parse("2150-06-01T00:00:00Z").toEpochMilli(), values);
             case LONG_READING_KEY -> {
                 kafkaKey = null;
                 yield KafkaTestClients.reading("k".repeat(2048), eventTime, values);
@@ -361,8 +410,8 @@ class HostileInputITCase {
     }
 
     /** Per key, in order: the job's forecasts and anomaly scores equal a replay of the valid readings alone. */
-    private static void assertForecastsEqualReplay(GoldenFixtures.Case fixture, List<Row> valid,
-            Map<String, List<Forecast>> forecastsByKey) throws Exception {
+    private static void assertForecastsEqualReplay(
+            GoldenFixtures.Case fixture, List<Row> valid, Map<String, List<Forecast>> forecastsByKey) throws Exception {
         Map<String, List<Row>> rows = new HashMap<>();
         Map<String, List<float[]>> replayed = new HashMap<>();
         Map<String, List<Float>> replayedScores = new HashMap<>();
@@ -371,8 +420,12 @@ class HostileInputITCase {
                 engine.accept(row, (r, outcome) -> {
                     rows.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(r);
                     replayed.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(outcome.forecast());
-                    replayedScores.computeIfAbsent(r.key(), k -> new ArrayList<>())
-                            .add(outcome.score() == null ? null : outcome.score().anomalyScore());
+                    replayedScores
+                            .computeIfAbsent(r.key(), k -> new ArrayList<>())
+                            .add(
+                                    outcome.score() == null
+                                            ? null
+                                            : outcome.score().anomalyScore());
                 });
             }
         }
@@ -383,11 +436,14 @@ class HostileInputITCase {
             for (int i = 0; i < forecasts.size(); i++) {
                 Forecast forecast = forecasts.get(i);
                 assertThat(forecast.getStep()).as("%s step", key).isEqualTo(i + 1);
-                assertThat(forecast.getEventTime().toEpochMilli()).as("%s event time %d", key, i)
+                assertThat(forecast.getEventTime().toEpochMilli())
+                        .as("%s event time %d", key, i)
                         .isEqualTo(rows.get(key).get(i).epochMillis());
-                assertThat(KafkaTestClients.flatten(forecast)).as("%s forecast %d", key, i)
+                assertThat(KafkaTestClients.flatten(forecast))
+                        .as("%s forecast %d", key, i)
                         .containsExactly(expected.get(i));
-                assertThat(forecast.getAnomalyScore()).as("%s anomaly score %d", key, i)
+                assertThat(forecast.getAnomalyScore())
+                        .as("%s anomaly score %d", key, i)
                         .isEqualTo(replayedScores.get(key).get(i));
             }
         });

@@ -28,13 +28,14 @@ class JobConfigLoaderTest {
         assertThat(config.kafka().delivery()).isEqualTo(JobConfig.Delivery.EXACTLY_ONCE);
         assertThat(config.kafka().transactionalIdPrefix()).isEqualTo("streamcell");
         assertThat(config.kafka().transactionTimeout()).isEqualTo(Duration.ofMinutes(10));
-        assertThat(config.topics()).isEqualTo(new JobConfig.Topics("readings", "forecasts", "anomalies", "dead-letters", "models"));
+        assertThat(config.topics())
+                .isEqualTo(new JobConfig.Topics("readings", "forecasts", "anomalies", "dead-letters", "models"));
         assertThat(config.ordering().mode()).isEqualTo(JobConfig.OrderingMode.EVENT_TIME);
         assertThat(config.state().ttl()).isNull();
         assertThat(config.modelPath()).isEqualTo(JobConfig.BUNDLED_MODEL);
         assertThat(config.parallelism()).isEqualTo(-1);
-        assertThat(config.stepping()).isEqualTo(new JobConfig.Stepping(JobConfig.SteppingMode.PER_EVENT, 512,
-                Duration.ofMillis(100)));
+        assertThat(config.stepping())
+                .isEqualTo(new JobConfig.Stepping(JobConfig.SteppingMode.PER_EVENT, 512, Duration.ofMillis(100)));
     }
 
     @Test
@@ -48,13 +49,19 @@ class JobConfigLoaderTest {
 
         JobConfig config = JobConfigLoader.load(file, List.of("stepping.bundle-timeout=20ms"));
 
-        assertThat(config.stepping()).isEqualTo(new JobConfig.Stepping(JobConfig.SteppingMode.BUNDLED, 1024,
-                Duration.ofMillis(20)));
-        assertThatThrownBy(() -> JobConfigLoader.load(null, List.of("kafka.bootstrap-servers=x:1",
-                "stepping.mode=batched", "stepping.bundle-size=0", "stepping.bundle-timeout=0s")))
+        assertThat(config.stepping())
+                .isEqualTo(new JobConfig.Stepping(JobConfig.SteppingMode.BUNDLED, 1024, Duration.ofMillis(20)));
+        assertThatThrownBy(() -> JobConfigLoader.load(
+                        null,
+                        List.of(
+                                "kafka.bootstrap-servers=x:1",
+                                "stepping.mode=batched",
+                                "stepping.bundle-size=0",
+                                "stepping.bundle-timeout=0s")))
                 .hasMessageContaining("stepping.mode: 'batched' is not one of per-event, bundled");
-        assertThatThrownBy(() -> JobConfigLoader.load(null, List.of("kafka.bootstrap-servers=x:1",
-                "stepping.bundle-size=0", "stepping.bundle-timeout=0s")))
+        assertThatThrownBy(() -> JobConfigLoader.load(
+                        null,
+                        List.of("kafka.bootstrap-servers=x:1", "stepping.bundle-size=0", "stepping.bundle-timeout=0s")))
                 .hasMessageContaining("stepping.bundle-size must be at least 1")
                 .hasMessageContaining("stepping.bundle-timeout must be positive");
     }
@@ -78,8 +85,8 @@ class JobConfigLoaderTest {
                 parallelism: 4
                 """);
 
-        JobConfig config = JobConfigLoader.load(file, List.of("parallelism=2", "kafka.properties.sasl.mechanism=PLAIN",
-                "state.ttl=none"));
+        JobConfig config = JobConfigLoader.load(
+                file, List.of("parallelism=2", "kafka.properties.sasl.mechanism=PLAIN", "state.ttl=none"));
 
         assertThat(config.kafka().bootstrapServers()).isEqualTo("broker-1:9093,broker-2:9093");
         assertThat(config.kafka().delivery()).isEqualTo(JobConfig.Delivery.AT_LEAST_ONCE);
@@ -101,29 +108,42 @@ class JobConfigLoaderTest {
         assertThatThrownBy(() -> JobConfigLoader.load(file, List.of()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining(file.toString())
-                .hasMessageContaining("unknown option 'kafka.bootstrap_servers' (did you mean 'kafka.bootstrap-servers'?)");
+                .hasMessageContaining(
+                        "unknown option 'kafka.bootstrap_servers' (did you mean 'kafka.bootstrap-servers'?)");
     }
 
     @Test
     void badValuesAreAllReportedAtOnce() {
-        assertThatThrownBy(() -> JobConfigLoader.load(null, List.of("kafka.bootstrap-servers=x:1",
-                "kafka.delivery=maybe", "ordering.allowed-lateness=soon")))
+        assertThatThrownBy(() -> JobConfigLoader.load(
+                        null,
+                        List.of(
+                                "kafka.bootstrap-servers=x:1",
+                                "kafka.delivery=maybe",
+                                "ordering.allowed-lateness=soon")))
                 .hasMessageContaining("kafka.delivery: 'maybe' is not one of exactly-once, at-least-once")
                 .hasMessageContaining("ordering.allowed-lateness: 'soon' is not a duration");
     }
 
     @Test
     void sanityCheckSaysWhatToDo() {
-        assertThatThrownBy(() -> JobConfig.builder().bootstrapServers("x:1").transactionalIdPrefix(" ")
-                .transactionTimeout(Duration.ofMinutes(20)).build())
+        assertThatThrownBy(() -> JobConfig.builder()
+                        .bootstrapServers("x:1")
+                        .transactionalIdPrefix(" ")
+                        .transactionTimeout(Duration.ofMinutes(20))
+                        .build())
                 .hasMessageContaining("exactly-once requires kafka.transactional-id-prefix")
                 .hasMessageContaining("exceeds the brokers' default transaction.max.timeout.ms (15m)");
         assertThatThrownBy(() -> JobConfig.builder().build())
                 .hasMessageContaining("kafka.bootstrap-servers is required");
-        assertThatThrownBy(() -> JobConfig.builder().bootstrapServers("x:1").forecastsTopic("readings").build())
+        assertThatThrownBy(() -> JobConfig.builder()
+                        .bootstrapServers("x:1")
+                        .forecastsTopic("readings")
+                        .build())
                 .hasMessageContaining("must be four different topics");
-        assertThatThrownBy(() -> JobConfig.builder().bootstrapServers("x:1").checkpointInterval(Duration.ofMinutes(11))
-                .build())
+        assertThatThrownBy(() -> JobConfig.builder()
+                        .bootstrapServers("x:1")
+                        .checkpointInterval(Duration.ofMinutes(11))
+                        .build())
                 .hasMessageContaining("must be longer than checkpoints.interval (11m)");
     }
 
@@ -135,14 +155,20 @@ class JobConfigLoaderTest {
         assertThat(on.topics().hotSwap()).isTrue();
         assertThat(off.topics().hotSwap()).isFalse();
         assertThat(off.topics().models()).isNull();
-        assertThatThrownBy(() -> JobConfig.builder().bootstrapServers("x:1").modelsTopic("readings").build())
+        assertThatThrownBy(() -> JobConfig.builder()
+                        .bootstrapServers("x:1")
+                        .modelsTopic("readings")
+                        .build())
                 .hasMessageContaining("topics.models must differ from the other topics");
     }
 
     @Test
     void atLeastOnceNeedsNoTransactionalPrefix() {
-        JobConfig config = JobConfig.builder().bootstrapServers("x:1").delivery(JobConfig.Delivery.AT_LEAST_ONCE)
-                .transactionalIdPrefix(null).build();
+        JobConfig config = JobConfig.builder()
+                .bootstrapServers("x:1")
+                .delivery(JobConfig.Delivery.AT_LEAST_ONCE)
+                .transactionalIdPrefix(null)
+                .build();
         assertThat(config.kafka().delivery()).isEqualTo(JobConfig.Delivery.AT_LEAST_ONCE);
     }
 

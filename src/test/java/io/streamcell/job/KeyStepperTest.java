@@ -15,7 +15,8 @@ class KeyStepperTest {
     // temperature is both the first feature and the target of this model
     private final GoldenFixtures.Case fixture = GoldenFixtures.load("lstm_1layer_in8_h16");
     private final RecurrentModel model = fixture.model();
-    private final List<Row> rows = fixture.readings().stream().filter(r -> r.key().equals("sensor-a")).toList();
+    private final List<Row> rows =
+            fixture.readings().stream().filter(r -> r.key().equals("sensor-a")).toList();
 
     KeyStepperTest() throws IOException {}
 
@@ -24,8 +25,10 @@ class KeyStepperTest {
         KeyStepper stepper = new KeyStepper(model, null);
         KeyState state = KeyState.fresh(model);
 
-        KeyStepper.Outcome first = stepper.step(state, rows.get(0).epochMillis(), rows.get(0).features());
-        KeyStepper.Outcome second = stepper.step(state, rows.get(1).epochMillis(), rows.get(1).features());
+        KeyStepper.Outcome first =
+                stepper.step(state, rows.get(0).epochMillis(), rows.get(0).features());
+        KeyStepper.Outcome second =
+                stepper.step(state, rows.get(1).epochMillis(), rows.get(1).features());
 
         assertThat(first.errors()).isNull();
         assertThat(first.step()).isEqualTo(1);
@@ -42,10 +45,12 @@ class KeyStepperTest {
         stepper.step(state, 0, rows.get(0).features());
         stepper.step(state, 1000, rows.get(1).features());
 
-        KeyStepper.Outcome afterGap = stepper.step(state, 1000 + Duration.ofHours(1).toMillis() + 1, rows.get(2).features());
+        KeyStepper.Outcome afterGap = stepper.step(
+                state, 1000 + Duration.ofHours(1).toMillis() + 1, rows.get(2).features());
 
         KeyState fresh = KeyState.fresh(model);
-        KeyStepper.Outcome fromScratch = new KeyStepper(model, null).step(fresh, 0, rows.get(2).features());
+        KeyStepper.Outcome fromScratch =
+                new KeyStepper(model, null).step(fresh, 0, rows.get(2).features());
         assertThat(afterGap.reset()).isTrue();
         assertThat(afterGap.errors()).isNull();
         assertThat(afterGap.step()).isEqualTo(1);

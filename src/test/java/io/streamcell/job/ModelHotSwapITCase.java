@@ -64,8 +64,10 @@ class ModelHotSwapITCase {
         String suffix = "-swap-" + stepping.name().toLowerCase();
         JobConfig config = JobConfig.builder()
                 .bootstrapServers(kafka.bootstrapServers())
-                .readingsTopic("readings" + suffix).forecastsTopic("forecasts" + suffix)
-                .anomaliesTopic("anomalies" + suffix).deadLettersTopic("dead-letters" + suffix)
+                .readingsTopic("readings" + suffix)
+                .forecastsTopic("forecasts" + suffix)
+                .anomaliesTopic("anomalies" + suffix)
+                .deadLettersTopic("dead-letters" + suffix)
                 .modelsTopic("models" + suffix)
                 .transactionalIdPrefix("it" + suffix)
                 .startingOffsets(JobConfig.StartingOffsets.EARLIEST)
@@ -77,8 +79,17 @@ class ModelHotSwapITCase {
                 .parallelism(2)
                 .modelPath(GoldenFixtures.root().resolve(CASE).resolve("model").toString())
                 .build();
-        kafka.createTopics(Map.of(config.topics().readings(), 2, config.topics().forecasts(), 2,
-                config.topics().anomalies(), 1, config.topics().deadLetters(), 1, config.topics().models(), 1));
+        kafka.createTopics(Map.of(
+                config.topics().readings(),
+                2,
+                config.topics().forecasts(),
+                2,
+                config.topics().anomalies(),
+                1,
+                config.topics().deadLetters(),
+                1,
+                config.topics().models(),
+                1));
         GoldenFixtures.Case fixture = GoldenFixtures.load(CASE);
         RecurrentModel modelA = fixture.model();
         RecurrentModel modelB = ModelVariants.retrained(modelA, "B");
@@ -90,9 +101,13 @@ class ModelHotSwapITCase {
             produce(producer, config.topics().readings(), modelA, rows.subList(0, half), false);
             waitForCommitted(config.topics().forecasts(), half / 4); // the job is busy with model A
             List<Future<RecordMetadata>> updates = List.of(
-                    producer.send(new ProducerRecord<>(config.topics().models(), bytes("sensors"),
+                    producer.send(new ProducerRecord<>(
+                            config.topics().models(),
+                            bytes("sensors"),
                             "no model here".getBytes(StandardCharsets.UTF_8))),
-                    producer.send(new ProducerRecord<>(config.topics().models(), bytes("sensors"),
+                    producer.send(new ProducerRecord<>(
+                            config.topics().models(),
+                            bytes("sensors"),
                             ModelUpdateDecoder.encode(ModelUpdates.inline("sensors", modelB, Instant.now())))));
             for (Future<RecordMetadata> update : updates) {
                 update.get();
@@ -107,23 +122,31 @@ class ModelHotSwapITCase {
                 Forecast forecast = decode(() -> Forecast.getDecoder().decode(bytes));
                 byKey.computeIfAbsent(forecast.getKey(), k -> new ArrayList<>()).add(forecast);
             });
-            readCommitted(config.topics().deadLetters(), 1,
-                    bytes -> deadLetters.add(decode(() -> DeadLetter.getDecoder().decode(bytes))));
+            readCommitted(
+                    config.topics().deadLetters(),
+                    1,
+                    bytes ->
+                            deadLetters.add(decode(() -> DeadLetter.getDecoder().decode(bytes))));
         } finally {
             job.cancel().get();
         }
 
-        assertThat(byKey.values().stream().mapToInt(List::size).sum()).as("one forecast per reading")
+        assertThat(byKey.values().stream().mapToInt(List::size).sum())
+                .as("one forecast per reading")
                 .isEqualTo(rows.size());
-        assertThat(deadLetters).as("the invalid update, once").extracting(DeadLetter::getReason)
+        assertThat(deadLetters)
+                .as("the invalid update, once")
+                .extracting(DeadLetter::getReason)
                 .containsExactly("invalid_model");
         Map<String, Integer> switchAt = new HashMap<>();
         byKey.forEach((key, forecasts) -> {
             int first = 0;
-            while (first < forecasts.size() && forecasts.get(first).getModelVersion().equals(modelA.version())) {
+            while (first < forecasts.size()
+                    && forecasts.get(first).getModelVersion().equals(modelA.version())) {
                 first++;
             }
-            assertThat(forecasts.subList(first, forecasts.size())).as("%s after its switch", key)
+            assertThat(forecasts.subList(first, forecasts.size()))
+                    .as("%s after its switch", key)
                     .allMatch(f -> f.getModelVersion().equals("B"));
             switchAt.put(key, first);
         });
@@ -134,7 +157,8 @@ class ModelHotSwapITCase {
             assertThat(forecasts).as(key).hasSameSizeAs(expected.get(key));
             for (int i = 0; i < forecasts.size(); i++) {
                 assertThat(forecasts.get(i).getStep()).isEqualTo(i + 1);
-                assertThat(KafkaTestClients.flatten(forecasts.get(i))).as("%s forecast %d", key, i)
+                assertThat(KafkaTestClients.flatten(forecasts.get(i)))
+                        .as("%s forecast %d", key, i)
                         .containsExactly(expected.get(key).get(i));
             }
         });
@@ -144,25 +168,29 @@ class ModelHotSwapITCase {
         List<Row> rows = new ArrayList<>();
         for (Row row : readings) {
             for (int c = 0; c < COPIES; c++) {
-                rows.add(new Row(row.line(), row.key() + "#" + c, row.timestampText(), row.epochMillis(),
-                        row.features()));
+                rows.add(new Row(
+                        row.line(), row.key() + "#" + c, row.timestampText(), row.epochMillis(), row.features()));
             }
         }
         return rows;
     }
 
     /** Per key: model A for the key's first {@code switchAt} readings, then B, the state carried over. */
-    private static Map<String, List<float[]>> replay(List<Row> rows, RecurrentModel a, RecurrentModel b,
-            Map<String, Integer> switchAt, JobConfig config) {
-        KeyStepper stepperA = new KeyStepper(a, config.state().resetAfterGap(), config.state().adaptation());
-        KeyStepper stepperB = new KeyStepper(b, config.state().resetAfterGap(), config.state().adaptation());
+    private static Map<String, List<float[]>> replay(
+            List<Row> rows, RecurrentModel a, RecurrentModel b, Map<String, Integer> switchAt, JobConfig config) {
+        KeyStepper stepperA =
+                new KeyStepper(a, config.state().resetAfterGap(), config.state().adaptation());
+        KeyStepper stepperB =
+                new KeyStepper(b, config.state().resetAfterGap(), config.state().adaptation());
         Map<String, KeyState> states = new HashMap<>();
         Map<String, List<float[]>> forecasts = new HashMap<>();
         for (Row row : rows) {
             List<float[]> out = forecasts.computeIfAbsent(row.key(), k -> new ArrayList<>());
             KeyStepper stepper = out.size() < switchAt.getOrDefault(row.key(), 0) ? stepperA : stepperB;
             KeyState state = states.computeIfAbsent(row.key(), k -> KeyState.fresh(a));
-            out.add(stepper.step(state, row.epochMillis(), row.features()).forecast().clone());
+            out.add(stepper.step(state, row.epochMillis(), row.features())
+                    .forecast()
+                    .clone());
         }
         return forecasts;
     }
@@ -176,8 +204,13 @@ class ModelHotSwapITCase {
     }
 
     /** Sends the readings (Kafka key = sensor key), paced in small batches when {@code streaming}. */
-    private static void produce(KafkaProducer<byte[], byte[]> producer, String topic, RecurrentModel model,
-            List<Row> rows, boolean streaming) throws Exception {
+    private static void produce(
+            KafkaProducer<byte[], byte[]> producer,
+            String topic,
+            RecurrentModel model,
+            List<Row> rows,
+            boolean streaming)
+            throws Exception {
         List<String> features = model.config().features();
         List<Future<RecordMetadata>> sent = new ArrayList<>();
         int n = 0;
@@ -186,8 +219,8 @@ class ModelHotSwapITCase {
             for (int i = 0; i < features.size(); i++) {
                 values.put(features.get(i), (double) row.features()[i]);
             }
-            sent.add(producer.send(new ProducerRecord<>(topic, bytes(row.key()),
-                    KafkaTestClients.reading(row.key(), row.epochMillis(), values))));
+            sent.add(producer.send(new ProducerRecord<>(
+                    topic, bytes(row.key()), KafkaTestClients.reading(row.key(), row.epochMillis(), values))));
             if (streaming && ++n % 200 == 0) {
                 producer.flush();
                 Thread.sleep(20);

@@ -49,7 +49,10 @@ class ModelHotSwapTest {
     private final List<Row> rows = fixture.readings();
     private final List<ForecastHarness> harnesses = new ArrayList<>();
 
-    enum Mode { PER_EVENT, BUNDLED }
+    enum Mode {
+        PER_EVENT,
+        BUNDLED
+    }
 
     ModelHotSwapTest() throws Exception {}
 
@@ -62,13 +65,18 @@ class ModelHotSwapTest {
 
     private ForecastHarness harness(Mode mode, OperatorSubtaskState restore) throws Exception {
         String model = fixture.modelDirectory().toString();
-        JobConfig.Ordering ordering = new JobConfig.Ordering(JobConfig.OrderingMode.ARRIVAL, Duration.ofSeconds(5),
-                Duration.ZERO, Duration.ofSeconds(30));
+        JobConfig.Ordering ordering = new JobConfig.Ordering(
+                JobConfig.OrderingMode.ARRIVAL, Duration.ofSeconds(5), Duration.ZERO, Duration.ofSeconds(30));
         JobConfig.State state = new JobConfig.State(null, null, JobConfig.StateBackend.HASHMAP);
         ForecastHarness harness = mode == Mode.PER_EVENT
                 ? ForecastHarness.perEvent(new ForecastFunction(model, ordering, state), restore)
-                : ForecastHarness.bundled(new BundledForecastOperator(model, ordering, state,
-                        new JobConfig.Stepping(JobConfig.SteppingMode.BUNDLED, 16, Duration.ofMinutes(1))), restore);
+                : ForecastHarness.bundled(
+                        new BundledForecastOperator(
+                                model,
+                                ordering,
+                                state,
+                                new JobConfig.Stepping(JobConfig.SteppingMode.BUNDLED, 16, Duration.ofMinutes(1))),
+                        restore);
         harnesses.add(harness);
         return harness;
     }
@@ -76,9 +84,17 @@ class ModelHotSwapTest {
     private void feed(ForecastHarness harness, int from, int to) throws Exception {
         for (int i = from; i < to; i++) {
             Row row = rows.get(i);
-            harness.processElement(new StreamRecord<>(DecodedRecord.reading(row.key(), row.epochMillis(),
-                    row.features().clone()).withSource("readings", 0, i, row.epochMillis(),
-                    row.key().getBytes(StandardCharsets.UTF_8), new byte[] {1}), row.epochMillis()));
+            harness.processElement(new StreamRecord<>(
+                    DecodedRecord.reading(
+                                    row.key(), row.epochMillis(), row.features().clone())
+                            .withSource(
+                                    "readings",
+                                    0,
+                                    i,
+                                    row.epochMillis(),
+                                    row.key().getBytes(StandardCharsets.UTF_8),
+                                    new byte[] {1}),
+                    row.epochMillis()));
         }
     }
 
@@ -86,17 +102,27 @@ class ModelHotSwapTest {
     void aSnapshotOfTheOneInputOperatorRestoresIntoTheHotSwapOperatorWhichThenSwaps() throws Exception {
         // what a job without hot-swap (or before it existed) checkpoints: a one-input keyed operator
         var oneInput = new KeyedOneInputStreamOperatorTestHarness<>(
-                new BundledForecastOperator(fixture.modelDirectory().toString(),
-                        new JobConfig.Ordering(JobConfig.OrderingMode.ARRIVAL, Duration.ofSeconds(5), Duration.ZERO,
+                new BundledForecastOperator(
+                        fixture.modelDirectory().toString(),
+                        new JobConfig.Ordering(
+                                JobConfig.OrderingMode.ARRIVAL,
+                                Duration.ofSeconds(5),
+                                Duration.ZERO,
                                 Duration.ofSeconds(30)),
                         new JobConfig.State(null, null, JobConfig.StateBackend.HASHMAP),
                         new JobConfig.Stepping(JobConfig.SteppingMode.BUNDLED, 16, Duration.ofMinutes(1))),
-                (DecodedRecord r) -> r.key, Types.STRING, 128, 1, 0);
+                (DecodedRecord r) -> r.key,
+                Types.STRING,
+                128,
+                1,
+                0);
         oneInput.open();
         for (int i = 0; i < 500; i++) {
             Row row = rows.get(i);
-            oneInput.processElement(new StreamRecord<>(DecodedRecord.reading(row.key(), row.epochMillis(),
-                    row.features().clone()), row.epochMillis()));
+            oneInput.processElement(new StreamRecord<>(
+                    DecodedRecord.reading(
+                            row.key(), row.epochMillis(), row.features().clone()),
+                    row.epochMillis()));
         }
         oneInput.prepareSnapshotPreBarrier(1L);
         List<ForecastRecord> output = new ArrayList<>(oneInput.extractOutputValues());
@@ -134,8 +160,8 @@ class ModelHotSwapTest {
     }
 
     /** The KeyStepper replay: {@code before} up to row {@code switchAt}, {@code after} from it (resetting every key if asked). */
-    private Map<String, List<String>> replay(RecurrentModel before, RecurrentModel after, int switchAt,
-            boolean resetAtSwitch) {
+    private Map<String, List<String>> replay(
+            RecurrentModel before, RecurrentModel after, int switchAt, boolean resetAtSwitch) {
         KeyStepper first = new KeyStepper(before, null);
         KeyStepper second = new KeyStepper(after, null);
         Map<String, KeyState> states = new HashMap<>();
@@ -148,8 +174,13 @@ class ModelHotSwapTest {
             Row row = rows.get(i);
             KeyState state = states.computeIfAbsent(row.key(), k -> KeyState.fresh(stepper.model()));
             KeyStepper.Outcome outcome = stepper.step(state, row.epochMillis(), row.features());
-            out.add(new ForecastRecord(row.key(), row.epochMillis(), outcome.forecast().clone(),
-                    stepper.model().version(), outcome.step(), null));
+            out.add(new ForecastRecord(
+                    row.key(),
+                    row.epochMillis(),
+                    outcome.forecast().clone(),
+                    stepper.model().version(),
+                    outcome.step(),
+                    null));
         }
         return byKey(out);
     }
@@ -198,9 +229,21 @@ class ModelHotSwapTest {
         ModelConfig c = modelA.config();
         List<String> otherFeatures = new ArrayList<>(c.features());
         otherFeatures.set(0, "humidity_elsewhere");
-        RecurrentModel incompatible = TestModels.withFixedWeights(new ModelConfig(c.cell(), c.gruReset(),
-                c.inputSize(), c.hiddenSize(), c.numLayers(), otherFeatures, c.targets(), c.horizon(),
-                c.inputScaler(), c.targetScaler(), "D", c.provenance()), "D");
+        RecurrentModel incompatible = TestModels.withFixedWeights(
+                new ModelConfig(
+                        c.cell(),
+                        c.gruReset(),
+                        c.inputSize(),
+                        c.hiddenSize(),
+                        c.numLayers(),
+                        otherFeatures,
+                        c.targets(),
+                        c.horizon(),
+                        c.inputScaler(),
+                        c.targetScaler(),
+                        "D",
+                        c.provenance()),
+                "D");
         byte[] garbage = "not a model".getBytes(StandardCharsets.UTF_8);
         ForecastHarness harness = harness(mode, null);
         feed(harness, 0, SWITCH_AT);

@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.junit.jupiter.api.Test;
@@ -36,7 +35,8 @@ class OnlineAdaptationTest {
         double sum = 0;
         int count = 0;
         for (int t = 0; t < rows.size(); t++) {
-            KeyStepper.Outcome outcome = stepper.step(state, rows.get(t).epochMillis(), rows.get(t).features());
+            KeyStepper.Outcome outcome =
+                    stepper.step(state, rows.get(t).epochMillis(), rows.get(t).features());
             if (t >= rows.size() / 2 && outcome.errors() != null) {
                 for (float e : outcome.errors()) {
                     sum += e * e;
@@ -51,7 +51,9 @@ class OnlineAdaptationTest {
     void aKeysReadoutLearnsToCorrectTheSharedModel() {
         // The fixture model has random weights: its forecasts are poor, and a per-key linear
         // correction on its hidden state has much to learn.
-        List<Row> rows = fixture.readings().stream().filter(r -> r.key().equals("sensor-a")).toList();
+        List<Row> rows = fixture.readings().stream()
+                .filter(r -> r.key().equals("sensor-a"))
+                .toList();
         double shared = secondHalfMse(model, rows, null, KeyState.fresh(model));
         KeyState rlsState = KeyState.fresh(model);
         double rls = secondHalfMse(model, rows, RLS, rlsState);
@@ -79,52 +81,67 @@ class OnlineAdaptationTest {
 
     @Test
     void withoutAdaptationTheStateHasNoReadoutAndForecastsAreUnchanged() {
-        List<Row> rows = fixture.readings().stream().filter(r -> r.key().equals("sensor-b")).toList();
+        List<Row> rows = fixture.readings().stream()
+                .filter(r -> r.key().equals("sensor-b"))
+                .toList();
         KeyState plain = KeyState.fresh(model);
         KeyState off = KeyState.fresh(model);
         KeyStepper withoutArgument = new KeyStepper(model, null);
         KeyStepper explicitOff = new KeyStepper(model, null, Adaptation.parse("off"));
         for (Row row : rows) {
             assertThat(explicitOff.step(off, row.epochMillis(), row.features()).forecast())
-                    .containsExactly(withoutArgument.step(plain, row.epochMillis(), row.features()).forecast());
+                    .containsExactly(withoutArgument
+                            .step(plain, row.epochMillis(), row.features())
+                            .forecast());
         }
         assertThat(off.readout()).isEmpty();
     }
 
     @Test
     void aResetDropsTheReadout() {
-        List<Row> rows = fixture.readings().stream().filter(r -> r.key().equals("sensor-a")).toList();
+        List<Row> rows = fixture.readings().stream()
+                .filter(r -> r.key().equals("sensor-a"))
+                .toList();
         KeyStepper stepper = new KeyStepper(model, Duration.ofHours(1), RLS);
         KeyState state = KeyState.fresh(model);
         for (int t = 0; t < 50; t++) {
             stepper.step(state, 1000L * t, rows.get(t).features());
         }
         assertThat(state.readout()).isNotEmpty();
-        KeyStepper.Outcome afterGap = stepper.step(state, 1000L * 50 + Duration.ofHours(2).toMillis(),
-                rows.get(50).features());
+        KeyStepper.Outcome afterGap = stepper.step(
+                state, 1000L * 50 + Duration.ofHours(2).toMillis(), rows.get(50).features());
         assertThat(afterGap.reset()).isTrue();
         // a fresh readout (zero weights) until the next observation is learned
         KeyState fresh = KeyState.fresh(model);
-        KeyStepper.Outcome fromScratch = new KeyStepper(model, null, RLS).step(fresh, 0, rows.get(50).features());
+        KeyStepper.Outcome fromScratch =
+                new KeyStepper(model, null, RLS).step(fresh, 0, rows.get(50).features());
         assertThat(afterGap.forecast()).containsExactly(fromScratch.forecast());
         assertThat(state.readout()).containsExactly(fresh.readout());
     }
 
     // --- the Flink operator -------------------------------------------------------------------
 
-    private ForecastHarness harness(
-            OperatorSubtaskState restore) throws Exception {
-        ForecastFunction function = new ForecastFunction(fixture.modelDirectory().toString(),
-                new JobConfig.Ordering(JobConfig.OrderingMode.ARRIVAL, Duration.ofSeconds(5), Duration.ZERO,
-                        Duration.ofSeconds(30)),
+    private ForecastHarness harness(OperatorSubtaskState restore) throws Exception {
+        ForecastFunction function = new ForecastFunction(
+                fixture.modelDirectory().toString(),
+                new JobConfig.Ordering(
+                        JobConfig.OrderingMode.ARRIVAL, Duration.ofSeconds(5), Duration.ZERO, Duration.ofSeconds(30)),
                 new JobConfig.State(null, null, JobConfig.StateBackend.HASHMAP, RLS));
         return ForecastHarness.perEvent(function, restore);
     }
 
     private static StreamRecord<DecodedRecord> record(Row row, long offset) {
-        return new StreamRecord<>(DecodedRecord.reading(row.key(), row.epochMillis(), row.features().clone())
-                .withSource("readings", 0, offset, row.epochMillis(), row.key().getBytes(StandardCharsets.UTF_8),
-                        new byte[] {1}), row.epochMillis());
+        return new StreamRecord<>(
+                DecodedRecord.reading(
+                                row.key(), row.epochMillis(), row.features().clone())
+                        .withSource(
+                                "readings",
+                                0,
+                                offset,
+                                row.epochMillis(),
+                                row.key().getBytes(StandardCharsets.UTF_8),
+                                new byte[] {1}),
+                row.epochMillis());
     }
 
     @Test

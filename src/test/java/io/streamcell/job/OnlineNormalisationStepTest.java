@@ -25,8 +25,20 @@ class OnlineNormalisationStepTest {
     private static final ModelConfig.OnlineNormalisation SETTINGS = new ModelConfig.OnlineNormalisation(500, 1e-3, 10);
 
     private static RecurrentModel model() {
-        ModelConfig config = new ModelConfig(CellType.LSTM, GruReset.AFTER, 1, 4, 1, List.of("value"), List.of("value"),
-                2, null, null, "zero-shot-test", null, SETTINGS);
+        ModelConfig config = new ModelConfig(
+                CellType.LSTM,
+                GruReset.AFTER,
+                1,
+                4,
+                1,
+                List.of("value"),
+                List.of("value"),
+                2,
+                null,
+                null,
+                "zero-shot-test",
+                null,
+                SETTINGS);
         return TestModels.withFixedWeights(config, "test");
     }
 
@@ -75,7 +87,8 @@ class OnlineNormalisationStepTest {
         }
         List<float[]> perEvent = new ArrayList<>();
         List<float[]> batched = new ArrayList<>();
-        try (ReplayEngine one = new ReplayEngine(model, 1); ReplayEngine many = new ReplayEngine(model, 8)) {
+        try (ReplayEngine one = new ReplayEngine(model, 1);
+                ReplayEngine many = new ReplayEngine(model, 8)) {
             for (Row row : rows) {
                 one.accept(row, (r, outcome) -> perEvent.add(outcome.forecast()));
                 many.accept(row, (r, outcome) -> batched.add(outcome.forecast()));
@@ -95,10 +108,23 @@ class OnlineNormalisationStepTest {
     void configRoundTripsAndNeedsTargetsAmongFeatures() throws Exception {
         ModelConfig config = model().config();
         ObjectMapper json = new ObjectMapper();
-        assertThat(ModelConfig.fromJson(config.toJson(json), "test").onlineNormalisation()).isEqualTo(SETTINGS);
+        assertThat(ModelConfig.fromJson(config.toJson(json), "test").onlineNormalisation())
+                .isEqualTo(SETTINGS);
 
-        assertThatThrownBy(() -> new ModelConfig(CellType.GRU, GruReset.AFTER, 1, 4, 1, List.of("value"),
-                List.of("other"), 1, null, null, "v", null, SETTINGS))
+        assertThatThrownBy(() -> new ModelConfig(
+                        CellType.GRU,
+                        GruReset.AFTER,
+                        1,
+                        4,
+                        1,
+                        List.of("value"),
+                        List.of("other"),
+                        1,
+                        null,
+                        null,
+                        "v",
+                        null,
+                        SETTINGS))
                 .hasMessageContaining("online_normalisation needs every target among the features");
     }
 }

@@ -50,11 +50,16 @@ class GoldenFixtureTest {
         Result result = replay(fixture, batchSize);
         assertThat(result.forecasts).hasSameSizeAs(fixture.expectedForecasts());
         for (int i = 0; i < result.forecasts.size(); i++) {
-            assertClose(result.forecasts.get(i), fixture.expectedForecasts().get(i),
-                    fixture.name() + " row " + (i + 1) + " (key " + fixture.readings().get(i).key() + ")");
+            assertClose(
+                    result.forecasts.get(i),
+                    fixture.expectedForecasts().get(i),
+                    fixture.name() + " row " + (i + 1) + " (key "
+                            + fixture.readings().get(i).key() + ")");
         }
         for (Map.Entry<String, float[]> expected : fixture.expectedStates().entrySet()) {
-            assertClose(result.engine.state(expected.getKey()).recurrent(), expected.getValue(),
+            assertClose(
+                    result.engine.state(expected.getKey()).recurrent(),
+                    expected.getValue(),
                     fixture.name() + " final state of key '" + expected.getKey() + "'");
         }
         result.engine.close();
@@ -80,8 +85,8 @@ class GoldenFixtureTest {
         assertThat(actual).as(what).hasSameSizeAs(expected);
         for (int j = 0; j < expected.length; j++) {
             if (!GoldenFixtures.close(actual[j], expected[j])) {
-                fail(what + ", value " + j + ": expected " + expected[j] + " but got " + actual[j]
-                        + " (difference " + Math.abs(actual[j] - expected[j]) + ")");
+                fail(what + ", value " + j + ": expected " + expected[j] + " but got " + actual[j] + " (difference "
+                        + Math.abs(actual[j] - expected[j]) + ")");
             }
         }
     }

@@ -28,7 +28,10 @@ public final class GoldenFixtures {
 
     public static Path root() {
         try {
-            return Path.of(GoldenFixtures.class.getResource("/golden/cases.json").toURI()).getParent();
+            return Path.of(GoldenFixtures.class
+                            .getResource("/golden/cases.json")
+                            .toURI())
+                    .getParent();
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }
@@ -47,8 +50,13 @@ public final class GoldenFixtures {
         }
     }
 
-    public record Case(String name, Path directory, RecurrentModel model, List<Row> readings,
-            List<float[]> expectedForecasts, Map<String, float[]> expectedStates) {
+    public record Case(
+            String name,
+            Path directory,
+            RecurrentModel model,
+            List<Row> readings,
+            List<float[]> expectedForecasts,
+            Map<String, float[]> expectedStates) {
         public Path modelDirectory() {
             return directory.resolve("model");
         }
@@ -66,8 +74,8 @@ public final class GoldenFixtures {
         Path directory = root().resolve(name);
         RecurrentModel model = ModelDirectory.read(directory.resolve("model"));
         List<Row> readings = new ArrayList<>();
-        try (ReadingsCsvReader reader = ReadingsCsvReader.open(directory.resolve("input.csv"),
-                model.config().features())) {
+        try (ReadingsCsvReader reader = ReadingsCsvReader.open(
+                directory.resolve("input.csv"), model.config().features())) {
             for (Row row = reader.next(); row != null; row = reader.next()) {
                 readings.add(row);
             }

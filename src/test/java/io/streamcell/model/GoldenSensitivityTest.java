@@ -103,21 +103,23 @@ class GoldenSensitivityTest {
         assertThat(mismatches("lstm_1layer_in8_h16", c -> c, t -> t)).isZero();
     }
 
-    private static void assertDiverges(String name, UnaryOperator<ModelConfig> configChange,
-            UnaryOperator<Map<String, Tensor>> weightChange) throws IOException {
+    private static void assertDiverges(
+            String name, UnaryOperator<ModelConfig> configChange, UnaryOperator<Map<String, Tensor>> weightChange)
+            throws IOException {
         assertThat(mismatches(name, configChange, weightChange))
                 .as("forecasts that differ from PyTorch's beyond the tolerance")
                 .isPositive();
     }
 
-    private static int mismatches(String name, UnaryOperator<ModelConfig> configChange,
-            UnaryOperator<Map<String, Tensor>> weightChange) throws IOException {
+    private static int mismatches(
+            String name, UnaryOperator<ModelConfig> configChange, UnaryOperator<Map<String, Tensor>> weightChange)
+            throws IOException {
         GoldenFixtures.Case fixture = GoldenFixtures.load(name);
         RecurrentModel original = fixture.model();
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         original.stateDict().forEach(t -> tensors.put(t.name(), t));
-        RecurrentModel changed = RecurrentModel.fromStateDict(configChange.apply(original.config()),
-                weightChange.apply(tensors), "mutated " + name);
+        RecurrentModel changed = RecurrentModel.fromStateDict(
+                configChange.apply(original.config()), weightChange.apply(tensors), "mutated " + name);
         StepKernel kernel = new StepKernel(changed);
         Map<String, float[]> states = new HashMap<>();
         float[] forecast = new float[changed.outputSize()];
@@ -136,8 +138,19 @@ class GoldenSensitivityTest {
     }
 
     private static UnaryOperator<ModelConfig> withReset(GruReset reset) {
-        return c -> new ModelConfig(c.cell(), reset, c.inputSize(), c.hiddenSize(), c.numLayers(), c.features(),
-                c.targets(), c.horizon(), c.inputScaler(), c.targetScaler(), c.version(), c.provenance());
+        return c -> new ModelConfig(
+                c.cell(),
+                reset,
+                c.inputSize(),
+                c.hiddenSize(),
+                c.numLayers(),
+                c.features(),
+                c.targets(),
+                c.horizon(),
+                c.inputScaler(),
+                c.targetScaler(),
+                c.version(),
+                c.provenance());
     }
 
     /** Swaps gate blocks a and b (of {@code gates}) in every layer's weights and biases. */

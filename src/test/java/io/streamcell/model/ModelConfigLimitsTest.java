@@ -40,8 +40,12 @@ class ModelConfigLimitsTest {
 
     @Test
     void theLargestAllowedValuesLoad() {
-        ModelConfig config = load(config(ModelConfig.MAX_INPUT_SIZE, ModelConfig.MAX_HIDDEN_SIZE, ModelConfig.MAX_LAYERS,
-                ModelConfig.MAX_TARGETS, ModelConfig.MAX_HORIZON));
+        ModelConfig config = load(config(
+                ModelConfig.MAX_INPUT_SIZE,
+                ModelConfig.MAX_HIDDEN_SIZE,
+                ModelConfig.MAX_LAYERS,
+                ModelConfig.MAX_TARGETS,
+                ModelConfig.MAX_HORIZON));
 
         assertThat(config.inputSize()).isEqualTo(4096);
         assertThat(config.hiddenSize()).isEqualTo(4096);

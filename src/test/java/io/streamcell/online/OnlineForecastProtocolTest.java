@@ -33,16 +33,16 @@ class OnlineForecastProtocolTest {
 
     @Test
     void beatsTheNaiveForecastOnASeasonalSeriesAndCountsEverySample() {
-        Result result = OnlineForecastProtocol.run(hourly(1400, 1), new Split(600, 200, 600), 1, false, SMALL,
-                TrainingListener.NONE);
+        Result result = OnlineForecastProtocol.run(
+                hourly(1400, 1), new Split(600, 200, 600), 1, false, SMALL, TrainingListener.NONE);
         assertThat(result.test().samples()).isEqualTo(600);
         assertThat(result.validation().samples()).isEqualTo(200);
         assertThat(result.naiveTest().samples()).isEqualTo(600);
         assertThat(result.test().mse()).isLessThan(0.75 * result.naiveTest().mse());
         assertThat(result.readoutInputs()).isEqualTo(2 * (1 + 5) + 6 + 8 + 1);
 
-        Result longer = OnlineForecastProtocol.run(hourly(1400, 1), new Split(600, 200, 600), 24, false, SMALL,
-                TrainingListener.NONE);
+        Result longer = OnlineForecastProtocol.run(
+                hourly(1400, 1), new Split(600, 200, 600), 24, false, SMALL, TrainingListener.NONE);
         assertThat(longer.test().samples()).isEqualTo(600 - 24 + 1);
     }
 
@@ -61,7 +61,9 @@ class OnlineForecastProtocolTest {
                 values[t][c] = state[c] + c * Math.sin(2 * Math.PI * t / 144);
             }
         }
-        List<String> names = java.util.stream.IntStream.range(0, columns).mapToObj(c -> "c" + c).toList();
+        List<String> names = java.util.stream.IntStream.range(0, columns)
+                .mapToObj(c -> "c" + c)
+                .toList();
         return new MultivariateTable(names, times, values);
     }
 
@@ -70,8 +72,8 @@ class OnlineForecastProtocolTest {
         // 21 columns: 21·6 + 6 + 8 + 1 = 141 readout inputs; with the recipe's 1000-sample memory the
         // readout's excess error exceeded what it could gain here, so its memory grows with its inputs
         MultivariateTable table = wideAutoregressive(9000, 21, 11);
-        Result result = OnlineForecastProtocol.run(table, new Split(2500, 500, 6000), 1, false, SMALL,
-                TrainingListener.NONE);
+        Result result =
+                OnlineForecastProtocol.run(table, new Split(2500, 500, 6000), 1, false, SMALL, TrainingListener.NONE);
         assertThat(result.readoutInputs()).isEqualTo(141);
         assertThat(OnlineForecastProtocol.forgetting(SMALL, 141)).isEqualTo(1 - 1 / 1410.0);
         assertThat(OnlineForecastProtocol.forgetting(SMALL, 50)).isEqualTo(0.999);
@@ -88,8 +90,8 @@ class OnlineForecastProtocolTest {
             values[t][0] = 1.6 * values[t - 1][0] - values[t - 2][0];
         }
         MultivariateTable table = new MultivariateTable(List.of("x"), null, values);
-        Result result = OnlineForecastProtocol.run(table, new Split(300, 100, 500), 1, false, SMALL.withHidden(0),
-                TrainingListener.NONE);
+        Result result = OnlineForecastProtocol.run(
+                table, new Split(300, 100, 500), 1, false, SMALL.withHidden(0), TrainingListener.NONE);
         // The change x_{t+1} - x_t is linear in x_t and x_{t-1} - x_t (lag 1 is a feature): nearly exact
         // despite the squashing, which is close to linear for small values.
         assertThat(result.test().mse()).isLessThan(1e-2 * result.naiveTest().mse());
@@ -98,13 +100,13 @@ class OnlineForecastProtocolTest {
     @Test
     void validationScoresDoNotDependOnTestRows() {
         MultivariateTable table = hourly(1000, 2);
-        Result before = OnlineForecastProtocol.run(table, new Split(500, 200, 300), 3, false, SMALL,
-                TrainingListener.NONE);
+        Result before =
+                OnlineForecastProtocol.run(table, new Split(500, 200, 300), 3, false, SMALL, TrainingListener.NONE);
         for (int t = 700; t < 1000; t++) {
             table.values()[t][0] = 1e6 * Math.sin(t); // the test rows change beyond recognition
         }
-        Result after = OnlineForecastProtocol.run(table, new Split(500, 200, 300), 3, false, SMALL,
-                TrainingListener.NONE);
+        Result after =
+                OnlineForecastProtocol.run(table, new Split(500, 200, 300), 3, false, SMALL, TrainingListener.NONE);
         assertThat(after.validation()).isEqualTo(before.validation());
         assertThat(after.test()).isNotEqualTo(before.test());
     }
@@ -128,17 +130,20 @@ class OnlineForecastProtocolTest {
         MultivariateTable table = hourly(900, 4);
         Split split = new Split(400, 150, 350);
         assertThat(OnlineForecastProtocol.run(table, split, 2, false, SMALL, TrainingListener.NONE))
-                .usingRecursiveComparison().ignoringFields("trainingSeconds", "streamSeconds")
+                .usingRecursiveComparison()
+                .ignoringFields("trainingSeconds", "streamSeconds")
                 .isEqualTo(OnlineForecastProtocol.run(table, split, 2, false, SMALL, TrainingListener.NONE));
     }
 
     @Test
     void rejectsSplitsTheFileOrHorizonCannotHold() {
         MultivariateTable table = hourly(300, 5);
-        assertThatThrownBy(() -> OnlineForecastProtocol.run(table, new Split(200, 100, 100), 1, false, SMALL,
-                TrainingListener.NONE)).hasMessageContaining("needs 400 rows, the file has 300");
-        assertThatThrownBy(() -> OnlineForecastProtocol.run(table, new Split(100, 10, 100), 24, false, SMALL,
-                TrainingListener.NONE)).hasMessageContaining("longer than the horizon");
+        assertThatThrownBy(() -> OnlineForecastProtocol.run(
+                        table, new Split(200, 100, 100), 1, false, SMALL, TrainingListener.NONE))
+                .hasMessageContaining("needs 400 rows, the file has 300");
+        assertThatThrownBy(() -> OnlineForecastProtocol.run(
+                        table, new Split(100, 10, 100), 24, false, SMALL, TrainingListener.NONE))
+                .hasMessageContaining("longer than the horizon");
         assertThatThrownBy(() -> new Split(0, 1, 1)).hasMessageContaining("three positive");
     }
 
@@ -155,7 +160,8 @@ class OnlineForecastProtocolTest {
         double[] terms = new double[6];
         long monday = java.time.Instant.parse("2024-01-01T00:00:00Z").toEpochMilli();
         ReadoutFeatures.calendarTerms(monday, terms, 0);
-        assertThat(terms).containsExactly(new double[] {0, 1, 0, 1, 0, 1}, org.assertj.core.api.Assertions.within(1e-12));
+        assertThat(terms)
+                .containsExactly(new double[] {0, 1, 0, 1, 0, 1}, org.assertj.core.api.Assertions.within(1e-12));
         ReadoutFeatures.calendarTerms(monday + 6 * HOUR, terms, 0); // a quarter of the day
         assertThat(terms[0]).isCloseTo(1, org.assertj.core.api.Assertions.within(1e-12));
     }

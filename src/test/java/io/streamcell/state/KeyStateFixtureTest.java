@@ -36,9 +36,20 @@ class KeyStateFixtureTest {
         return new KeyState[] {
             new KeyState(new float[0], new float[0], 0, Long.MIN_VALUE, new float[0]),
             new KeyState(
-                    new float[] {0.5f, -0.25f, -0f, Float.MIN_VALUE, Float.MAX_VALUE, Float.POSITIVE_INFINITY,
-                        Float.NEGATIVE_INFINITY, Float.intBitsToFloat(0x7fc00001)},
-                    new float[] {12.75f}, 3, 1_700_000_000_123L, new float[0]),
+                    new float[] {
+                        0.5f,
+                        -0.25f,
+                        -0f,
+                        Float.MIN_VALUE,
+                        Float.MAX_VALUE,
+                        Float.POSITIVE_INFINITY,
+                        Float.NEGATIVE_INFINITY,
+                        Float.intBitsToFloat(0x7fc00001)
+                    },
+                    new float[] {12.75f},
+                    3,
+                    1_700_000_000_123L,
+                    new float[0]),
             new KeyState(ramp, new float[] {-3.5f, 1e-7f}, Long.MAX_VALUE, -1L, new float[] {0.125f, 42f, 1e30f}),
         };
     }
@@ -48,10 +59,17 @@ class KeyStateFixtureTest {
         KeyState[] v1 = v1States();
         return new KeyState[] {
             v1[0],
-            new KeyState(v1[1].recurrent(), v1[1].lastForecast(), 3, 1_700_000_000_123L, new float[] {0.5f, 2f},
+            new KeyState(
+                    v1[1].recurrent(),
+                    v1[1].lastForecast(),
+                    3,
+                    1_700_000_000_123L,
+                    new float[] {0.5f, 2f},
                     new float[] {7f, 21.25f, 3.5f}),
-            new KeyState(v1[2].recurrent(), v1[2].lastForecast(), 12, 1_700_000_060_000L, v1[2].anomalyStats(),
-                    new float[] {Float.intBitsToFloat(0x7fc00001), -0f}),
+            new KeyState(
+                    v1[2].recurrent(), v1[2].lastForecast(), 12, 1_700_000_060_000L, v1[2].anomalyStats(), new float[] {
+                        Float.intBitsToFloat(0x7fc00001), -0f
+                    }),
         };
     }
 
@@ -59,9 +77,7 @@ class KeyStateFixtureTest {
     static KeyState[] v3States() {
         KeyState[] v2 = v2States();
         return new KeyState[] {
-            v2[0],
-            v2[1].copy().withReadout(new float[] {0.25f, -1.5f, 1f, 0f, 1f}),
-            v2[2].copy(),
+            v2[0], v2[1].copy().withReadout(new float[] {0.25f, -1.5f, 1f, 0f, 1f}), v2[2].copy(),
         };
     }
 
@@ -97,9 +113,11 @@ class KeyStateFixtureTest {
             assertThat(state).as("state %d", i).isEqualTo(expected[i]);
             DataOutputSerializer rewritten = new DataOutputSerializer(bytes.length);
             restored.serialize(expected[i], rewritten);
-            assertThat(rewritten.getCopyOfBuffer()).as("layout-%d bytes of state %d", layout, i).isEqualTo(bytes);
-            KeyState migrated = TestStates.deserialize(KeyStateSerializer.INSTANCE,
-                    TestStates.serialize(KeyStateSerializer.INSTANCE, state));
+            assertThat(rewritten.getCopyOfBuffer())
+                    .as("layout-%d bytes of state %d", layout, i)
+                    .isEqualTo(bytes);
+            KeyState migrated = TestStates.deserialize(
+                    KeyStateSerializer.INSTANCE, TestStates.serialize(KeyStateSerializer.INSTANCE, state));
             assertThat(migrated).as("migrated state %d", i).isEqualTo(expected[i]);
         }
         assertThat(in.available()).isZero();
@@ -117,9 +135,13 @@ class KeyStateFixtureTest {
         TypeSerializerSchemaCompatibility<KeyState> compatibility =
                 KeyStateSerializer.INSTANCE.snapshotConfiguration().resolveSchemaCompatibility(snapshot);
         if (KeyStateSerializer.CURRENT_LAYOUT == KeyStateSerializer.LAYOUT_V1) {
-            assertThat(compatibility.isCompatibleAsIs()).as(compatibility.toString()).isTrue();
+            assertThat(compatibility.isCompatibleAsIs())
+                    .as(compatibility.toString())
+                    .isTrue();
         } else {
-            assertThat(compatibility.isCompatibleAfterMigration()).as(compatibility.toString()).isTrue();
+            assertThat(compatibility.isCompatibleAfterMigration())
+                    .as(compatibility.toString())
+                    .isTrue();
         }
 
         TypeSerializer<KeyState> restored = snapshot.restoreSerializer();
@@ -138,11 +160,13 @@ class KeyStateFixtureTest {
             // The layout-1 serializer still writes exactly these bytes (layout 1 never changes) ...
             DataOutputSerializer rewritten = new DataOutputSerializer(bytes.length);
             restored.serialize(expected[i], rewritten);
-            assertThat(rewritten.getCopyOfBuffer()).as("layout-1 bytes of state %d", i).isEqualTo(bytes);
+            assertThat(rewritten.getCopyOfBuffer())
+                    .as("layout-1 bytes of state %d", i)
+                    .isEqualTo(bytes);
 
             // ... and a migration (read with the restored serializer, write with the current one) keeps the values.
-            KeyState migrated = TestStates.deserialize(KeyStateSerializer.INSTANCE,
-                    TestStates.serialize(KeyStateSerializer.INSTANCE, state));
+            KeyState migrated = TestStates.deserialize(
+                    KeyStateSerializer.INSTANCE, TestStates.serialize(KeyStateSerializer.INSTANCE, state));
             assertThat(migrated).as("migrated state %d", i).isEqualTo(expected[i]);
         }
         assertThat(in.available()).as("trailing bytes of the fixture").isZero();

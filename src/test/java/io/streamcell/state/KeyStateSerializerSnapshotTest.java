@@ -30,9 +30,15 @@ class KeyStateSerializerSnapshotTest {
         assertThat(((KeyStateSerializerSnapshot) read).layout()).isEqualTo(KeyStateSerializer.CURRENT_LAYOUT);
         assertThat(read.getCurrentVersion()).isEqualTo(1);
         assertThat(read.restoreSerializer()).isSameAs(KeyStateSerializer.INSTANCE);
-        assertThat(new KeyStateSerializerSnapshot().resolveSchemaCompatibility(read).isCompatibleAsIs()).isTrue();
-        assertThat(KeyStateSerializer.INSTANCE.snapshotConfiguration().resolveSchemaCompatibility(read)
-                .isCompatibleAsIs()).isTrue();
+        assertThat(new KeyStateSerializerSnapshot()
+                        .resolveSchemaCompatibility(read)
+                        .isCompatibleAsIs())
+                .isTrue();
+        assertThat(KeyStateSerializer.INSTANCE
+                        .snapshotConfiguration()
+                        .resolveSchemaCompatibility(read)
+                        .isCompatibleAsIs())
+                .isTrue();
     }
 
     @Test
@@ -53,14 +59,19 @@ class KeyStateSerializerSnapshotTest {
         TypeSerializerSnapshot<KeyState> kryo =
                 new KryoSerializer<>(KeyState.class, new SerializerConfigImpl()).snapshotConfiguration();
 
-        assertThat(new KeyStateSerializerSnapshot().resolveSchemaCompatibility(kryo).isIncompatible()).isTrue();
+        assertThat(new KeyStateSerializerSnapshot()
+                        .resolveSchemaCompatibility(kryo)
+                        .isIncompatible())
+                .isTrue();
     }
 
     @Test
     void olderKnownLayoutsMigrateAndNewerOrUnknownOnesAreIncompatible() {
         assertThat(KeyStateSerializerSnapshot.resolve(1, 1).isCompatibleAsIs()).isTrue();
-        assertThat(KeyStateSerializerSnapshot.resolve(1, 2).isCompatibleAfterMigration()).isTrue();
-        assertThat(KeyStateSerializerSnapshot.resolve(2, 3).isCompatibleAfterMigration()).isTrue();
+        assertThat(KeyStateSerializerSnapshot.resolve(1, 2).isCompatibleAfterMigration())
+                .isTrue();
+        assertThat(KeyStateSerializerSnapshot.resolve(2, 3).isCompatibleAfterMigration())
+                .isTrue();
         assertThat(KeyStateSerializerSnapshot.resolve(2, 1).isIncompatible()).isTrue();
         assertThat(KeyStateSerializerSnapshot.resolve(0, 1).isIncompatible()).isTrue();
         TypeSerializerSchemaCompatibility<KeyState> sameLayout = KeyStateSerializerSnapshot.resolve(
@@ -80,7 +91,8 @@ class KeyStateSerializerSnapshotTest {
     void rejectsAnUnknownLayout() throws IOException {
         byte[] bytes = snapshotBytes(1, 99);
         assertThatThrownBy(() -> TypeSerializerSnapshot.readVersionedSnapshot(new DataInputDeserializer(bytes), LOADER))
-                .isInstanceOf(IOException.class).hasMessageContaining("key-state layout 99 is not supported");
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("key-state layout 99 is not supported");
     }
 
     @Test

@@ -27,8 +27,11 @@ class KeyStateSerializerTest {
         SplittableRandom random = new SplittableRandom(20240501);
         List<KeyState> states = new ArrayList<>();
         for (int i = 0; i < 60; i++) {
-            states.add(TestStates.random(random, LENGTHS[random.nextInt(LENGTHS.length)],
-                    LENGTHS[random.nextInt(4)], LENGTHS[random.nextInt(5)]));
+            states.add(TestStates.random(
+                    random,
+                    LENGTHS[random.nextInt(LENGTHS.length)],
+                    LENGTHS[random.nextInt(4)],
+                    LENGTHS[random.nextInt(5)]));
         }
         states.add(KeyState.fresh(0));
         states.add(KeyState.fresh(128));
@@ -71,8 +74,12 @@ class KeyStateSerializerTest {
     void deserializingIntoAReusedStateOverwritesItAndKeepsArraysOfTheRightLength() throws IOException {
         SplittableRandom random = new SplittableRandom(7);
         KeyState reuse = TestStates.random(random, 128, 1, 0);
-        KeyState[] states = {TestStates.random(random, 128, 1, 0), TestStates.random(random, 64, 0, 5),
-            KeyState.fresh(0), TestStates.random(random, 128, 1, 2)};
+        KeyState[] states = {
+            TestStates.random(random, 128, 1, 0),
+            TestStates.random(random, 64, 0, 5),
+            KeyState.fresh(0),
+            TestStates.random(random, 128, 1, 2)
+        };
         for (KeyState state : states) {
             DataInputDeserializer in = new DataInputDeserializer(TestStates.serialize(SERIALIZER, state));
             assertThat(SERIALIZER.deserialize(reuse, in)).isSameAs(reuse).isEqualTo(state);
@@ -128,7 +135,9 @@ class KeyStateSerializerTest {
         }
 
         assertThat(source.available()).isZero();
-        assertThat(copied.getCopyOfBuffer()).isEqualTo(viaObjects.getCopyOfBuffer()).isEqualTo(original);
+        assertThat(copied.getCopyOfBuffer())
+                .isEqualTo(viaObjects.getCopyOfBuffer())
+                .isEqualTo(original);
     }
 
     @Test
@@ -148,7 +157,8 @@ class KeyStateSerializerTest {
         assertThat(rawPayload).isEqualTo(516);
         assertThat(KeyStateSerializer.serializedSize(state)).isEqualTo(bytes);
         assertThat(bytes).isBetween(rawPayload, rawPayload + 64);
-        System.out.printf("key state, LSTM H=64, 1 layer, 1 output: %d bytes (float payload %d, overhead %d)%n",
+        System.out.printf(
+                "key state, LSTM H=64, 1 layer, 1 output: %d bytes (float payload %d, overhead %d)%n",
                 bytes, rawPayload, bytes - rawPayload);
     }
 
@@ -158,7 +168,8 @@ class KeyStateSerializerTest {
         assertThat(KeyStateSerializer.serializedSize(KeyState.fresh(127))).isEqualTo(16 + 1 + 508 + 4);
         assertThat(KeyStateSerializer.serializedSize(KeyState.fresh(128))).isEqualTo(16 + 2 + 512 + 4);
         assertThat(KeyStateSerializer.serializedSize(KeyState.fresh(16_384))).isEqualTo(16 + 3 + 65_536 + 4);
-        assertThat(KeyStateSerializer.varintSize(KeyStateSerializer.MAX_ARRAY_LENGTH)).isEqualTo(3);
+        assertThat(KeyStateSerializer.varintSize(KeyStateSerializer.MAX_ARRAY_LENGTH))
+                .isEqualTo(3);
     }
 
     @Test
@@ -168,9 +179,11 @@ class KeyStateSerializerTest {
         assertThat(SERIALIZER.getLength()).isEqualTo(-1);
         assertThat(SERIALIZER.createInstance()).isEqualTo(KeyState.fresh(0));
         assertThat(SERIALIZER.layout()).isEqualTo(KeyStateSerializer.CURRENT_LAYOUT);
-        assertThat(KeyStateSerializer.forLayout(KeyStateSerializer.CURRENT_LAYOUT)).isSameAs(SERIALIZER);
+        assertThat(KeyStateSerializer.forLayout(KeyStateSerializer.CURRENT_LAYOUT))
+                .isSameAs(SERIALIZER);
         assertThatThrownBy(() -> KeyStateSerializer.forLayout(KeyStateSerializer.CURRENT_LAYOUT + 1))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unknown key-state layout");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("unknown key-state layout");
     }
 
     // --- corrupt input ---------------------------------------------------------------------------
@@ -220,10 +233,11 @@ class KeyStateSerializerTest {
 
     @Test
     void refusesToWriteAnArrayAboveTheMaximum() {
-        KeyState state = new KeyState(new float[0], new float[0], 0, 0,
-                new float[KeyStateSerializer.MAX_ARRAY_LENGTH + 1]);
+        KeyState state =
+                new KeyState(new float[0], new float[0], 0, 0, new float[KeyStateSerializer.MAX_ARRAY_LENGTH + 1]);
         assertThatThrownBy(() -> SERIALIZER.serialize(state, new DataOutputSerializer(16)))
-                .isInstanceOf(IOException.class).hasMessageContaining("'anomalyStats' has 1048577 floats");
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("'anomalyStats' has 1048577 floats");
     }
 
     /** Valid steps and time followed by {@code recurrentLength} as the recurrent array's length. */
@@ -237,10 +251,13 @@ class KeyStateSerializerTest {
     /** Deserialize, deserialize with reuse and stream copy all fail with an IOException. */
     private static void assertCorrupt(byte[] bytes, String message) {
         assertThatThrownBy(() -> SERIALIZER.deserialize(new DataInputDeserializer(bytes)))
-                .isInstanceOf(IOException.class).hasMessageContaining(message);
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining(message);
         assertThatThrownBy(() -> SERIALIZER.deserialize(KeyState.fresh(4), new DataInputDeserializer(bytes)))
-                .isInstanceOf(IOException.class).hasMessageContaining(message);
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining(message);
         assertThatThrownBy(() -> SERIALIZER.copy(new DataInputDeserializer(bytes), new DataOutputSerializer(16)))
-                .isInstanceOf(IOException.class).hasMessageContaining(message);
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining(message);
     }
 }

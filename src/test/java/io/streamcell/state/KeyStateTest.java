@@ -107,7 +107,8 @@ class KeyStateTest {
     @Test
     void equalityComparesRawFloatBits() {
         KeyState quiet = new KeyState(new float[] {Float.intBitsToFloat(0x7fc00000)}, new float[0], 0, 0, new float[0]);
-        KeyState payload = new KeyState(new float[] {Float.intBitsToFloat(0x7fc00001)}, new float[0], 0, 0, new float[0]);
+        KeyState payload =
+                new KeyState(new float[] {Float.intBitsToFloat(0x7fc00001)}, new float[0], 0, 0, new float[0]);
         KeyState zero = new KeyState(new float[] {0f}, new float[0], 0, 0, new float[0]);
         KeyState negativeZero = new KeyState(new float[] {-0f}, new float[0], 0, 0, new float[0]);
 
@@ -120,9 +121,11 @@ class KeyStateTest {
     void rejectsNullArraysAndNegativeSteps() {
         float[] none = new float[0];
         assertThatThrownBy(() -> new KeyState(null, none, 0, 0, none))
-                .isInstanceOf(NullPointerException.class).hasMessageContaining("recurrent");
+                .isInstanceOf(NullPointerException.class)
+                .hasMessageContaining("recurrent");
         assertThatThrownBy(() -> new KeyState(none, none, -1, 0, none))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("steps");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("steps");
         assertThatThrownBy(() -> KeyState.fresh(-1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> KeyState.fresh(KeyStateSerializer.MAX_ARRAY_LENGTH + 1))
                 .isInstanceOf(IllegalArgumentException.class);
@@ -135,7 +138,11 @@ class KeyStateTest {
         state.advance(1_700_000_000_000L);
 
         assertThat(state.toString())
-                .contains("steps=1", "lastEventTime=1700000000000", "128 floats [0.0,", "lastForecast=[1.5]",
+                .contains(
+                        "steps=1",
+                        "lastEventTime=1700000000000",
+                        "128 floats [0.0,",
+                        "lastForecast=[1.5]",
                         "anomalyStats=[]");
         assertThat(KeyState.fresh(0).toString()).contains("lastEventTime=none");
     }

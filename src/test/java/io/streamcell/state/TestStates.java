@@ -28,11 +28,13 @@ final class TestStates {
         for (int i = 0; i < outputs; i++) {
             targets.add("y" + i);
         }
-        ModelConfig config = new ModelConfig(cell, GruReset.AFTER, 1, hidden, layers, List.of("x"), targets, 1, null,
-                null, "test", null);
+        ModelConfig config = new ModelConfig(
+                cell, GruReset.AFTER, 1, hidden, layers, List.of("x"), targets, 1, null, null, "test", null);
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         for (Map.Entry<String, int[]> e : RecurrentModel.expectedShapes(config).entrySet()) {
-            tensors.put(e.getKey(), new Tensor(e.getKey(), e.getValue(), new float[(int) Tensor.elementCount(e.getValue())]));
+            tensors.put(
+                    e.getKey(),
+                    new Tensor(e.getKey(), e.getValue(), new float[(int) Tensor.elementCount(e.getValue())]));
         }
         return RecurrentModel.fromStateDict(config, tensors, "test");
     }
@@ -46,7 +48,12 @@ final class TestStates {
             default -> random.nextLong();
         };
         int input = random.nextInt(3) == 0 ? 0 : 1 + random.nextInt(5);
-        return new KeyState(floats(random, recurrent), floats(random, forecast), steps, time, floats(random, anomaly),
+        return new KeyState(
+                floats(random, recurrent),
+                floats(random, forecast),
+                steps,
+                time,
+                floats(random, anomaly),
                 floats(random, input));
     }
 

@@ -55,8 +55,12 @@ public final class KafkaTestClients {
     public static byte[] reading(String key, long eventTime, Map<String, Double> values) {
         ByteBuffer buffer;
         try {
-            buffer = SensorReading.newBuilder().setKey(key).setEventTime(Instant.ofEpochMilli(eventTime))
-                    .setValues(values).build().toByteBuffer();
+            buffer = SensorReading.newBuilder()
+                    .setKey(key)
+                    .setEventTime(Instant.ofEpochMilli(eventTime))
+                    .setValues(values)
+                    .build()
+                    .toByteBuffer();
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
@@ -71,7 +75,8 @@ public final class KafkaTestClients {
     }
 
     /** {@link #readCommittedConsumer(String)} with extra client properties (security, say). */
-    public static KafkaConsumer<byte[], byte[]> readCommittedConsumer(String bootstrapServers, Map<String, String> extra) {
+    public static KafkaConsumer<byte[], byte[]> readCommittedConsumer(
+            String bootstrapServers, Map<String, String> extra) {
         Properties properties = new Properties();
         properties.putAll(extra);
         properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -97,14 +102,20 @@ public final class KafkaTestClients {
      * reach the partitions shortly after a commit returns, so the output may still be turning
      * visible when the job has finished. Returns how many were read.
      */
-    public static int readCommitted(String bootstrapServers, String topic, int expected, Duration quiet,
-            ValueConsumer each) throws Exception {
+    public static int readCommitted(
+            String bootstrapServers, String topic, int expected, Duration quiet, ValueConsumer each) throws Exception {
         return readCommitted(bootstrapServers, Map.of(), topic, expected, quiet, each);
     }
 
     /** {@link #readCommitted(String, String, int, Duration, ValueConsumer)} with extra client properties. */
-    public static int readCommitted(String bootstrapServers, Map<String, String> extra, String topic, int expected,
-            Duration quiet, ValueConsumer each) throws Exception {
+    public static int readCommitted(
+            String bootstrapServers,
+            Map<String, String> extra,
+            String topic,
+            int expected,
+            Duration quiet,
+            ValueConsumer each)
+            throws Exception {
         try (KafkaConsumer<byte[], byte[]> consumer = readCommittedConsumer(bootstrapServers, extra)) {
             assignFromStart(consumer, topic);
             long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();

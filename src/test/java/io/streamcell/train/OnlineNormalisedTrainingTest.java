@@ -32,11 +32,12 @@ class OnlineNormalisedTrainingTest {
             }
             series.add(new KeySeries("k" + k, x, x));
         }
-        TrainingResult result = Trainer.train(series, VALUE, VALUE, TrainerTest.small().onlineNormalisation(SETTINGS),
-                TrainingListener.NONE);
+        TrainingResult result = Trainer.train(
+                series, VALUE, VALUE, TrainerTest.small().onlineNormalisation(SETTINGS), TrainingListener.NONE);
         RecurrentModel model = result.model(null);
         assertThat(model.config().onlineNormalisation()).isEqualTo(SETTINGS);
-        assertThat(result.metrics().model().mse()).isLessThan(result.metrics().naive().mse());
+        assertThat(result.metrics().model().mse())
+                .isLessThan(result.metrics().naive().mse());
 
         OnlineNormaliser normaliser = SETTINGS.normaliser(1);
         for (TrainingResult.KeyForecasts forecasts : result.validation()) {
@@ -44,13 +45,16 @@ class OnlineNormalisedTrainingTest {
             KeyStepper stepper = new KeyStepper(model, null);
             KeyState state = KeyState.fresh(model);
             for (int t = 0; t < s.length(); t++) {
-                float[] forecast = stepper.step(state, t, new float[] {(float) s.features()[t][0]}).forecast();
+                float[] forecast = stepper.step(state, t, new float[] {(float) s.features()[t][0]})
+                        .forecast();
                 int r = t - forecasts.firstStep();
                 if (r >= 0 && r < forecasts.forecasts().length) {
                     // the trainer forecasts in the key's normalised units; the job de-normalises with its statistics
-                    double expected = normaliser.denormalise(state.inputStats(), 0, (float) forecasts.forecasts()[r][0]);
+                    double expected = normaliser.denormalise(
+                            state.inputStats(), 0, (float) forecasts.forecasts()[r][0]);
                     double scale = normaliser.scale(state.inputStats(), 0);
-                    assertThat((double) forecast[0]).as("key %s step %d", forecasts.key(), t)
+                    assertThat((double) forecast[0])
+                            .as("key %s step %d", forecasts.key(), t)
                             .isCloseTo(expected, within(1e-4 * scale + 1e-6 * Math.abs(expected)));
                 }
             }
@@ -67,14 +71,16 @@ class OnlineNormalisedTrainingTest {
         for (int t = 0; t < x.length; t++) {
             if (t > 0) {
                 double m = normaliser.denormalise(stats, 0, 0f);
-                assertThat(out.get(0).targets()[t][0]).isCloseTo(
-                        Math.max(-10, Math.min(10, (x[t][0] - m) / normaliser.scale(stats, 0))), within(1e-9));
+                assertThat(out.get(0).targets()[t][0])
+                        .isCloseTo(
+                                Math.max(-10, Math.min(10, (x[t][0] - m) / normaliser.scale(stats, 0))), within(1e-9));
             }
             stats = normaliser.normalise(stats, new float[] {(float) x[t][0]}, z);
             assertThat(out.get(0).features()[t][0]).isEqualTo(z[0]);
         }
-        assertThatThrownBy(() -> Trainer.normalisedOnline(List.of(new KeySeries("k", x, x)), List.of("a"),
-                List.of("b"), SETTINGS)).hasMessageContaining("every target must be a feature");
+        assertThatThrownBy(() -> Trainer.normalisedOnline(
+                        List.of(new KeySeries("k", x, x)), List.of("a"), List.of("b"), SETTINGS))
+                .hasMessageContaining("every target must be a feature");
     }
 
     @Test
@@ -88,7 +94,8 @@ class OnlineNormalisedTrainingTest {
             seen.add(a.get(i).family());
         }
         assertThat(seen).containsExactlyInAnyOrder(SyntheticSignals.Family.values());
-        assertThat(SyntheticSignals.generate(40, 300, 6).get(0).values()).isNotEqualTo(a.get(0).values());
+        assertThat(SyntheticSignals.generate(40, 300, 6).get(0).values())
+                .isNotEqualTo(a.get(0).values());
         // counts are non-negative integers
         a.stream().filter(s -> s.family() == SyntheticSignals.Family.COUNTS).forEach(s -> {
             for (double v : s.values()) {

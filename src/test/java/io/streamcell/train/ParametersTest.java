@@ -20,10 +20,18 @@ class ParametersTest {
     void shouldUseStateDictNamesAndShapes() {
         Parameters parameters = Parameters.zeros(lstm);
 
-        assertThat(parameters.names()).containsExactly(
-                "rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.bias_ih_l0", "rnn.bias_hh_l0",
-                "rnn.weight_ih_l1", "rnn.weight_hh_l1", "rnn.bias_ih_l1", "rnn.bias_hh_l1",
-                "head.weight", "head.bias");
+        assertThat(parameters.names())
+                .containsExactly(
+                        "rnn.weight_ih_l0",
+                        "rnn.weight_hh_l0",
+                        "rnn.bias_ih_l0",
+                        "rnn.bias_hh_l0",
+                        "rnn.weight_ih_l1",
+                        "rnn.weight_hh_l1",
+                        "rnn.bias_ih_l1",
+                        "rnn.bias_hh_l1",
+                        "head.weight",
+                        "head.bias");
         assertThat(parameters.shape("rnn.weight_ih_l0")).containsExactly(16, 3);
         assertThat(parameters.shape("rnn.weight_ih_l1")).containsExactly(16, 4);
         assertThat(parameters.shape("head.weight")).containsExactly(6, 4);
@@ -62,11 +70,14 @@ class ParametersTest {
         Map<String, Tensor> misshapen = new LinkedHashMap<>(tensors);
         misshapen.put("head.bias", new Tensor("head.bias", new int[] {5}, new float[5]));
 
-        assertThatThrownBy(() -> Parameters.fromTensors(lstm, missing)).hasMessageContaining("missing tensor 'head.bias'");
-        assertThatThrownBy(() -> Parameters.fromTensors(lstm, extra)).hasMessageContaining("unexpected tensor 'rnn.weight_ih_l2'");
+        assertThatThrownBy(() -> Parameters.fromTensors(lstm, missing))
+                .hasMessageContaining("missing tensor 'head.bias'");
+        assertThatThrownBy(() -> Parameters.fromTensors(lstm, extra))
+                .hasMessageContaining("unexpected tensor 'rnn.weight_ih_l2'");
         assertThatThrownBy(() -> Parameters.fromTensors(lstm, misshapen))
                 .hasMessageContaining("'head.bias' has shape [5], expected [6]");
-        assertThatThrownBy(() -> Parameters.zeros(lstm).get("rnn.weight")).hasMessageContaining("no tensor 'rnn.weight'");
+        assertThatThrownBy(() -> Parameters.zeros(lstm).get("rnn.weight"))
+                .hasMessageContaining("no tensor 'rnn.weight'");
     }
 
     @Test

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamcell.model.ModelConfig;
 import io.streamcell.model.RecurrentModel;
 import io.streamcell.model.io.ModelDirectory;
-import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,21 +27,30 @@ class PyTorchGradientFixtureTest {
     private static final double ABSOLUTE = 1e-13;
 
     static Path root() throws URISyntaxException {
-        return Path.of(PyTorchGradientFixtureTest.class.getResource("/grad/cases.json").toURI()).getParent();
+        return Path.of(PyTorchGradientFixtureTest.class
+                        .getResource("/grad/cases.json")
+                        .toURI())
+                .getParent();
     }
 
     static Stream<String> caseNames() throws Exception {
         List<String> names = new ArrayList<>();
-        JSON.readTree(root().resolve("cases.json").toFile()).get("cases").forEach(c -> names.add(c.get("name").textValue()));
+        JSON.readTree(root().resolve("cases.json").toFile())
+                .get("cases")
+                .forEach(c -> names.add(c.get("name").textValue()));
         return names.stream();
     }
 
     @Test
     void shouldCoverEveryCellTypeWithOneAndTwoLayers() throws Exception {
-        assertThat(caseNames().toList()).hasSize(6)
-                .anyMatch(n -> n.startsWith("lstm_1layer")).anyMatch(n -> n.startsWith("lstm_2layer"))
-                .anyMatch(n -> n.startsWith("gru_after_1layer")).anyMatch(n -> n.startsWith("gru_after_2layer"))
-                .anyMatch(n -> n.startsWith("gru_before_1layer")).anyMatch(n -> n.startsWith("gru_before_2layer"));
+        assertThat(caseNames().toList())
+                .hasSize(6)
+                .anyMatch(n -> n.startsWith("lstm_1layer"))
+                .anyMatch(n -> n.startsWith("lstm_2layer"))
+                .anyMatch(n -> n.startsWith("gru_after_1layer"))
+                .anyMatch(n -> n.startsWith("gru_after_2layer"))
+                .anyMatch(n -> n.startsWith("gru_before_1layer"))
+                .anyMatch(n -> n.startsWith("gru_before_2layer"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -59,7 +67,9 @@ class PyTorchGradientFixtureTest {
 
         SequenceLoss.Result result = SequenceLoss.lossAndGradient(parameters, config, inputs, targets, initial);
 
-        assertClose("loss", new double[] {result.loss()}, new double[] {doc.get("loss").doubleValue()});
+        assertClose("loss", new double[] {result.loss()}, new double[] {
+            doc.get("loss").doubleValue()
+        });
         double[][] outputs = matrix(doc.get("outputs"));
         for (int t = 0; t < outputs.length; t++) {
             assertClose("outputs[" + t + "]", result.outputs()[t], outputs[t]);
@@ -79,7 +89,8 @@ class PyTorchGradientFixtureTest {
         assertThat(actual).as(what).hasSameSizeAs(expected);
         for (int i = 0; i < expected.length; i++) {
             double tolerance = RELATIVE * Math.abs(expected[i]) + ABSOLUTE;
-            assertThat(Math.abs(actual[i] - expected[i])).as("%s[%d]: %s vs PyTorch %s", what, i, actual[i], expected[i])
+            assertThat(Math.abs(actual[i] - expected[i]))
+                    .as("%s[%d]: %s vs PyTorch %s", what, i, actual[i], expected[i])
                     .isLessThanOrEqualTo(tolerance);
         }
     }

@@ -27,7 +27,8 @@ class SequenceLossGradientCheckTest {
     static Stream<Arguments> cases() {
         List<Arguments> cases = new ArrayList<>();
         for (Object[] cell : new Object[][] {
-                {CellType.LSTM, GruReset.AFTER}, {CellType.GRU, GruReset.AFTER}, {CellType.GRU, GruReset.BEFORE}}) {
+            {CellType.LSTM, GruReset.AFTER}, {CellType.GRU, GruReset.AFTER}, {CellType.GRU, GruReset.BEFORE}
+        }) {
             for (int layers = 1; layers <= 2; layers++) {
                 for (boolean carried : new boolean[] {false, true}) {
                     cases.add(Arguments.of(cell[0], cell[1], layers, carried));
@@ -64,14 +65,17 @@ class SequenceLossGradientCheckTest {
             for (int i = 0; i < values.length; i++) {
                 double saved = values[i];
                 values[i] = saved + EPS;
-                double plus = SequenceLoss.lossAndGradient(parameters, config, inputs, targets, initial).loss();
+                double plus = SequenceLoss.lossAndGradient(parameters, config, inputs, targets, initial)
+                        .loss();
                 values[i] = saved - EPS;
-                double minus = SequenceLoss.lossAndGradient(parameters, config, inputs, targets, initial).loss();
+                double minus = SequenceLoss.lossAndGradient(parameters, config, inputs, targets, initial)
+                        .loss();
                 values[i] = saved;
                 double numeric = (plus - minus) / (2 * EPS);
                 double tolerance = RELATIVE * Math.max(Math.abs(numeric), Math.abs(analytic[i])) + ABSOLUTE;
-                assertThat(analytic[i]).as("%s[%d] (numeric %s)", name, i, numeric).isCloseTo(numeric,
-                        within(tolerance));
+                assertThat(analytic[i])
+                        .as("%s[%d] (numeric %s)", name, i, numeric)
+                        .isCloseTo(numeric, within(tolerance));
                 largest = Math.max(largest, Math.abs(analytic[i]));
                 checked++;
             }

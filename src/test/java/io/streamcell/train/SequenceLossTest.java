@@ -26,7 +26,8 @@ class SequenceLossTest {
     void forwardShouldAgreeWithTheStreamingStepKernel(String cell, String reset, int layers) {
         ModelConfig config = config(cell, reset, layers);
         Random random = new Random(7);
-        RecurrentModel model = TrainFixtures.randomParameters(config, random, 0.5).toModel(config);
+        RecurrentModel model =
+                TrainFixtures.randomParameters(config, random, 0.5).toModel(config);
         Parameters parameters = Parameters.fromModel(model); // the float weights, exactly
         double[][] inputs = TrainFixtures.gaussian(random, 20, 3);
 
@@ -42,7 +43,9 @@ class SequenceLossTest {
             }
             kernel.step(state, features, forecast);
             for (int j = 0; j < forecast.length; j++) {
-                assertThat(forward.outputs()[t][j]).as("step %d output %d", t, j).isCloseTo(forecast[j], within(2e-5));
+                assertThat(forward.outputs()[t][j])
+                        .as("step %d output %d", t, j)
+                        .isCloseTo(forecast[j], within(2e-5));
             }
         }
         for (int i = 0; i < state.length; i++) {
@@ -61,10 +64,14 @@ class SequenceLossTest {
         targets[2][1] = Double.NaN;
 
         SequenceLoss.Result whole = SequenceLoss.lossAndGradient(parameters, config, inputs, targets, null);
-        SequenceLoss.Result first = SequenceLoss.lossAndGradient(parameters, config,
-                Arrays.copyOfRange(inputs, 0, 4), Arrays.copyOfRange(targets, 0, 4), null);
-        SequenceLoss.Result second = SequenceLoss.lossAndGradient(parameters, config,
-                Arrays.copyOfRange(inputs, 4, 10), Arrays.copyOfRange(targets, 4, 10), first.finalState());
+        SequenceLoss.Result first = SequenceLoss.lossAndGradient(
+                parameters, config, Arrays.copyOfRange(inputs, 0, 4), Arrays.copyOfRange(targets, 0, 4), null);
+        SequenceLoss.Result second = SequenceLoss.lossAndGradient(
+                parameters,
+                config,
+                Arrays.copyOfRange(inputs, 4, 10),
+                Arrays.copyOfRange(targets, 4, 10),
+                first.finalState());
 
         assertThat(second.finalState()).containsExactly(whole.finalState());
         assertThat(second.outputs()[5]).containsExactly(whole.outputs()[9]);
@@ -104,9 +111,17 @@ class SequenceLossTest {
         }
         assertThat(result.count()).isEqualTo(4 * config.outputSize() - 1);
         assertThat(result.loss()).isCloseTo(sum / result.count(), within(1e-14));
-        assertThat(result.gradient().get("head.bias")[0]).isCloseTo(
-                2 * (result.outputs()[0][0] - targets[0][0] + result.outputs()[1][0] - targets[1][0]
-                        + result.outputs()[2][0] - targets[2][0]) / result.count(), within(1e-14));
+        assertThat(result.gradient().get("head.bias")[0])
+                .isCloseTo(
+                        2
+                                * (result.outputs()[0][0]
+                                        - targets[0][0]
+                                        + result.outputs()[1][0]
+                                        - targets[1][0]
+                                        + result.outputs()[2][0]
+                                        - targets[2][0])
+                                / result.count(),
+                        within(1e-14));
     }
 
     @Test
@@ -118,8 +133,8 @@ class SequenceLossTest {
             Arrays.fill(row, Double.NaN);
         }
 
-        SequenceLoss.Result result = SequenceLoss.lossAndGradient(parameters, config,
-                TrainFixtures.gaussian(new Random(6), 3, 3), targets, null);
+        SequenceLoss.Result result = SequenceLoss.lossAndGradient(
+                parameters, config, TrainFixtures.gaussian(new Random(6), 3, 3), targets, null);
 
         assertThat(result.loss()).isZero();
         assertThat(result.count()).isZero();
@@ -135,8 +150,8 @@ class SequenceLossTest {
         Parameters parameters = TrainFixtures.randomParameters(config, new Random(8), 0.5);
         double[] initial = TrainFixtures.gaussian(new Random(9), config.stateSize(), 1.0);
 
-        SequenceLoss.Result result = SequenceLoss.lossAndGradient(parameters, config, new double[0][], new double[0][],
-                initial);
+        SequenceLoss.Result result =
+                SequenceLoss.lossAndGradient(parameters, config, new double[0][], new double[0][], initial);
 
         assertThat(result.loss()).isZero();
         assertThat(result.finalState()).containsExactly(initial);
@@ -150,8 +165,12 @@ class SequenceLossTest {
         double[] initial = TrainFixtures.gaussian(new Random(2), config.stateSize(), 1.0);
         double[] initialBefore = initial.clone();
 
-        SequenceLoss.lossAndGradient(parameters, config, TrainFixtures.gaussian(new Random(3), 5, 3),
-                TrainFixtures.gaussian(new Random(4), 5, config.outputSize()), initial);
+        SequenceLoss.lossAndGradient(
+                parameters,
+                config,
+                TrainFixtures.gaussian(new Random(3), 5, 3),
+                TrainFixtures.gaussian(new Random(4), 5, config.outputSize()),
+                initial);
 
         assertThat(initial).containsExactly(initialBefore);
         for (String name : parameters.names()) {
@@ -167,7 +186,8 @@ class SequenceLossTest {
         double[][] targets = new double[2][config.outputSize()];
 
         assertThatThrownBy(() -> SequenceLoss.lossAndGradient(parameters, config, inputs, new double[3][4], null))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("targets has 3");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("targets has 3");
         assertThatThrownBy(() -> SequenceLoss.lossAndGradient(parameters, config, inputs, new double[2][3], null))
                 .hasMessageContaining("expected output_size 4");
         assertThatThrownBy(() -> SequenceLoss.lossAndGradient(parameters, config, new double[2][2], targets, null))
@@ -180,7 +200,8 @@ class SequenceLossTest {
                 .hasMessageContaining("use NaN to mask");
         assertThatThrownBy(() -> SequenceLoss.lossAndGradient(parameters, config, inputs, targets, new double[3]))
                 .hasMessageContaining("initial state has 3 values, expected 10");
-        assertThatThrownBy(() -> SequenceLoss.lossAndGradient(Parameters.zeros(config("GRU", "AFTER", 2)), config,
-                inputs, targets, null)).hasMessageContaining("do not fit the config");
+        assertThatThrownBy(() -> SequenceLoss.lossAndGradient(
+                        Parameters.zeros(config("GRU", "AFTER", 2)), config, inputs, targets, null))
+                .hasMessageContaining("do not fit the config");
     }
 }

@@ -11,12 +11,21 @@ import java.util.stream.IntStream;
 final class TrainFixtures {
     private TrainFixtures() {}
 
-    static ModelConfig config(CellType cell, GruReset reset, int inputs, int hidden, int layers, int targets,
-            int horizon) {
-        return new ModelConfig(cell, reset, inputs, hidden, layers,
+    static ModelConfig config(
+            CellType cell, GruReset reset, int inputs, int hidden, int layers, int targets, int horizon) {
+        return new ModelConfig(
+                cell,
+                reset,
+                inputs,
+                hidden,
+                layers,
                 IntStream.range(0, inputs).mapToObj(i -> "x" + i).toList(),
                 IntStream.range(0, targets).mapToObj(i -> "y" + i).toList(),
-                horizon, null, null, "test", null);
+                horizon,
+                null,
+                null,
+                "test",
+                null);
     }
 
     /** Uniform(-scale, scale) parameters: large enough that no gate saturates or vanishes. */

@@ -36,8 +36,13 @@ class TrainerTest {
         for (int t = 0; t < steps; t++) {
             for (int k = 0; k < keys; k++) {
                 double value = 10 + k + 3 * Math.sin(2 * Math.PI * t / 24.0 + k) + noise * random.nextGaussian();
-                csv.append("k").append(k).append(',').append(start.plusSeconds(300L * t)).append(',')
-                        .append((float) value).append('\n');
+                csv.append("k")
+                        .append(k)
+                        .append(',')
+                        .append(start.plusSeconds(300L * t))
+                        .append(',')
+                        .append((float) value)
+                        .append('\n');
             }
         }
         Files.writeString(file, csv, StandardCharsets.UTF_8);
@@ -45,8 +50,16 @@ class TrainerTest {
     }
 
     static TrainingOptions small() {
-        return TrainingOptions.defaults().hidden(8).epochs(12).learningRate(0.02).window(24).batch(8)
-                .validationFraction(0.2).seed(7).season(24).version("test-model");
+        return TrainingOptions.defaults()
+                .hidden(8)
+                .epochs(12)
+                .learningRate(0.02)
+                .window(24)
+                .batch(8)
+                .validationFraction(0.2)
+                .seed(7)
+                .season(24)
+                .version("test-model");
     }
 
     @Test
@@ -67,8 +80,13 @@ class TrainerTest {
         });
 
         TrainingResult.Metrics m = result.metrics();
-        System.out.printf("lstm sine: model mse %.5f mae %.4f, naive mse %.5f, seasonal mse %.5f, epochs %d best %d%n",
-                m.model().mse(), m.model().mae(), m.naive().mse(), m.seasonalNaive().mse(), result.epochsRun(),
+        System.out.printf(
+                "lstm sine: model mse %.5f mae %.4f, naive mse %.5f, seasonal mse %.5f, epochs %d best %d%n",
+                m.model().mse(),
+                m.model().mae(),
+                m.naive().mse(),
+                m.seasonalNaive().mse(),
+                result.epochsRun(),
                 result.bestEpoch());
         assertThat(epochs).hasSize(result.epochsRun());
         assertThat(m.model().count()).isEqualTo(m.naive().count()).isEqualTo(4 * (96 - 1));
@@ -107,7 +125,8 @@ class TrainerTest {
         TrainingOptions options = small().epochs(3);
         byte[] first = weights(Trainer.train(series, FEATURES, TARGETS, options, TrainingListener.NONE), "a");
         byte[] second = weights(Trainer.train(series, FEATURES, TARGETS, options, TrainingListener.NONE), "b");
-        byte[] other = weights(Trainer.train(series, FEATURES, TARGETS, options.copy().seed(8), TrainingListener.NONE), "c");
+        byte[] other =
+                weights(Trainer.train(series, FEATURES, TARGETS, options.copy().seed(8), TrainingListener.NONE), "c");
         assertThat(second).isEqualTo(first);
         assertThat(other).isNotEqualTo(first);
     }
@@ -123,10 +142,16 @@ class TrainerTest {
         Path csv = writeSineCsv(temp.resolve("sine.csv"), 3, 240, 0.02, 3);
         List<KeySeries> series = KeySeries.readCsv(csv, FEATURES, TARGETS);
         for (GruReset reset : GruReset.values()) {
-            TrainingResult result = Trainer.train(series, FEATURES, TARGETS,
-                    small().cell(CellType.GRU).gruReset(reset).horizon(3).epochs(20), TrainingListener.NONE);
+            TrainingResult result = Trainer.train(
+                    series,
+                    FEATURES,
+                    TARGETS,
+                    small().cell(CellType.GRU).gruReset(reset).horizon(3).epochs(20),
+                    TrainingListener.NONE);
             TrainingResult.Metrics m = result.metrics();
-            System.out.printf("gru %s horizon 3: model mse %.5f, naive mse %.5f%n", reset, m.model().mse(), m.naive().mse());
+            System.out.printf(
+                    "gru %s horizon 3: model mse %.5f, naive mse %.5f%n",
+                    reset, m.model().mse(), m.naive().mse());
             assertThat(result.config().outputSize()).isEqualTo(3);
             assertThat(result.validation().get(0).forecasts()[0]).hasSize(3);
             // 48 validation steps per key; forecasts for t+1..t+3 inside the series
@@ -147,12 +172,18 @@ class TrainerTest {
             }
             series.add(new KeySeries("k" + k, x, x));
         }
-        TrainingResult result = Trainer.train(series, FEATURES, TARGETS,
+        TrainingResult result = Trainer.train(
+                series,
+                FEATURES,
+                TARGETS,
                 small().epochs(60).patience(2).learningRate(0.05).schedule(TrainingOptions.Schedule.CONSTANT),
                 TrainingListener.NONE);
         assertThat(result.stoppedEarly()).isTrue();
         assertThat(result.epochsRun()).isLessThan(60).isEqualTo(result.bestEpoch() + 2);
-        double best = result.validationLosses().stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+        double best = result.validationLosses().stream()
+                .mapToDouble(Double::doubleValue)
+                .min()
+                .orElseThrow();
         assertThat(result.validationLosses().get(result.bestEpoch() - 1)).isEqualTo(best);
     }
 
@@ -162,8 +193,8 @@ class TrainerTest {
         for (int t = 0; t < 10; t++) {
             x[t][0] = t < 8 ? (t % 2 == 0 ? 1 : 3) : 1000;
         }
-        TrainingResult result = Trainer.train(List.of(new KeySeries("a", x, x)), FEATURES, TARGETS,
-                small().epochs(1), TrainingListener.NONE);
+        TrainingResult result = Trainer.train(
+                List.of(new KeySeries("a", x, x)), FEATURES, TARGETS, small().epochs(1), TrainingListener.NONE);
         assertThat(result.config().inputScaler().mean()).containsExactly(2f);
         assertThat(result.config().inputScaler().std()).containsExactly(1f);
         assertThat(result.config().targetScaler().mean()).containsExactly(2f);
@@ -173,8 +204,9 @@ class TrainerTest {
     void invalidOptionsAndShortDataAreRejected() {
         double[][] x = {{1}, {2}};
         List<KeySeries> tooShort = List.of(new KeySeries("a", x, x));
-        assertThatThrownBy(() -> Trainer.train(tooShort, FEATURES, TARGETS, small().validationFraction(0.2),
-                TrainingListener.NONE)).hasMessageContaining("no validation targets");
+        assertThatThrownBy(() -> Trainer.train(
+                        tooShort, FEATURES, TARGETS, small().validationFraction(0.2), TrainingListener.NONE))
+                .hasMessageContaining("no validation targets");
         assertThatThrownBy(() -> small().window(0).validate()).hasMessageContaining("--window");
         assertThatThrownBy(() -> small().validationFraction(1).validate()).hasMessageContaining("--val");
     }
@@ -183,27 +215,30 @@ class TrainerTest {
     void cosineScheduleDecaysFromTheRateToItsFloor() {
         TrainingOptions options = TrainingOptions.defaults().learningRate(0.01).epochs(10);
         assertThat(options.learningRateAt(0)).isEqualTo(0.01);
-        assertThat(options.learningRateAt(5)).isCloseTo(0.01 * (0.05 + 0.95 * 0.5), org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(options.learningRateAt(5))
+                .isCloseTo(0.01 * (0.05 + 0.95 * 0.5), org.assertj.core.data.Offset.offset(1e-12));
         assertThat(options.learningRateAt(9)).isGreaterThan(0.0005).isLessThan(options.learningRateAt(8));
-        assertThat(options.schedule(TrainingOptions.Schedule.CONSTANT).learningRateAt(9)).isEqualTo(0.01);
+        assertThat(options.schedule(TrainingOptions.Schedule.CONSTANT).learningRateAt(9))
+                .isEqualTo(0.01);
     }
 
     @Test
     void clippingBoundsTheGradientNorm() {
-        io.streamcell.model.ModelConfig config = new io.streamcell.model.ModelConfig(CellType.LSTM, GruReset.AFTER, 1, 2, 1,
-                FEATURES, TARGETS, 1, null, null, "v", null);
+        io.streamcell.model.ModelConfig config = new io.streamcell.model.ModelConfig(
+                CellType.LSTM, GruReset.AFTER, 1, 2, 1, FEATURES, TARGETS, 1, null, null, "v", null);
         Parameters g = Parameters.zeros(config);
         g.get("head.bias")[0] = 3;
         g.get("head.weight")[0] = 4;
         assertThat(Trainer.clip(g, 1.0)).isEqualTo(5.0);
-        assertThat(Math.hypot(g.get("head.bias")[0], g.get("head.weight")[0])).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(Math.hypot(g.get("head.bias")[0], g.get("head.weight")[0]))
+                .isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-6));
         assertThat(Trainer.clip(g, 0)).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-6));
     }
 
     @Test
     void adamFirstStepMovesEachParameterByTheLearningRateAndDecaysWeights() {
-        io.streamcell.model.ModelConfig config = new io.streamcell.model.ModelConfig(CellType.GRU, GruReset.AFTER, 1, 1, 1,
-                FEATURES, TARGETS, 1, null, null, "v", null);
+        io.streamcell.model.ModelConfig config = new io.streamcell.model.ModelConfig(
+                CellType.GRU, GruReset.AFTER, 1, 1, 1, FEATURES, TARGETS, 1, null, null, "v", null);
         Parameters p = Parameters.zeros(config);
         p.get("head.bias")[0] = 2.0;
         p.get("head.weight")[0] = 1.0;

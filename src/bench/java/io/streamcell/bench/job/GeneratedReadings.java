@@ -39,7 +39,8 @@ public final class GeneratedReadings implements GeneratorFunction<Long, DecodedR
             mix ^= mix >>> 29;
             mix *= 0xBF58476D1CE4E5B9L;
             // a slow per-key wave plus hash noise: forecastable enough to score, cheap to make
-            values[f] = (float) (0.8 * Math.sin((i / keys) * 0.05 + f) + 0.2 * ((mix >>> 40) / (double) (1L << 24) - 0.5));
+            values[f] =
+                    (float) (0.8 * Math.sin((i / keys) * 0.05 + f) + 0.2 * ((mix >>> 40) / (double) (1L << 24) - 0.5));
         }
         long eventTime = nanoTimeStamps ? System.nanoTime() : i / keys;
         return DecodedRecord.reading(keyNames[(int) (i % keys)], eventTime, values);

@@ -46,10 +46,14 @@ import picocli.CommandLine.Option;
  * running unbounded and checkpointing every 10 s, so start-up, shut-down and JIT warm-up are not in
  * the number. Latency runs feed a rate-limited source stamped with {@link System#nanoTime()}.
  */
-@Command(name = "job-bench", mixinStandardHelpOptions = true,
+@Command(
+        name = "job-bench",
+        mixinStandardHelpOptions = true,
         description = "End-to-end job throughput and latency against the identity-model floor.")
 public final class JobThroughput implements Callable<Integer> {
-    @Option(names = "--what", defaultValue = "throughput",
+    @Option(
+            names = "--what",
+            defaultValue = "throughput",
             description = "throughput (generator source, counting sink), kafka (embedded broker both ends), latency "
                     + "or memory (state bytes per key, heap per 100k keys, ND4J off-heap)")
     String what;
@@ -59,14 +63,20 @@ public final class JobThroughput implements Callable<Integer> {
 
     private static final String UNSCORED = "-unscored";
 
-    @Option(names = "--cells", split = ",", defaultValue = "lstm,gru",
+    @Option(
+            names = "--cells",
+            split = ",",
+            defaultValue = "lstm,gru",
             description = "lstm, gru; lstm-unscored, gru-unscored: a target that is not an input (no anomaly scoring)")
     List<String> cells;
 
     @Option(names = "--keys", split = ",", defaultValue = "1000,100000")
     List<Integer> keys;
 
-    @Option(names = "--modes", split = ",", defaultValue = "per-event,bundled,bundled-blas",
+    @Option(
+            names = "--modes",
+            split = ",",
+            defaultValue = "per-event,bundled,bundled-blas",
             description = "per-event, bundled (plain kernel) or bundled-blas (stepping.kernel blas)")
     List<String> modes;
 
@@ -91,7 +101,9 @@ public final class JobThroughput implements Callable<Integer> {
     @Option(names = "--rate", defaultValue = "50000", description = "events/s of latency runs")
     int rate;
 
-    @Option(names = "--set", description = "extra job option key=value for the model runs, e.g. stepping.bundle-size=256")
+    @Option(
+            names = "--set",
+            description = "extra job option key=value for the model runs, e.g. stepping.bundle-size=256")
     List<String> sets = new ArrayList<>();
 
     @Option(names = "--report", description = "append the markdown table to this file")
@@ -116,7 +128,8 @@ public final class JobThroughput implements Callable<Integer> {
             if (keys.size() != 1) {
                 throw new CommandLine.ParameterException(new CommandLine(this), "--what kafka takes one --keys value");
             }
-            kafka = new KafkaThroughput(parallelism.stream().mapToInt(Integer::intValue).max().orElse(1));
+            kafka = new KafkaThroughput(
+                    parallelism.stream().mapToInt(Integer::intValue).max().orElse(1));
             kafka.fill(events, keys.get(0), inputSize);
         }
         try {
@@ -145,8 +158,17 @@ public final class JobThroughput implements Callable<Integer> {
                                 latency(work, cell, mode, keyCount, backend, p);
                             } else {
                                 double eps = throughput(work, cell, mode, keyCount, backend, p);
-                                row(String.format(Locale.ROOT, "| %s | %s | %,d | %s | %d | %,.0f | %,.0f | %.3f |",
-                                        cell, mode, keyCount, backend, p, eps, floor, eps / floor));
+                                row(String.format(
+                                        Locale.ROOT,
+                                        "| %s | %s | %,d | %s | %d | %,.0f | %,.0f | %.3f |",
+                                        cell,
+                                        mode,
+                                        keyCount,
+                                        backend,
+                                        p,
+                                        eps,
+                                        floor,
+                                        eps / floor));
                             }
                         }
                     }
@@ -159,8 +181,12 @@ public final class JobThroughput implements Callable<Integer> {
 
     private void writeReport(String header) throws IOException {
         if (report != null) {
-            Files.writeString(report, header + String.join("\n", rows) + "\n\n", StandardCharsets.UTF_8,
-                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+            Files.writeString(
+                    report,
+                    header + String.join("\n", rows) + "\n\n",
+                    StandardCharsets.UTF_8,
+                    java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.APPEND);
         }
     }
 
@@ -173,11 +199,12 @@ public final class JobThroughput implements Callable<Integer> {
             throws Exception {
         String run = String.join("/", what, cell, mode, Integer.toString(keyCount), backend, Integer.toString(p));
         String kafkaRun = kafka == null ? null : kafka.nextRun();
-        java.util.function.LongSupplier count = kafka == null
-                ? () -> CountingSink.count(run)
-                : () -> kafka.forecastsWritten(kafkaRun);
+        java.util.function.LongSupplier count =
+                kafka == null ? () -> CountingSink.count(run) : () -> kafka.forecastsWritten(kafkaRun);
         DataGeneratorSource<DecodedRecord> source = new DataGeneratorSource<>(
-                new GeneratedReadings(keyCount, inputSize, false), Long.MAX_VALUE, TypeInformation.of(DecodedRecord.class));
+                new GeneratedReadings(keyCount, inputSize, false),
+                Long.MAX_VALUE,
+                TypeInformation.of(DecodedRecord.class));
         JobClient job = kafka == null
                 ? start(work, run, cell, mode, backend, p, source, new CountingSink<>(run))
                 : startKafka(work, kafkaRun, cell, mode, backend, p);
@@ -201,19 +228,32 @@ public final class JobThroughput implements Callable<Integer> {
     private void latency(Path work, String cell, String mode, int keyCount, String backend, int p) throws Exception {
         String run = String.join("/", "latency", cell, mode, Integer.toString(keyCount), backend, Integer.toString(p));
         DataGeneratorSource<DecodedRecord> source = new DataGeneratorSource<>(
-                new GeneratedReadings(keyCount, inputSize, true), Long.MAX_VALUE, RateLimiterStrategy.perSecond(rate),
+                new GeneratedReadings(keyCount, inputSize, true),
+                Long.MAX_VALUE,
+                RateLimiterStrategy.perSecond(rate),
                 TypeInformation.of(DecodedRecord.class));
-        int capacity = (int) Math.min(Integer.MAX_VALUE - 8, (long) rate * parse(measure).toSeconds() * 2);
+        int capacity = (int)
+                Math.min(Integer.MAX_VALUE - 8, (long) rate * parse(measure).toSeconds() * 2);
         JobClient job = start(work, run, cell, mode, backend, p, source, new LatencySink(run, capacity));
         try {
             Thread.sleep(parse(warmup).toMillis());
             LatencySink.samples(run).startRecording();
             Thread.sleep(parse(measure).toMillis());
             long[] sorted = LatencySink.samples(run).sorted();
-            row(String.format(Locale.ROOT, "| %s | %s | %,d | %s | %d | %,d | %.2f | %.2f | %.2f | %.2f | %,d |", cell,
-                    mode, keyCount, backend, p, rate, ms(LatencySink.quantile(sorted, 0.5)),
-                    ms(LatencySink.quantile(sorted, 0.99)), ms(LatencySink.quantile(sorted, 0.999)),
-                    ms(sorted.length == 0 ? -1 : sorted[sorted.length - 1]), sorted.length));
+            row(String.format(
+                    Locale.ROOT,
+                    "| %s | %s | %,d | %s | %d | %,d | %.2f | %.2f | %.2f | %.2f | %,d |",
+                    cell,
+                    mode,
+                    keyCount,
+                    backend,
+                    p,
+                    rate,
+                    ms(LatencySink.quantile(sorted, 0.5)),
+                    ms(LatencySink.quantile(sorted, 0.99)),
+                    ms(LatencySink.quantile(sorted, 0.999)),
+                    ms(sorted.length == 0 ? -1 : sorted[sorted.length - 1]),
+                    sorted.length));
         } finally {
             job.cancel().get();
         }
@@ -241,8 +281,7 @@ public final class JobThroughput implements Callable<Integer> {
         String baseCell = identity ? "lstm" : unscored ? cell.substring(0, cell.length() - UNSCORED.length()) : cell;
         Path modelDir = work.resolve("model-" + (identity ? "lstm" : cell));
         if (!Files.exists(modelDir)) {
-            RecurrentModel model = BenchModels.model(baseCell, inputSize, hidden, 1,
-                    List.of(unscored ? "y0" : "x0"));
+            RecurrentModel model = BenchModels.model(baseCell, inputSize, hidden, 1, List.of(unscored ? "y0" : "x0"));
             ModelDirectory.write(model, modelDir);
         }
         values.put("model.path", modelDir.toString());
@@ -273,8 +312,15 @@ public final class JobThroughput implements Callable<Integer> {
         return StreamExecutionEnvironment.createLocalEnvironment(p, flink);
     }
 
-    private JobClient start(Path work, String run, String cell, String mode, String backend, int p,
-            DataGeneratorSource<DecodedRecord> source, org.apache.flink.api.connector.sink2.Sink<ForecastRecord> sink)
+    private JobClient start(
+            Path work,
+            String run,
+            String cell,
+            String mode,
+            String backend,
+            int p,
+            DataGeneratorSource<DecodedRecord> source,
+            org.apache.flink.api.connector.sink2.Sink<ForecastRecord> sink)
             throws Exception {
         boolean identity = "identity".equals(cell);
         Map<String, String> values = new LinkedHashMap<>();
@@ -282,15 +328,23 @@ public final class JobThroughput implements Callable<Integer> {
         JobConfig config = config(work, values, cell, mode, backend, p);
         StreamExecutionEnvironment env = environment(config, p);
         if (identity) {
-            env.fromSource(source, WatermarkStrategy.<DecodedRecord>forBoundedOutOfOrderness(Duration.ofSeconds(5))
-                            .withTimestampAssigner((record, ts) -> record.eventTime), "readings")
+            env.fromSource(
+                            source,
+                            WatermarkStrategy.<DecodedRecord>forBoundedOutOfOrderness(Duration.ofSeconds(5))
+                                    .withTimestampAssigner((record, ts) -> record.eventTime),
+                            "readings")
                     .process(new DeadLetterSplitter())
                     .keyBy(record -> record.key)
                     .process(new IdentityForecast(2 * hidden, 1))
                     .sinkTo(sink);
         } else {
-            new ForecastJob(config, source, sink, new CountingSink<AnomalyAlertRecord>(run + "/alerts"),
-                    new CountingSink<DeadLetterRecord>(run + "/dead-letters")).build(env);
+            new ForecastJob(
+                            config,
+                            source,
+                            sink,
+                            new CountingSink<AnomalyAlertRecord>(run + "/alerts"),
+                            new CountingSink<DeadLetterRecord>(run + "/dead-letters"))
+                    .build(env);
         }
         return env.executeAsync("job-bench " + run);
     }

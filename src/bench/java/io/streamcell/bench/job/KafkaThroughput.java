@@ -44,9 +44,7 @@ final class KafkaThroughput implements AutoCloseable {
 
     KafkaThroughput(int partitions) {
         this.partitions = partitions;
-        this.kafka = EmbeddedKafka.builder()
-                .quietLogs(true)
-                .build();
+        this.kafka = EmbeddedKafka.builder().quietLogs(true).build();
         kafka.start();
         kafka.createTopics(partitions, READINGS);
     }
@@ -65,7 +63,9 @@ final class KafkaThroughput implements AutoCloseable {
         properties.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
         properties.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         GeneratedReadings generator = new GeneratedReadings(keys, features, false);
-        List<String> names = java.util.stream.IntStream.range(0, features).mapToObj(f -> "x" + f).toList();
+        List<String> names = java.util.stream.IntStream.range(0, features)
+                .mapToObj(f -> "x" + f)
+                .toList();
         long start = System.nanoTime();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(properties)) {
             for (long i = 0; i < events; i++) {
@@ -82,12 +82,13 @@ final class KafkaThroughput implements AutoCloseable {
                         .toByteBuffer();
                 byte[] bytes = new byte[buffer.remaining()];
                 buffer.get(bytes);
-                producer.send(new ProducerRecord<>(READINGS, reading.key.getBytes(java.nio.charset.StandardCharsets.UTF_8),
-                        bytes));
+                producer.send(new ProducerRecord<>(
+                        READINGS, reading.key.getBytes(java.nio.charset.StandardCharsets.UTF_8), bytes));
             }
             producer.flush();
         }
-        System.out.printf("  filled %s with %,d readings in %.1f s%n", READINGS, events, (System.nanoTime() - start) / 1e9);
+        System.out.printf(
+                "  filled %s with %,d readings in %.1f s%n", READINGS, events, (System.nanoTime() - start) / 1e9);
     }
 
     /** A fresh output topic name and consumer group for the next run. */
@@ -119,14 +120,23 @@ final class KafkaThroughput implements AutoCloseable {
                 .deliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
                 .transactionalIdPrefix("bench-" + run)
                 .build();
-        env.fromSource(connections.readingsSource(READINGS, "bench-" + run, OffsetsInitializer.earliest(),
+        env.fromSource(
+                        connections.readingsSource(
+                                READINGS,
+                                "bench-" + run,
+                                OffsetsInitializer.earliest(),
                                 new ReadingDeserializationSchema(model.config().features())),
-                        WatermarkStrategy.noWatermarks(), "readings")
+                        WatermarkStrategy.noWatermarks(),
+                        "readings")
                 .process(new DeadLetterSplitter())
                 .keyBy(record -> record.key)
                 .process(new IdentityForecast(model.stateSize(), model.outputSize()))
-                .sinkTo(connections.sink("forecasts", AvroRecordSerializationSchema.forecasts("bench-forecasts-" + run,
-                        model.config().targets(), model.config().horizon())));
+                .sinkTo(connections.sink(
+                        "forecasts",
+                        AvroRecordSerializationSchema.forecasts(
+                                "bench-forecasts-" + run,
+                                model.config().targets(),
+                                model.config().horizon())));
     }
 
     /** Records written to run {@code run}'s forecasts topic so far, committed or not. */
@@ -139,7 +149,9 @@ final class KafkaThroughput implements AutoCloseable {
             List<TopicPartition> topicPartitions = java.util.stream.IntStream.range(0, partitions)
                     .mapToObj(p -> new TopicPartition("bench-forecasts-" + run, p))
                     .collect(Collectors.toList());
-            return consumer.endOffsets(topicPartitions).values().stream().mapToLong(Long::longValue).sum();
+            return consumer.endOffsets(topicPartitions).values().stream()
+                    .mapToLong(Long::longValue)
+                    .sum();
         }
     }
 

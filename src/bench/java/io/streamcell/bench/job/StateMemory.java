@@ -41,7 +41,8 @@ final class StateMemory {
     private StateMemory() {}
 
     static void report(List<String> cells, int inputSize, int hidden, int keys, List<String> out) throws Exception {
-        out.add("| cell | adaptation | serialized state bytes/key | heap bytes/key (heap backend) | heap MiB per 100k keys |");
+        out.add(
+                "| cell | adaptation | serialized state bytes/key | heap bytes/key (heap backend) | heap MiB per 100k keys |");
         out.add("|---|---|---:|---:|---:|");
         Path work = Files.createTempDirectory("streamcell-state-memory");
         for (String cell : cells) {
@@ -52,8 +53,14 @@ final class StateMemory {
                 Adaptation adapt = Adaptation.parse(adaptation);
                 int serialized = serializedBytes(model, adapt);
                 double heapPerKey = heapBytesPerKey(dir.toString(), adapt, keys, inputSize);
-                out.add(String.format(Locale.ROOT, "| %s | %s | %,d | %,.0f | %,.1f |", cell, adaptation, serialized,
-                        heapPerKey, heapPerKey * 100_000 / (1 << 20)));
+                out.add(String.format(
+                        Locale.ROOT,
+                        "| %s | %s | %,d | %,.0f | %,.1f |",
+                        cell,
+                        adaptation,
+                        serialized,
+                        heapPerKey,
+                        heapPerKey * 100_000 / (1 << 20)));
                 System.out.println(out.get(out.size() - 1));
             }
         }
@@ -71,11 +78,16 @@ final class StateMemory {
         }
         long afterKernels = Pointer.physicalBytes();
         out.add("");
-        out.add(String.format(Locale.ROOT, "Off-heap (process resident set growth; ND4J/OpenBLAS allocate outside the "
+        out.add(String.format(
+                Locale.ROOT,
+                "Off-heap (process resident set growth; ND4J/OpenBLAS allocate outside the "
                         + "JVM heap): loading ND4J and the first BatchStepKernel (LSTM H=%d, capacity 256): %,d MiB; "
                         + "each further kernel (one per task slot in a job): %,d KiB. JavaCPP's limit (maxBytes, from "
                         + "-Xmx unless -Dorg.bytedeco.javacpp.maxBytes is set): %,d MiB.",
-                hidden, (afterLoad - beforeLoad) >> 20, (afterKernels - afterLoad) / more >> 10, Pointer.maxBytes() >> 20));
+                hidden,
+                (afterLoad - beforeLoad) >> 20,
+                (afterKernels - afterLoad) / more >> 10,
+                Pointer.maxBytes() >> 20));
         System.out.println(out.get(out.size() - 1));
     }
 
@@ -101,13 +113,14 @@ final class StateMemory {
 
     private static double heapBytesPerKey(String modelDir, Adaptation adaptation, int keys, int inputSize)
             throws Exception {
-        ForecastFunction function = new ForecastFunction(modelDir,
-                new JobConfig.Ordering(JobConfig.OrderingMode.ARRIVAL, Duration.ofSeconds(5), Duration.ZERO,
-                        Duration.ofSeconds(30)),
+        ForecastFunction function = new ForecastFunction(
+                modelDir,
+                new JobConfig.Ordering(
+                        JobConfig.OrderingMode.ARRIVAL, Duration.ofSeconds(5), Duration.ZERO, Duration.ofSeconds(30)),
                 new JobConfig.State(null, null, JobConfig.StateBackend.HASHMAP, adaptation));
-        try (var harness = new KeyedTwoInputStreamOperatorTestHarness<String, DecodedRecord, ModelUpdateMessage,
-                ForecastRecord>(new PerEventForecastOperator(function), (DecodedRecord r) -> r.key, null, Types.STRING,
-                128, 1, 0)) {
+        try (var harness = new KeyedTwoInputStreamOperatorTestHarness<
+                String, DecodedRecord, ModelUpdateMessage, ForecastRecord>(
+                new PerEventForecastOperator(function), (DecodedRecord r) -> r.key, null, Types.STRING, 128, 1, 0)) {
             harness.open();
             harness.processWatermark2(new Watermark(Long.MAX_VALUE)); // no model updates
             String[] names = new String[keys];

@@ -17,7 +17,6 @@ import io.streamcell.anomaly.nab.Profile;
 import io.streamcell.anomaly.nab.ScoredSeries;
 import io.streamcell.anomaly.nab.Window;
 import io.streamcell.io.csv.ReadingsCsvReader;
-import io.streamcell.job.KeyStepper;
 import io.streamcell.model.RecurrentModel;
 import io.streamcell.replay.ReplayEngine;
 import java.io.IOException;
@@ -52,6 +51,7 @@ import java.util.stream.Stream;
 public final class Evaluation {
     /** The only feature and target a model must have: the {@code value} column of NAB's files. */
     public static final String VALUE = "value";
+
     public static final String RESULT_HEADER = "timestamp,value,anomaly_score,label";
     public static final String SUMMARY_FILE = "summary.json";
 
@@ -121,7 +121,8 @@ public final class Evaluation {
         if (files.isEmpty()) {
             throw new IllegalArgumentException(dataDir + ": no data files <category>/<name>.csv");
         }
-        List<String> unlabelled = files.keySet().stream().filter(key -> !labels.containsKey(key)).toList();
+        List<String> unlabelled =
+                files.keySet().stream().filter(key -> !labels.containsKey(key)).toList();
         if (!unlabelled.isEmpty()) {
             throw new IllegalArgumentException(labelsJson + ": no labelled windows for " + unlabelled
                     + " (every data file needs an entry, possibly empty)");
@@ -188,7 +189,8 @@ public final class Evaluation {
         if (!features.equals(List.of(VALUE)) || !targets.equals(List.of(VALUE))) {
             throw new IllegalArgumentException("evaluate needs a model with the single feature and target '" + VALUE
                     + "' (NAB's timestamp,value files); " + model.version() + " has features " + features
-                    + " and targets " + targets + " (train one with: streamcell train --features value --targets value)");
+                    + " and targets " + targets
+                    + " (train one with: streamcell train --features value --targets value)");
         }
     }
 
@@ -238,8 +240,10 @@ public final class Evaluation {
                 }
                 values.add(row.features()[0]);
                 forecasts.add(outcome.forecast()[0]);
-                scores.add(outcome.score() == null ? 0.0 : (double) outcome.score().anomalyScore());
-                levels.add(outcome.score() == null ? 0.0 : (double) outcome.score().level());
+                scores.add(
+                        outcome.score() == null ? 0.0 : (double) outcome.score().anomalyScore());
+                levels.add(
+                        outcome.score() == null ? 0.0 : (double) outcome.score().level());
                 alerts.add(outcome.alert() != null);
             };
             for (ReadingsCsvReader.Row row = reader.next(); row != null; row = reader.next()) {
@@ -268,14 +272,25 @@ public final class Evaluation {
                 }
             }
         }
-        return new Series(key, texts, times, valueTexts, values.toArray(), forecasts.toArray(), s, l, a, labels,
+        return new Series(
+                key,
+                texts,
+                times,
+                valueTexts,
+                values.toArray(),
+                forecasts.toArray(),
+                s,
+                l,
+                a,
+                labels,
                 List.copyOf(windows));
     }
 
     /** The {@code value} cells as written in the file (the result files repeat them unchanged). */
     private static List<String> valueTexts(Path file) throws IOException {
         List<String> texts = new ArrayList<>();
-        try (MappingIterator<String[]> rows = new CsvMapper().readerForArrayOf(String.class)
+        try (MappingIterator<String[]> rows = new CsvMapper()
+                .readerForArrayOf(String.class)
                 .with(CsvParser.Feature.WRAP_AS_ARRAY)
                 .with(CsvParser.Feature.SKIP_EMPTY_LINES)
                 .readValues(file.toFile())) {
@@ -304,7 +319,8 @@ public final class Evaluation {
     /** {@code timestamp,value,anomaly_score,label}, written to a temporary file and moved into place. */
     static void writeResultFile(Series s, Path target) throws IOException {
         Files.createDirectories(target.toAbsolutePath().getParent());
-        Path temp = target.resolveSibling("." + target.getFileName() + ".partial"); // umask permissions, unlike createTempFile
+        Path temp = target.resolveSibling(
+                "." + target.getFileName() + ".partial"); // umask permissions, unlike createTempFile
         try {
             try (Writer writer = Files.newBufferedWriter(temp, StandardCharsets.UTF_8)) {
                 writer.write(RESULT_HEADER);
@@ -398,21 +414,45 @@ public final class Evaluation {
     /** A plain-text table: per profile threshold, normalised score and row counts; then the alert episodes. */
     public static String summaryTable(Result result) {
         StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "%d files, %d rows, model %s%n",
-                result.series().size(), result.rows(), result.model()));
-        out.append(String.format(Locale.ROOT, "%-20s %10s %10s %8s %8s %8s %9s%n",
-                "profile", "threshold", "score", "TP", "FP", "FN", "windows"));
+        out.append(String.format(
+                Locale.ROOT, "%d files, %d rows, model %s%n", result.series().size(), result.rows(), result.model()));
+        out.append(String.format(
+                Locale.ROOT,
+                "%-20s %10s %10s %8s %8s %8s %9s%n",
+                "profile",
+                "threshold",
+                "score",
+                "TP",
+                "FP",
+                "FN",
+                "windows"));
         for (NabResult r : result.nab().values()) {
-            out.append(String.format(Locale.ROOT, "%-20s %10.4f %10.2f %8d %8d %8d %4d/%-4d%n",
-                    r.profile().name(), r.threshold(), r.normalizedScore(), r.rows().tp(), r.rows().fp(),
-                    r.rows().fn(), r.windowsDetected(), r.scoredWindows()));
+            out.append(String.format(
+                    Locale.ROOT,
+                    "%-20s %10.4f %10.2f %8d %8d %8d %4d/%-4d%n",
+                    r.profile().name(),
+                    r.threshold(),
+                    r.normalizedScore(),
+                    r.rows().tp(),
+                    r.rows().fp(),
+                    r.rows().fn(),
+                    r.windowsDetected(),
+                    r.scoredWindows()));
         }
         AlertEpisodes.Metrics e = result.episodes();
-        out.append(String.format(Locale.ROOT,
+        out.append(String.format(
+                Locale.ROOT,
                 "alert episodes: %d (%d true, %d false); windows detected %d/%d; precision %.3f recall %.3f F1 %.3f;"
                         + " mean delay %.1f rows%n",
-                e.episodes(), e.truePositiveEpisodes(), e.falseAlarmEpisodes(), e.detectedWindows(),
-                e.scoredWindows(), e.precision(), e.recall(), e.f1(), e.meanDelayRows()));
+                e.episodes(),
+                e.truePositiveEpisodes(),
+                e.falseAlarmEpisodes(),
+                e.detectedWindows(),
+                e.scoredWindows(),
+                e.precision(),
+                e.recall(),
+                e.f1(),
+                e.meanDelayRows()));
         return out.toString();
     }
 

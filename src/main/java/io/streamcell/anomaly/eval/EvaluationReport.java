@@ -66,34 +66,67 @@ public final class EvaluationReport {
                         + "th:first-child,td:first-child{text-align:left}</style></head><body>\n");
         out.append("<h1>StreamCell evaluation</h1>\n<p>")
                 .append(escape(result.detector() == null ? "" : "detector " + result.detector() + ", "))
-                .append("model ").append(escape(result.model())).append(", ")
-                .append(result.series().size()).append(" files, ").append(result.rows()).append(" rows</p>\n");
+                .append("model ")
+                .append(escape(result.model()))
+                .append(", ")
+                .append(result.series().size())
+                .append(" files, ")
+                .append(result.rows())
+                .append(" rows</p>\n");
         out.append("<h2>NAB scores</h2>\n<table><tr><th>profile</th><th>threshold</th><th>normalised score</th>"
                 + "<th>TP</th><th>FP</th><th>FN</th><th>windows detected</th></tr>\n");
         for (NabResult r : result.nab().values()) {
-            out.append(String.format(Locale.ROOT,
+            out.append(String.format(
+                    Locale.ROOT,
                     "<tr><td>%s</td><td>%.4f</td><td>%.2f</td><td>%d</td><td>%d</td><td>%d</td><td>%d / %d</td></tr>%n",
-                    escape(r.profile().name()), r.threshold(), r.normalizedScore(), r.rows().tp(), r.rows().fp(),
-                    r.rows().fn(), r.windowsDetected(), r.scoredWindows()));
+                    escape(r.profile().name()),
+                    r.threshold(),
+                    r.normalizedScore(),
+                    r.rows().tp(),
+                    r.rows().fp(),
+                    r.rows().fn(),
+                    r.windowsDetected(),
+                    r.scoredWindows()));
         }
         out.append("</table>\n");
         AlertEpisodes.Metrics e = result.episodes();
-        out.append(String.format(Locale.ROOT,
+        out.append(String.format(
+                Locale.ROOT,
                 "<h2>Alert episodes</h2>\n<p>%d episodes (%d true, %d false alarms); windows detected %d / %d; "
                         + "precision %.3f, recall %.3f, F1 %.3f; mean delay from window start %.1f rows</p>%n",
-                e.episodes(), e.truePositiveEpisodes(), e.falseAlarmEpisodes(), e.detectedWindows(),
-                e.scoredWindows(), e.precision(), e.recall(), e.f1(), e.meanDelayRows()));
+                e.episodes(),
+                e.truePositiveEpisodes(),
+                e.falseAlarmEpisodes(),
+                e.detectedWindows(),
+                e.scoredWindows(),
+                e.precision(),
+                e.recall(),
+                e.f1(),
+                e.meanDelayRows()));
         out.append("<h2>Series</h2>\n<p>Actual (blue) and forecast (green); anomaly score below; labelled "
                 + "windows shaded; alerts as red lines.</p>\n");
         for (Evaluation.Series s : result.series()) {
             NabResult standard = result.nab().values().iterator().next();
             Double fileScore = standard.fileScores().get(s.key());
-            out.append("<h3>").append(escape(s.key())).append("</h3>\n<p>")
-                    .append(s.size()).append(" rows, ").append(s.windows().size()).append(" windows")
-                    .append(fileScore == null ? "" : String.format(Locale.ROOT, ", %s raw score %.3f",
-                            escape(standard.profile().name()), fileScore))
+            out.append("<h3>")
+                    .append(escape(s.key()))
+                    .append("</h3>\n<p>")
+                    .append(s.size())
+                    .append(" rows, ")
+                    .append(s.windows().size())
+                    .append(" windows")
+                    .append(
+                            fileScore == null
+                                    ? ""
+                                    : String.format(
+                                            Locale.ROOT,
+                                            ", %s raw score %.3f",
+                                            escape(standard.profile().name()),
+                                            fileScore))
                     .append("</p>\n<img src=\"data:image/png;base64,")
-                    .append(Base64.getEncoder().encodeToString(png(s))).append("\" alt=\"").append(escape(s.key()))
+                    .append(Base64.getEncoder().encodeToString(png(s)))
+                    .append("\" alt=\"")
+                    .append(escape(s.key()))
                     .append("\">\n");
         }
         out.append("</body></html>\n");
@@ -163,6 +196,9 @@ public final class EvaluationReport {
     }
 
     static String escape(String text) {
-        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+        return text.replace("&", "&amp;")
+                .replace("<", "&lt;")
+                .replace(">", "&gt;")
+                .replace("\"", "&quot;");
     }
 }

@@ -64,7 +64,9 @@ public final class LabelledCorpus {
             String key = CATEGORY + "/" + name;
             ArrayNode windows = labels.putArray(key);
             for (Anomaly a : anomalies) {
-                windows.addArray().add(LABEL_TIME.format(at(a.windowStart()))).add(LABEL_TIME.format(at(a.windowEnd())));
+                windows.addArray()
+                        .add(LABEL_TIME.format(at(a.windowStart())))
+                        .add(LABEL_TIME.format(at(a.windowEnd())));
             }
             written.add(new File(key, path, length, anomalies));
         }
@@ -125,7 +127,8 @@ public final class LabelledCorpus {
                     }
                     next++;
                 }
-                double value = level + amplitude * Math.sin(2 * Math.PI * i / STEPS_PER_DAY + phase) + noise + shift + spike;
+                double value =
+                        level + amplitude * Math.sin(2 * Math.PI * i / STEPS_PER_DAY + phase) + noise + shift + spike;
                 writer.write(DATA_TIME.format(at(i)));
                 writer.write(',');
                 writer.write(String.format(Locale.ROOT, "%.4f", value));

@@ -91,8 +91,8 @@ public final class AlertEpisodes {
     }
 
     /** The metrics with {@code scorer}'s probationary period. */
-    public static Metrics evaluate(Map<String, ScoredSeries> corpus, Map<String, List<Window>> labels,
-            double threshold, NabScorer scorer) {
+    public static Metrics evaluate(
+            Map<String, ScoredSeries> corpus, Map<String, List<Window>> labels, double threshold, NabScorer scorer) {
         Objects.requireNonNull(scorer, "scorer");
         int episodes = 0, truePositives = 0, scoredWindows = 0, detectedWindows = 0;
         List<Delay> delays = new ArrayList<>();
@@ -146,8 +146,13 @@ public final class AlertEpisodes {
                 for (int i = Math.max(left[w], first); i <= right[w]; i++) {
                     if (series.score(i) >= threshold) {
                         detectedWindows++;
-                        delays.add(new Delay(key, sorted.get(w), i - left[w],
-                                Duration.between(series.timestamps().get(left[w]), series.timestamps().get(i))));
+                        delays.add(new Delay(
+                                key,
+                                sorted.get(w),
+                                i - left[w],
+                                Duration.between(
+                                        series.timestamps().get(left[w]),
+                                        series.timestamps().get(i))));
                         break;
                     }
                 }

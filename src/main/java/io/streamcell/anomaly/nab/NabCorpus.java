@@ -77,7 +77,8 @@ public final class NabCorpus {
             if (header == null) {
                 throw new IOException(file + ": empty file, expected a header row");
             }
-            List<String> columns = Arrays.stream(header.split(",", -1)).map(String::strip).toList();
+            List<String> columns =
+                    Arrays.stream(header.split(",", -1)).map(String::strip).toList();
             int timestampColumn = columns.indexOf("timestamp");
             int column = valueColumn == null ? -1 : columns.indexOf(valueColumn);
             if (timestampColumn < 0 || (valueColumn != null && column < 0)) {

@@ -49,7 +49,10 @@ public final class NabLabels {
             }
             List<Window> windows = new ArrayList<>();
             for (JsonNode pair : list) {
-                if (!pair.isArray() || pair.size() != 2 || !pair.get(0).isTextual() || !pair.get(1).isTextual()) {
+                if (!pair.isArray()
+                        || pair.size() != 2
+                        || !pair.get(0).isTextual()
+                        || !pair.get(1).isTextual()) {
                     throw new IllegalArgumentException(
                             entry.getKey() + ": expected a window [\"start\", \"end\"], got " + pair);
                 }

@@ -47,10 +47,18 @@ public record NabResult(
 
     @Override
     public String toString() {
-        return String.format(java.util.Locale.ROOT,
+        return String.format(
+                java.util.Locale.ROOT,
                 "%s: normalized %.2f (raw %.4f, null %.4f, perfect %.4f) at threshold %s; "
                         + "windows %d/%d detected, %d FP rows",
-                profile.name(), normalizedScore, rawScore, nullScore, perfectScore, threshold,
-                windowsDetected, scoredWindows, rows.fp());
+                profile.name(),
+                normalizedScore,
+                rawScore,
+                nullScore,
+                perfectScore,
+                threshold,
+                windowsDetected,
+                scoredWindows,
+                rows.fp());
     }
 }

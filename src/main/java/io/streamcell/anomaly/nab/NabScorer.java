@@ -112,8 +112,8 @@ public final class NabScorer {
     }
 
     /** The corpus scored at a given threshold (NAB's {@code scoreCorpus}). */
-    public NabResult scoreAt(Map<String, ScoredSeries> corpus, Map<String, List<Window>> labels, Profile profile,
-            double threshold) {
+    public NabResult scoreAt(
+            Map<String, ScoredSeries> corpus, Map<String, List<Window>> labels, Profile profile, double threshold) {
         List<SweptFile> files = sweepAll(corpus, labels, profile);
         Map<String, Double> fileScores = new LinkedHashMap<>();
         double raw = 0;
@@ -164,8 +164,18 @@ public final class NabScorer {
         double nullScore = nullScore(corpus, labels, profile);
         double perfect = profile.tpWeight() * windows;
         double normalized = perfect == nullScore ? Double.NaN : 100.0 * (raw - nullScore) / (perfect - nullScore);
-        return new NabResult(profile, threshold, raw, nullScore, perfect, normalized,
-                new ThresholdScore(threshold, raw, tp, tn, fp, fn), windows, scored, detected, fileScores);
+        return new NabResult(
+                profile,
+                threshold,
+                raw,
+                nullScore,
+                perfect,
+                normalized,
+                new ThresholdScore(threshold, raw, tp, tn, fp, fn),
+                windows,
+                scored,
+                detected,
+                fileScores);
     }
 
     /** The raw score of NAB's null detector (a constant {@value #NULL_DETECTOR_SCORE}) at its optimal threshold. */

@@ -18,8 +18,9 @@ public record Profile(String name, double tpWeight, double fpWeight, double fnWe
     public Profile {
         Objects.requireNonNull(name, "name");
         if (!(tpWeight > 0) || !(fpWeight >= 0) || !(fnWeight >= 0) || !(tnWeight >= 0)) {
-            throw new IllegalArgumentException("profile " + name + ": weights must be finite, tpWeight > 0 and "
-                    + "the others >= 0, got tp=" + tpWeight + " fp=" + fpWeight + " fn=" + fnWeight + " tn=" + tnWeight);
+            throw new IllegalArgumentException(
+                    "profile " + name + ": weights must be finite, tpWeight > 0 and " + "the others >= 0, got tp="
+                            + tpWeight + " fp=" + fpWeight + " fn=" + fnWeight + " tn=" + tnWeight);
         }
     }
 

@@ -28,8 +28,15 @@ public class AnomalyAlertRecord {
     /** For Flink's POJO serializer. */
     public AnomalyAlertRecord() {}
 
-    public AnomalyAlertRecord(String key, long eventTime, float[] observed, float[] expected, float score,
-            Float likelihood, String severity, String modelVersion) {
+    public AnomalyAlertRecord(
+            String key,
+            long eventTime,
+            float[] observed,
+            float[] expected,
+            float score,
+            Float likelihood,
+            String severity,
+            String modelVersion) {
         this.key = key;
         this.eventTime = eventTime;
         this.observed = observed;

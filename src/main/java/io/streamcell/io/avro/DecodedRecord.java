@@ -22,11 +22,13 @@ public class DecodedRecord {
 
     /** A {@code DeadLetterReason} wire name; null for a reading. */
     public String reason;
+
     public String sourceTopic;
     public int partition;
     public long offset;
     /** The Kafka record timestamp (-1 when none). Dead letter only. */
     public long kafkaTimestamp;
+
     public byte[] originalKey;
     public byte[] originalValue;
     public String errorClass;
@@ -64,8 +66,8 @@ public class DecodedRecord {
      * Records where a reading came from and its original bytes (in place; returns this), so that a
      * reading the job later cannot step (a late one) becomes a complete dead letter.
      */
-    public DecodedRecord withSource(String topic, int partition, long offset, long kafkaTimestamp, byte[] key,
-            byte[] value) {
+    public DecodedRecord withSource(
+            String topic, int partition, long offset, long kafkaTimestamp, byte[] key, byte[] value) {
         this.sourceTopic = topic;
         this.partition = partition;
         this.offset = offset;
@@ -84,8 +86,17 @@ public class DecodedRecord {
         if (!isReading()) {
             throw new IllegalStateException("already a dead letter: " + this.reason);
         }
-        return new DeadLetterRecord(sourceTopic, partition, offset, kafkaTimestamp, originalKey, originalValue,
-                reason.wireName(), "", errorMessage, detectedAt);
+        return new DeadLetterRecord(
+                sourceTopic,
+                partition,
+                offset,
+                kafkaTimestamp,
+                originalKey,
+                originalValue,
+                reason.wireName(),
+                "",
+                errorMessage,
+                detectedAt);
     }
 
     public boolean isReading() {
@@ -95,10 +106,20 @@ public class DecodedRecord {
     /** The dead-letter fields, for the dead-letter sink. */
     public DeadLetterRecord toDeadLetter() {
         if (isReading()) {
-            throw new IllegalStateException("a reading (key '" + key + "') is not a dead letter; filter with isReading()");
+            throw new IllegalStateException(
+                    "a reading (key '" + key + "') is not a dead letter; filter with isReading()");
         }
-        return new DeadLetterRecord(sourceTopic, partition, offset, kafkaTimestamp, originalKey, originalValue,
-                reason, errorClass, errorMessage, detectedAt);
+        return new DeadLetterRecord(
+                sourceTopic,
+                partition,
+                offset,
+                kafkaTimestamp,
+                originalKey,
+                originalValue,
+                reason,
+                errorClass,
+                errorMessage,
+                detectedAt);
     }
 
     @Override

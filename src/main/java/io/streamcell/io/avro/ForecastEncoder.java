@@ -55,8 +55,8 @@ public final class ForecastEncoder implements RecordEncoder<ForecastRecord> {
             checkLength(record, record.intervalUpper, "intervalUpper");
             intervals = new ArrayList<>(targets.size());
             for (int j = 0; j < targets.size(); j++) {
-                intervals.add(new Interval(targets.get(j), column(record.intervalLower, j),
-                        column(record.intervalUpper, j)));
+                intervals.add(
+                        new Interval(targets.get(j), column(record.intervalLower, j), column(record.intervalUpper, j)));
             }
         }
         return Forecast.newBuilder()

@@ -28,8 +28,8 @@ public class ForecastRecord {
     /** For Flink's POJO serializer. */
     public ForecastRecord() {}
 
-    public ForecastRecord(String key, long eventTime, float[] values, String modelVersion, long step,
-            Float anomalyScore) {
+    public ForecastRecord(
+            String key, long eventTime, float[] values, String modelVersion, long step, Float anomalyScore) {
         this.key = key;
         this.eventTime = eventTime;
         this.values = values;
@@ -49,7 +49,10 @@ public class ForecastRecord {
     public String toString() {
         return "ForecastRecord{key=" + key + ", eventTime=" + eventTime + ", values=" + Arrays.toString(values)
                 + ", modelVersion=" + modelVersion + ", step=" + step + ", anomalyScore=" + anomalyScore
-                + (intervalLower == null ? "" : ", intervalLower=" + Arrays.toString(intervalLower)
-                        + ", intervalUpper=" + Arrays.toString(intervalUpper)) + "}";
+                + (intervalLower == null
+                        ? ""
+                        : ", intervalLower=" + Arrays.toString(intervalLower) + ", intervalUpper="
+                                + Arrays.toString(intervalUpper))
+                + "}";
     }
 }

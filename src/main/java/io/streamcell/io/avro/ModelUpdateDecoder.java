@@ -33,8 +33,8 @@ public final class ModelUpdateDecoder {
             throw new ModelFormatException("the models record has no value");
         }
         if (value.length > MAX_MESSAGE_BYTES) {
-            throw new ModelFormatException("the models record is " + value.length + " bytes, over the "
-                    + MAX_MESSAGE_BYTES + "-byte limit");
+            throw new ModelFormatException(
+                    "the models record is " + value.length + " bytes, over the " + MAX_MESSAGE_BYTES + "-byte limit");
         }
         if (!SingleObject.hasHeader(value)) {
             throw new ModelFormatException("the models record is not Avro single-object encoding (marker C3 01 and"
@@ -42,8 +42,10 @@ public final class ModelUpdateDecoder {
         }
         long fingerprint = SingleObject.fingerprint(value);
         if (fingerprint != FINGERPRINT) {
-            throw new ModelFormatException(String.format("schema fingerprint %016x is not ModelUpdate's (%016x):"
-                    + " another topic's message, or an unknown ModelUpdate schema version", fingerprint, FINGERPRINT));
+            throw new ModelFormatException(String.format(
+                    "schema fingerprint %016x is not ModelUpdate's (%016x):"
+                            + " another topic's message, or an unknown ModelUpdate schema version",
+                    fingerprint, FINGERPRINT));
         }
         int bodyLength = value.length - SingleObject.HEADER_LENGTH;
         BinaryDecoder body = DecoderFactory.get().binaryDecoder(value, SingleObject.HEADER_LENGTH, bodyLength, null);

@@ -42,8 +42,17 @@ public class ModelUpdateMessage {
         if (message.length() > 1000) {
             message = message.substring(0, 997) + "...";
         }
-        return new DeadLetterRecord(topic, partition, offset, timestamp, keptKey, keptValue,
-                DeadLetterReason.INVALID_MODEL.wireName(), problem.getClass().getName(), message, detectedAt);
+        return new DeadLetterRecord(
+                topic,
+                partition,
+                offset,
+                timestamp,
+                keptKey,
+                keptValue,
+                DeadLetterReason.INVALID_MODEL.wireName(),
+                problem.getClass().getName(),
+                message,
+                detectedAt);
     }
 
     @Override

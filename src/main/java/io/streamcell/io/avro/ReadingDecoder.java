@@ -52,6 +52,7 @@ public final class ReadingDecoder {
     private long clockSeen = Long.MIN_VALUE;
     /** Every writer schema we can decode, by CRC-64-AVRO fingerprint: the current one and registered older ones. */
     private final Map<Long, Schema> writerSchemas = new HashMap<>();
+
     private final SchemaStore.Cache olderWriterSchemas = new SchemaStore.Cache();
     private BinaryMessageDecoder<SensorReading> messageDecoder;
     private long kafkaKeyMismatches;
@@ -72,8 +73,8 @@ public final class ReadingDecoder {
     }
 
     /** As above, with the clock that stamps {@code detected_at} on dead letters and that event times may not run far ahead of. */
-    public ReadingDecoder(List<String> featureNames, ReadingLimits limits, List<String> olderWriterSchemas,
-            LongSupplier clock) {
+    public ReadingDecoder(
+            List<String> featureNames, ReadingLimits limits, List<String> olderWriterSchemas, LongSupplier clock) {
         this.featureNames = Names.checkUnique(featureNames, "featureNames");
         this.limits = checkNotNull(limits, "limits");
         this.clock = checkNotNull(clock, "clock");
@@ -118,8 +119,16 @@ public final class ReadingDecoder {
             byte[] keptKey = key != null && key.length <= limits.maxKeyBytes() ? key : null;
             byte[] keptValue = value != null && value.length <= limits.maxValueBytes() ? value : null;
             Throwable cause = rejected.getCause();
-            return DecodedRecord.deadLetter(new DeadLetterRecord(topic, partition, offset, timestamp, keptKey,
-                    keptValue, rejected.reason.wireName(), cause == null ? "" : cause.getClass().getName(), message,
+            return DecodedRecord.deadLetter(new DeadLetterRecord(
+                    topic,
+                    partition,
+                    offset,
+                    timestamp,
+                    keptKey,
+                    keptValue,
+                    rejected.reason.wireName(),
+                    cause == null ? "" : cause.getClass().getName(),
+                    message,
                     clock.getAsLong()));
         }
     }
@@ -129,35 +138,48 @@ public final class ReadingDecoder {
             throw new Rejected(DeadLetterReason.UNDECODABLE, "the record has no value", null);
         }
         if (value.length > limits.maxValueBytes()) {
-            throw new Rejected(DeadLetterReason.OVERSIZED, "the value is " + value.length
-                    + " bytes, more than maxValueBytes " + limits.maxValueBytes() + "; the bytes are not kept", null);
+            throw new Rejected(
+                    DeadLetterReason.OVERSIZED,
+                    "the value is " + value.length + " bytes, more than maxValueBytes " + limits.maxValueBytes()
+                            + "; the bytes are not kept",
+                    null);
         }
         if (key != null && key.length > limits.maxKeyBytes()) {
-            throw new Rejected(DeadLetterReason.OVERSIZED, "the record key is " + key.length
-                    + " bytes, more than maxKeyBytes " + limits.maxKeyBytes() + "; the key bytes are not kept", null);
+            throw new Rejected(
+                    DeadLetterReason.OVERSIZED,
+                    "the record key is " + key.length + " bytes, more than maxKeyBytes " + limits.maxKeyBytes()
+                            + "; the key bytes are not kept",
+                    null);
         }
         if (!SingleObject.hasHeader(value)) {
-            throw new Rejected(DeadLetterReason.UNDECODABLE, "not Avro single-object encoding (marker C3 01 and an"
-                    + " 8-byte schema fingerprint): " + value.length + " bytes starting " + hexPrefix(value), null);
+            throw new Rejected(
+                    DeadLetterReason.UNDECODABLE,
+                    "not Avro single-object encoding (marker C3 01 and an" + " 8-byte schema fingerprint): "
+                            + value.length + " bytes starting " + hexPrefix(value),
+                    null);
         }
         long fingerprint = SingleObject.fingerprint(value);
         Schema writer = writerSchemas.get(fingerprint);
         if (writer == null) {
-            throw new Rejected(DeadLetterReason.UNKNOWN_SCHEMA, String.format("schema fingerprint %016x is neither"
-                    + " SensorReading's (%016x) nor a registered older SensorReading schema", fingerprint,
-                    SchemaNormalization.parsingFingerprint64(READER_SCHEMA)), null);
+            throw new Rejected(
+                    DeadLetterReason.UNKNOWN_SCHEMA,
+                    String.format(
+                            "schema fingerprint %016x is neither"
+                                    + " SensorReading's (%016x) nor a registered older SensorReading schema",
+                            fingerprint, SchemaNormalization.parsingFingerprint64(READER_SCHEMA)),
+                    null);
         }
         checkBodyStructure(writer, value);
         try {
             return messageDecoder.decode(value);
         } catch (MissingSchemaException e) {
-            throw new Rejected(DeadLetterReason.UNKNOWN_SCHEMA, "Avro does not know the writer schema: "
-                    + e.getMessage(), e);
+            throw new Rejected(
+                    DeadLetterReason.UNKNOWN_SCHEMA, "Avro does not know the writer schema: " + e.getMessage(), e);
         } catch (Exception e) {
             // FLINK-31951: an Avro decoder that threw may hold broken state; never reuse it.
             messageDecoder = newMessageDecoder();
-            throw new Rejected(DeadLetterReason.UNDECODABLE, "Avro could not decode the SensorReading: "
-                    + e.getMessage(), e);
+            throw new Rejected(
+                    DeadLetterReason.UNDECODABLE, "Avro could not decode the SensorReading: " + e.getMessage(), e);
         }
     }
 
@@ -179,12 +201,16 @@ public final class ReadingDecoder {
             new BodyWalk(body, bodyLength + (long) limits.maxValues()).walk(writer, 0);
             atEnd = body.isEnd();
         } catch (Exception e) {
-            throw new Rejected(DeadLetterReason.UNDECODABLE, "corrupt or truncated " + writer.getName() + " body ("
-                    + bodyLength + " bytes): " + e, e);
+            throw new Rejected(
+                    DeadLetterReason.UNDECODABLE,
+                    "corrupt or truncated " + writer.getName() + " body (" + bodyLength + " bytes): " + e,
+                    e);
         }
         if (!atEnd) {
-            throw new Rejected(DeadLetterReason.UNDECODABLE, "bytes left over after the " + writer.getName()
-                    + " body: not a single Avro message", null);
+            throw new Rejected(
+                    DeadLetterReason.UNDECODABLE,
+                    "bytes left over after the " + writer.getName() + " body: not a single Avro message",
+                    null);
         }
     }
 
@@ -234,14 +260,16 @@ public final class ReadingDecoder {
                 case UNION -> {
                     int branch = in.readIndex();
                     if (branch < 0 || branch >= schema.getTypes().size()) {
-                        throw new IOException("union branch " + branch + " of " + schema.getTypes().size());
+                        throw new IOException("union branch " + branch + " of "
+                                + schema.getTypes().size());
                     }
                     walk(schema.getTypes().get(branch), depth + 1);
                 }
                 case ENUM -> {
                     int symbol = in.readEnum();
                     if (symbol < 0 || symbol >= schema.getEnumSymbols().size()) {
-                        throw new IOException("enum symbol " + symbol + " of " + schema.getEnumSymbols().size());
+                        throw new IOException("enum symbol " + symbol + " of "
+                                + schema.getEnumSymbols().size());
                     }
                 }
                 case FIXED -> in.skipFixed(schema.getFixedSize());
@@ -271,29 +299,42 @@ public final class ReadingDecoder {
         }
         byte[] keyBytes = key.getBytes(StandardCharsets.UTF_8);
         if (keyBytes.length > limits.maxKeyBytes()) {
-            throw new Rejected(DeadLetterReason.OVERSIZED, "the reading's key is " + keyBytes.length
-                    + " UTF-8 bytes, more than maxKeyBytes " + limits.maxKeyBytes(), null);
+            throw new Rejected(
+                    DeadLetterReason.OVERSIZED,
+                    "the reading's key is " + keyBytes.length + " UTF-8 bytes, more than maxKeyBytes "
+                            + limits.maxKeyBytes(),
+                    null);
         }
         Map<String, Double> values = reading.getValues();
         if (values.size() > limits.maxValues()) {
-            throw new Rejected(DeadLetterReason.OVERSIZED, "the reading of key '" + key + "' has " + values.size()
-                    + " values, more than maxValues " + limits.maxValues(), null);
+            throw new Rejected(
+                    DeadLetterReason.OVERSIZED,
+                    "the reading of key '" + key + "' has " + values.size() + " values, more than maxValues "
+                            + limits.maxValues(),
+                    null);
         }
         long eventTime = reading.getEventTime().toEpochMilli();
         if (!limits.acceptsEventTime(eventTime)) {
-            throw new Rejected(DeadLetterReason.BAD_TIMESTAMP, "event_time " + eventTime + " ("
-                    + Instant.ofEpochMilli(eventTime) + ") of key '" + key + "' is outside the accepted window ["
-                    + Instant.ofEpochMilli(limits.minEventTimeMillis()) + ", "
-                    + Instant.ofEpochMilli(limits.maxEventTimeMillis()) + ")", null);
+            throw new Rejected(
+                    DeadLetterReason.BAD_TIMESTAMP,
+                    "event_time " + eventTime + " ("
+                            + Instant.ofEpochMilli(eventTime) + ") of key '" + key
+                            + "' is outside the accepted window ["
+                            + Instant.ofEpochMilli(limits.minEventTimeMillis()) + ", "
+                            + Instant.ofEpochMilli(limits.maxEventTimeMillis()) + ")",
+                    null);
         }
         // The clock only moves on: an event time within the bound of its last reading needs no new one.
         if (eventTime - limits.maxAheadOfClockMillis() > clockSeen) {
             clockSeen = clock.getAsLong();
             if (limits.aheadOfClock(eventTime, clockSeen)) {
-                throw new Rejected(DeadLetterReason.BAD_TIMESTAMP, "event_time " + eventTime + " ("
-                        + Instant.ofEpochMilli(eventTime) + ") of key '" + key + "' is more than "
-                        + Duration.ofMillis(limits.maxAheadOfClockMillis()) + " ahead of the clock ("
-                        + Instant.ofEpochMilli(clockSeen) + "): it would move the watermark past every other reading",
+                throw new Rejected(
+                        DeadLetterReason.BAD_TIMESTAMP,
+                        "event_time " + eventTime + " ("
+                                + Instant.ofEpochMilli(eventTime) + ") of key '" + key + "' is more than "
+                                + Duration.ofMillis(limits.maxAheadOfClockMillis()) + " ahead of the clock ("
+                                + Instant.ofEpochMilli(clockSeen)
+                                + "): it would move the watermark past every other reading",
                         null);
             }
         }
@@ -304,8 +345,10 @@ public final class ReadingDecoder {
             }
         }
         if (!missing.isEmpty()) {
-            throw new Rejected(DeadLetterReason.MISSING_FEATURE, "the reading of key '" + key
-                    + "' lacks the model feature(s) " + missing, null);
+            throw new Rejected(
+                    DeadLetterReason.MISSING_FEATURE,
+                    "the reading of key '" + key + "' lacks the model feature(s) " + missing,
+                    null);
         }
         float[] features = new float[featureNames.size()];
         for (int i = 0; i < features.length; i++) {
@@ -314,8 +357,8 @@ public final class ReadingDecoder {
             float f = (float) v;
             if (!Float.isFinite(f)) {
                 String what = Double.isFinite(v) ? v + ", too large for float32" : String.valueOf(v);
-                throw new Rejected(DeadLetterReason.NON_FINITE, "feature '" + name + "' of key '" + key + "' is "
-                        + what, null);
+                throw new Rejected(
+                        DeadLetterReason.NON_FINITE, "feature '" + name + "' of key '" + key + "' is " + what, null);
             }
             features[i] = f;
         }
@@ -334,8 +377,8 @@ public final class ReadingDecoder {
         try {
             writer = new Schema.Parser().parse(json);
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException("an older SensorReading writer schema is not valid Avro JSON: "
-                    + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "an older SensorReading writer schema is not valid Avro JSON: " + e.getMessage(), e);
         }
         SchemaCompatibility.SchemaPairCompatibility compatibility =
                 SchemaCompatibility.checkReaderWriterCompatibility(READER_SCHEMA, writer);

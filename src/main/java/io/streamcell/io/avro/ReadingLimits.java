@@ -24,19 +24,31 @@ import java.time.Instant;
  *                           ahead would move its partition's watermark past every other sensor's
  *                           readings, which would then all be late; its readings are refused instead.
  */
-public record ReadingLimits(int maxValueBytes, int maxKeyBytes, int maxValues, long minEventTimeMillis,
-        long maxEventTimeMillis, long maxAheadOfClockMillis) implements Serializable {
+public record ReadingLimits(
+        int maxValueBytes,
+        int maxKeyBytes,
+        int maxValues,
+        long minEventTimeMillis,
+        long maxEventTimeMillis,
+        long maxAheadOfClockMillis)
+        implements Serializable {
 
     public static final int DEFAULT_MAX_VALUE_BYTES = 512 * 1024;
     public static final int DEFAULT_MAX_KEY_BYTES = 1024;
     public static final int DEFAULT_MAX_VALUES = 4096;
     public static final long DEFAULT_MIN_EVENT_TIME_MILLIS = 0L;
-    public static final long DEFAULT_MAX_EVENT_TIME_MILLIS = Instant.parse("2200-01-01T00:00:00Z").toEpochMilli();
+    public static final long DEFAULT_MAX_EVENT_TIME_MILLIS =
+            Instant.parse("2200-01-01T00:00:00Z").toEpochMilli();
 
-    public static final long DEFAULT_MAX_AHEAD_OF_CLOCK_MILLIS = Duration.ofDays(1).toMillis();
+    public static final long DEFAULT_MAX_AHEAD_OF_CLOCK_MILLIS =
+            Duration.ofDays(1).toMillis();
 
-    public static final ReadingLimits DEFAULTS = new ReadingLimits(DEFAULT_MAX_VALUE_BYTES, DEFAULT_MAX_KEY_BYTES,
-            DEFAULT_MAX_VALUES, DEFAULT_MIN_EVENT_TIME_MILLIS, DEFAULT_MAX_EVENT_TIME_MILLIS,
+    public static final ReadingLimits DEFAULTS = new ReadingLimits(
+            DEFAULT_MAX_VALUE_BYTES,
+            DEFAULT_MAX_KEY_BYTES,
+            DEFAULT_MAX_VALUES,
+            DEFAULT_MIN_EVENT_TIME_MILLIS,
+            DEFAULT_MAX_EVENT_TIME_MILLIS,
             DEFAULT_MAX_AHEAD_OF_CLOCK_MILLIS);
 
     public ReadingLimits {
@@ -56,34 +68,45 @@ public record ReadingLimits(int maxValueBytes, int maxKeyBytes, int maxValues, l
                     + " must be before max " + maxEventTimeMillis + " (epoch milliseconds)");
         }
         if (maxAheadOfClockMillis < 0) {
-            throw new IllegalArgumentException("maxAheadOfClockMillis must not be negative, got " + maxAheadOfClockMillis);
+            throw new IllegalArgumentException(
+                    "maxAheadOfClockMillis must not be negative, got " + maxAheadOfClockMillis);
         }
     }
 
     public ReadingLimits withMaxValueBytes(int bytes) {
-        return new ReadingLimits(bytes, maxKeyBytes, maxValues, minEventTimeMillis, maxEventTimeMillis,
-                maxAheadOfClockMillis);
+        return new ReadingLimits(
+                bytes, maxKeyBytes, maxValues, minEventTimeMillis, maxEventTimeMillis, maxAheadOfClockMillis);
     }
 
     public ReadingLimits withMaxKeyBytes(int bytes) {
-        return new ReadingLimits(maxValueBytes, bytes, maxValues, minEventTimeMillis, maxEventTimeMillis,
-                maxAheadOfClockMillis);
+        return new ReadingLimits(
+                maxValueBytes, bytes, maxValues, minEventTimeMillis, maxEventTimeMillis, maxAheadOfClockMillis);
     }
 
     public ReadingLimits withMaxValues(int entries) {
-        return new ReadingLimits(maxValueBytes, maxKeyBytes, entries, minEventTimeMillis, maxEventTimeMillis,
-                maxAheadOfClockMillis);
+        return new ReadingLimits(
+                maxValueBytes, maxKeyBytes, entries, minEventTimeMillis, maxEventTimeMillis, maxAheadOfClockMillis);
     }
 
     /** Accept event times in {@code [from, until)}. */
     public ReadingLimits withEventTimeWindow(Instant from, Instant until) {
-        return new ReadingLimits(maxValueBytes, maxKeyBytes, maxValues, from.toEpochMilli(), until.toEpochMilli(),
+        return new ReadingLimits(
+                maxValueBytes,
+                maxKeyBytes,
+                maxValues,
+                from.toEpochMilli(),
+                until.toEpochMilli(),
                 maxAheadOfClockMillis);
     }
 
     /** Accept event times at most {@code ahead} past the clock; null for no bound. */
     public ReadingLimits withMaxAheadOfClock(Duration ahead) {
-        return new ReadingLimits(maxValueBytes, maxKeyBytes, maxValues, minEventTimeMillis, maxEventTimeMillis,
+        return new ReadingLimits(
+                maxValueBytes,
+                maxKeyBytes,
+                maxValues,
+                minEventTimeMillis,
+                maxEventTimeMillis,
                 ahead == null ? Long.MAX_VALUE : ahead.toMillis());
     }
 

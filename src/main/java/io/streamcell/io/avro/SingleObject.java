@@ -12,6 +12,7 @@ import org.apache.avro.message.BinaryMessageEncoder;
 public final class SingleObject {
     /** Length of the marker plus fingerprint that precede the body. */
     public static final int HEADER_LENGTH = 10;
+
     static final byte MAGIC_0 = (byte) 0xC3;
     static final byte MAGIC_1 = (byte) 0x01;
 
@@ -40,7 +41,8 @@ public final class SingleObject {
             return bytes;
         } catch (IOException e) {
             // Encoding into memory does not do I/O; this only wraps Avro's checked signature.
-            throw new UncheckedIOException("Avro encoding of " + datum.getClass().getSimpleName() + " failed", e);
+            throw new UncheckedIOException(
+                    "Avro encoding of " + datum.getClass().getSimpleName() + " failed", e);
         }
     }
 }

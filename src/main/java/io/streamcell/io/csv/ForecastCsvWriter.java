@@ -55,8 +55,8 @@ public final class ForecastCsvWriter implements Closeable {
     }
 
     private void appendCell(String text) {
-        boolean quote = text.indexOf(',') >= 0 || text.indexOf('"') >= 0 || text.indexOf('\n') >= 0
-                || text.indexOf('\r') >= 0;
+        boolean quote =
+                text.indexOf(',') >= 0 || text.indexOf('"') >= 0 || text.indexOf('\n') >= 0 || text.indexOf('\r') >= 0;
         if (!quote) {
             line.append(text);
             return;

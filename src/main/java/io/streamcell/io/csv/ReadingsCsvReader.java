@@ -39,8 +39,8 @@ public final class ReadingsCsvReader implements Closeable {
     private final List<String> featureNames;
     private final int headerWidth;
 
-    private ReadingsCsvReader(String source, MappingIterator<String[]> rows, String[] header,
-            List<String> featureNames) {
+    private ReadingsCsvReader(
+            String source, MappingIterator<String[]> rows, String[] header, List<String> featureNames) {
         this.source = source;
         this.rows = rows;
         this.featureNames = List.copyOf(featureNames);
@@ -52,7 +52,8 @@ public final class ReadingsCsvReader implements Closeable {
         this.keyColumn = columns.indexOf(KEY_COLUMN);
         this.timestampColumn = columns.indexOf(TIMESTAMP_COLUMN);
         if (timestampColumn < 0) {
-            throw new CsvFormatException(source + ": no '" + TIMESTAMP_COLUMN + "' column in the header " + headerText(columns));
+            throw new CsvFormatException(
+                    source + ": no '" + TIMESTAMP_COLUMN + "' column in the header " + headerText(columns));
         }
         this.featureColumns = new int[featureNames.size()];
         List<String> missing = new ArrayList<>();
@@ -131,8 +132,8 @@ public final class ReadingsCsvReader implements Closeable {
             throw unreadable(source, "a row", currentLine(rows), e);
         }
         if (cells.length != headerWidth) {
-            throw new CsvFormatException(source + ":" + line + ": " + cells.length + " columns, the header has "
-                    + headerWidth);
+            throw new CsvFormatException(
+                    source + ":" + line + ": " + cells.length + " columns, the header has " + headerWidth);
         }
         String key = keyColumn >= 0 ? cells[keyColumn] : "";
         String timestampText = cells[timestampColumn];
@@ -140,7 +141,8 @@ public final class ReadingsCsvReader implements Closeable {
         try {
             millis = Timestamps.parseEpochMillis(timestampText);
         } catch (IllegalArgumentException e) {
-            throw new CsvFormatException(source + ":" + line + ": column '" + TIMESTAMP_COLUMN + "': " + e.getMessage());
+            throw new CsvFormatException(
+                    source + ":" + line + ": column '" + TIMESTAMP_COLUMN + "': " + e.getMessage());
         }
         float[] features = new float[featureColumns.length];
         for (int i = 0; i < features.length; i++) {
@@ -175,7 +177,9 @@ public final class ReadingsCsvReader implements Closeable {
     }
 
     private static long currentLine(MappingIterator<String[]> rows) {
-        return rows.getCurrentLocation() == null ? -1 : rows.getCurrentLocation().getLineNr();
+        return rows.getCurrentLocation() == null
+                ? -1
+                : rows.getCurrentLocation().getLineNr();
     }
 
     /**
@@ -183,9 +187,9 @@ public final class ReadingsCsvReader implements Closeable {
      * exceptions are IOExceptions that callers would take for a failed read.
      */
     private static CsvFormatException unreadable(String source, String what, long line, Exception e) {
-        String reason = e instanceof JsonProcessingException json ? json.getOriginalMessage()
-                : e instanceof CharacterCodingException ? "not UTF-8 text (" + e + ")"
-                : e.getMessage();
+        String reason = e instanceof JsonProcessingException json
+                ? json.getOriginalMessage()
+                : e instanceof CharacterCodingException ? "not UTF-8 text (" + e + ")" : e.getMessage();
         if (reason != null && reason.length() > 300) {
             reason = reason.substring(0, 297) + "...";
         }

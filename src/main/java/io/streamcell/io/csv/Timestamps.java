@@ -39,7 +39,10 @@ public final class Timestamps {
                 return LocalDateTime.parse(iso).toInstant(ZoneOffset.UTC).toEpochMilli();
             } catch (DateTimeParseException notDateTime) {
                 try {
-                    return LocalDate.parse(iso).atStartOfDay().toInstant(ZoneOffset.UTC).toEpochMilli();
+                    return LocalDate.parse(iso)
+                            .atStartOfDay()
+                            .toInstant(ZoneOffset.UTC)
+                            .toEpochMilli();
                 } catch (DateTimeParseException notDate) {
                     throw new IllegalArgumentException("timestamp '" + abbreviate(text)
                             + "' is neither epoch milliseconds nor ISO-8601 (e.g. " + Instant.EPOCH + ")");

@@ -27,7 +27,8 @@ public final class DeadLetterEncoder implements RecordEncoder<DeadLetterRecord> 
     /** The Avro record for {@code record}; null strings other than the reason become empty ones. */
     public DeadLetter toAvro(DeadLetterRecord record) {
         if (record.reason == null || record.reason.isEmpty()) {
-            throw new IllegalArgumentException("a dead letter needs a reason (a DeadLetterReason wire name): " + record);
+            throw new IllegalArgumentException(
+                    "a dead letter needs a reason (a DeadLetterReason wire name): " + record);
         }
         return DeadLetter.newBuilder()
                 .setSourceTopic(orEmpty(record.sourceTopic))

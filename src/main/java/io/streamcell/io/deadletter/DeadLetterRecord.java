@@ -33,8 +33,17 @@ public class DeadLetterRecord {
     /** For Flink's POJO serializer. */
     public DeadLetterRecord() {}
 
-    public DeadLetterRecord(String sourceTopic, int partition, long offset, long timestamp, byte[] key,
-            byte[] value, String reason, String errorClass, String errorMessage, long detectedAt) {
+    public DeadLetterRecord(
+            String sourceTopic,
+            int partition,
+            long offset,
+            long timestamp,
+            byte[] key,
+            byte[] value,
+            String reason,
+            String errorClass,
+            String errorMessage,
+            long detectedAt) {
         this.sourceTopic = sourceTopic;
         this.partition = partition;
         this.offset = offset;
@@ -60,9 +69,13 @@ public class DeadLetterRecord {
         if (!(o instanceof DeadLetterRecord that)) {
             return false;
         }
-        return partition == that.partition && offset == that.offset && timestamp == that.timestamp
-                && detectedAt == that.detectedAt && Objects.equals(sourceTopic, that.sourceTopic)
-                && Arrays.equals(key, that.key) && Arrays.equals(value, that.value)
+        return partition == that.partition
+                && offset == that.offset
+                && timestamp == that.timestamp
+                && detectedAt == that.detectedAt
+                && Objects.equals(sourceTopic, that.sourceTopic)
+                && Arrays.equals(key, that.key)
+                && Arrays.equals(value, that.value)
                 && Objects.equals(reason, that.reason)
                 && Objects.equals(errorClass, that.errorClass)
                 && Objects.equals(errorMessage, that.errorMessage);

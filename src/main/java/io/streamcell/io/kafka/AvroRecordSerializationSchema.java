@@ -42,14 +42,13 @@ public final class AvroRecordSerializationSchema<T> implements KafkaRecordSerial
     }
 
     /** Forecasts keyed by sensor key; {@code targets} and {@code horizon} are the model's. */
-    public static AvroRecordSerializationSchema<ForecastRecord> forecasts(String topic, List<String> targets,
-            int horizon) {
+    public static AvroRecordSerializationSchema<ForecastRecord> forecasts(
+            String topic, List<String> targets, int horizon) {
         return new AvroRecordSerializationSchema<>(topic, new ForecastEncoder(targets, horizon));
     }
 
     /** Anomaly alerts keyed by sensor key; {@code targets} are the model's. */
-    public static AvroRecordSerializationSchema<AnomalyAlertRecord> anomalyAlerts(String topic,
-            List<String> targets) {
+    public static AvroRecordSerializationSchema<AnomalyAlertRecord> anomalyAlerts(String topic, List<String> targets) {
         return new AvroRecordSerializationSchema<>(topic, new AnomalyAlertEncoder(targets));
     }
 

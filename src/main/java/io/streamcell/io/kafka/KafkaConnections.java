@@ -46,6 +46,7 @@ public final class KafkaConnections {
      * longer producer timeouts; the connector's own default (1 hour) would fail against a default broker.
      */
     public static final Duration DEFAULT_TRANSACTION_TIMEOUT = Duration.ofMinutes(10);
+
     public static final String TRANSACTION_TIMEOUT_PROPERTY = "transaction.timeout.ms";
 
     /** Properties this class sets itself, with where to set them instead. */
@@ -58,6 +59,7 @@ public final class KafkaConnections {
             "value.serializer", "records are written as bytes by the serialization schemas",
             "key.deserializer", "records are read as bytes by the deserialization schemas",
             "value.deserializer", "records are read as bytes by the deserialization schemas");
+
     private static final Pattern SINK_NAME = Pattern.compile("[A-Za-z0-9._-]+");
 
     private final String bootstrapServers;
@@ -81,7 +83,10 @@ public final class KafkaConnections {
     }
 
     /** The readings source: one {@link DecodedRecord} (reading or dead letter) per Kafka record. */
-    public KafkaSource<DecodedRecord> readingsSource(String topic, String groupId, OffsetsInitializer startingOffsets,
+    public KafkaSource<DecodedRecord> readingsSource(
+            String topic,
+            String groupId,
+            OffsetsInitializer startingOffsets,
             ReadingDeserializationSchema deserializer) {
         return source(topic, groupId, startingOffsets, deserializer);
     }
@@ -90,7 +95,10 @@ public final class KafkaConnections {
      * An unbounded source on {@code topic}. Offsets are committed to {@code groupId} on checkpoints
      * (for monitoring; a restored job resumes from its checkpoint).
      */
-    public <T> KafkaSource<T> source(String topic, String groupId, OffsetsInitializer startingOffsets,
+    public <T> KafkaSource<T> source(
+            String topic,
+            String groupId,
+            OffsetsInitializer startingOffsets,
             KafkaRecordDeserializationSchema<T> deserializer) {
         return KafkaSource.<T>builder()
                 .setProperties(consumerProperties())
@@ -127,8 +135,8 @@ public final class KafkaConnections {
     /** The transactional id prefix of the sink called {@code name}; null without a connection prefix. */
     public String transactionalIdPrefix(String name) {
         if (name == null || !SINK_NAME.matcher(name).matches()) {
-            throw new IllegalArgumentException("sink name '" + name + "' must be non-empty letters, digits, '.',"
-                    + " '_' or '-'");
+            throw new IllegalArgumentException(
+                    "sink name '" + name + "' must be non-empty letters, digits, '.'," + " '_' or '-'");
         }
         return transactionalIdPrefix == null ? null : transactionalIdPrefix + "-" + name;
     }
@@ -232,14 +240,14 @@ public final class KafkaConnections {
 
         public KafkaConnections build() {
             if (bootstrapServers == null || bootstrapServers.isBlank()) {
-                throw new IllegalArgumentException("bootstrapServers is required: set it to the brokers,"
-                        + " e.g. 'broker-1:9092,broker-2:9092'");
+                throw new IllegalArgumentException(
+                        "bootstrapServers is required: set it to the brokers," + " e.g. 'broker-1:9092,broker-2:9092'");
             }
             for (String key : properties.keySet()) {
                 String instead = RESERVED.get(key);
                 if (instead != null) {
-                    throw new IllegalArgumentException("Kafka property '" + key + "' cannot be passed through: "
-                            + instead);
+                    throw new IllegalArgumentException(
+                            "Kafka property '" + key + "' cannot be passed through: " + instead);
                 }
             }
             if (deliveryGuarantee == DeliveryGuarantee.EXACTLY_ONCE
@@ -258,8 +266,10 @@ public final class KafkaConnections {
                 try {
                     fromProperty = Duration.ofMillis(Long.parseLong(property.trim()));
                 } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("Kafka property '" + TRANSACTION_TIMEOUT_PROPERTY + "' must be"
-                            + " milliseconds, got '" + property + "'", e);
+                    throw new IllegalArgumentException(
+                            "Kafka property '" + TRANSACTION_TIMEOUT_PROPERTY + "' must be" + " milliseconds, got '"
+                                    + property + "'",
+                            e);
                 }
             }
             if (fromProperty != null && transactionTimeout != null && !fromProperty.equals(transactionTimeout)) {
@@ -267,7 +277,8 @@ public final class KafkaConnections {
                         + TRANSACTION_TIMEOUT_PROPERTY + "' = " + property + " ms and transactionTimeout(...) = "
                         + transactionTimeout.toMillis() + " ms; keep one");
             }
-            Duration timeout = fromProperty != null ? fromProperty
+            Duration timeout = fromProperty != null
+                    ? fromProperty
                     : transactionTimeout != null ? transactionTimeout : DEFAULT_TRANSACTION_TIMEOUT;
             if (timeout.isNegative() || timeout.isZero() || timeout.toMillis() > Integer.MAX_VALUE) {
                 throw new IllegalArgumentException("the transaction timeout must be positive and at most "

@@ -15,8 +15,8 @@ public final class ModelUpdateDeserializationSchema implements KafkaRecordDeseri
 
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<ModelUpdateMessage> out) {
-        out.collect(new ModelUpdateMessage(record.topic(), record.partition(), record.offset(), record.timestamp(),
-                record.key(), record.value()));
+        out.collect(new ModelUpdateMessage(
+                record.topic(), record.partition(), record.offset(), record.timestamp(), record.key(), record.value()));
     }
 
     @Override

@@ -35,8 +35,8 @@ public final class ReadingDeserializationSchema implements KafkaRecordDeserializ
     }
 
     /** See {@link ReadingDecoder#ReadingDecoder(List, ReadingLimits, List)}. */
-    public ReadingDeserializationSchema(List<String> featureNames, ReadingLimits limits,
-            List<String> olderWriterSchemas) {
+    public ReadingDeserializationSchema(
+            List<String> featureNames, ReadingLimits limits, List<String> olderWriterSchemas) {
         // Built once here so configuration errors show when the job is assembled, not on a TaskManager.
         ReadingDecoder check = new ReadingDecoder(featureNames, limits, olderWriterSchemas);
         this.featureNames = check.featureNames();
@@ -55,8 +55,14 @@ public final class ReadingDeserializationSchema implements KafkaRecordDeserializ
 
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<DecodedRecord> out) {
-        DecodedRecord result = decoder().decode(record.topic(), record.partition(), record.offset(),
-                record.timestamp(), record.key(), record.value());
+        DecodedRecord result = decoder()
+                .decode(
+                        record.topic(),
+                        record.partition(),
+                        record.offset(),
+                        record.timestamp(),
+                        record.key(),
+                        record.value());
         Counter counter = result.isReading() ? decoded : rejected;
         if (counter != null) {
             counter.inc();

@@ -39,14 +39,19 @@ public final class SourceTopics {
         props.setProperty(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Long.toString(timeout.toMillis()));
         try (Admin admin = Admin.create(props)) {
             Set<String> existing = admin.listTopics(new ListTopicsOptions().timeoutMs((int) timeout.toMillis()))
-                    .names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                    .names()
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             Set<String> missing = new TreeSet<>(topics);
             missing.removeAll(existing);
             return new ArrayList<>(missing);
         } catch (TimeoutException | ExecutionException e) {
             // The message only: the client's exceptions never carry the configured secrets.
-            LOG.warn("Could not list the topics on {} within {} ({}); starting anyway, the Kafka source will "
-                    + "wait for the broker", kafka.bootstrapServers(), timeout, e.getMessage());
+            LOG.warn(
+                    "Could not list the topics on {} within {} ({}); starting anyway, the Kafka source will "
+                            + "wait for the broker",
+                    kafka.bootstrapServers(),
+                    timeout,
+                    e.getMessage());
             return List.of();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -67,7 +67,8 @@ public final class ModelDirectory {
         byte[] weightBytes = resource(base + "/" + WEIGHTS_FILE, location);
         ModelConfig config = parseConfig(configBytes, location + "/" + CONFIG_FILE);
         String weightsSource = location + "/" + WEIGHTS_FILE;
-        return RecurrentModel.fromStateDict(config, Safetensors.parse(weightBytes, weightsSource).tensors(), weightsSource);
+        return RecurrentModel.fromStateDict(
+                config, Safetensors.parse(weightBytes, weightsSource).tensors(), weightsSource);
     }
 
     private static byte[] resource(String name, String location) throws IOException {
@@ -99,8 +100,8 @@ public final class ModelDirectory {
      */
     public static ModelConfig parseConfig(byte[] json, String source) {
         if (json.length > MAX_CONFIG_BYTES) {
-            throw new ModelFormatException(source + ": " + json.length + " bytes, over the " + MAX_CONFIG_BYTES
-                    + "-byte limit");
+            throw new ModelFormatException(
+                    source + ": " + json.length + " bytes, over the " + MAX_CONFIG_BYTES + "-byte limit");
         }
         JsonNode root;
         try {
@@ -118,7 +119,9 @@ public final class ModelDirectory {
     /** Writes {@code model} into {@code directory} (created if needed), replacing both files. */
     public static void write(RecurrentModel model, Path directory) throws IOException {
         Files.createDirectories(directory);
-        Safetensors.write(directory.resolve(WEIGHTS_FILE), model.stateDict(),
+        Safetensors.write(
+                directory.resolve(WEIGHTS_FILE),
+                model.stateDict(),
                 Map.of("format", "pt", "streamcell_version", model.version()));
         Path config = directory.resolve(CONFIG_FILE);
         Path temp = Files.createTempFile(directory, CONFIG_FILE, ".tmp");

@@ -44,8 +44,8 @@ public final class ModelUpdates {
         boolean inline = update.getWeights() != null;
         boolean byReference = update.getUri() != null;
         if (inline == byReference) {
-            throw new ModelFormatException(name + ": exactly one of weights and uri must be set, "
-                    + (inline ? "both are" : "neither is"));
+            throw new ModelFormatException(
+                    name + ": exactly one of weights and uri must be set, " + (inline ? "both are" : "neither is"));
         }
         byte[] configBytes = update.getConfigJson().getBytes(StandardCharsets.UTF_8);
         ModelConfig config = ModelDirectory.parseConfig(configBytes, name + " config_json");
@@ -66,7 +66,8 @@ public final class ModelUpdates {
             throw new ModelFormatException(weightsSource + ": " + weights.length + " bytes, over the "
                     + Safetensors.MAX_FILE_BYTES + "-byte limit");
         }
-        return RecurrentModel.fromStateDict(config, Safetensors.parse(weights, weightsSource).tensors(), weightsSource);
+        return RecurrentModel.fromStateDict(
+                config, Safetensors.parse(weights, weightsSource).tensors(), weightsSource);
     }
 
     /**
@@ -97,14 +98,16 @@ public final class ModelUpdates {
      * type, input size, hidden size and number of layers. Otherwise keys must start afresh.
      */
     public static boolean sameArchitecture(ModelConfig a, ModelConfig b) {
-        return a.cell() == b.cell() && a.inputSize() == b.inputSize() && a.hiddenSize() == b.hiddenSize()
+        return a.cell() == b.cell()
+                && a.inputSize() == b.inputSize()
+                && a.hiddenSize() == b.hiddenSize()
                 && a.numLayers() == b.numLayers();
     }
 
     /** An update carrying {@code model} inline. */
     public static ModelUpdate inline(String modelId, RecurrentModel model, Instant createdAt) {
-        byte[] weights = Safetensors.toBytes(model.stateDict(),
-                Map.of("format", "pt", "streamcell_version", model.version()));
+        byte[] weights =
+                Safetensors.toBytes(model.stateDict(), Map.of("format", "pt", "streamcell_version", model.version()));
         return ModelUpdate.newBuilder()
                 .setModelId(modelId)
                 .setVersion(model.version())
@@ -117,8 +120,8 @@ public final class ModelUpdates {
     }
 
     /** An update referring to the weights at {@code uri}, with their SHA-256 computed from {@code weightsFile}. */
-    public static ModelUpdate byReference(String modelId, ModelConfig config, String uri, Path weightsFile,
-            Instant createdAt) throws IOException {
+    public static ModelUpdate byReference(
+            String modelId, ModelConfig config, String uri, Path weightsFile, Instant createdAt) throws IOException {
         return ModelUpdate.newBuilder()
                 .setModelId(modelId)
                 .setVersion(config.version())
@@ -150,7 +153,8 @@ public final class ModelUpdates {
         byte[] bytes;
         if (uri.startsWith(ModelDirectory.CLASSPATH_PREFIX)) {
             String resource = uri.substring(ModelDirectory.CLASSPATH_PREFIX.length());
-            try (InputStream in = ModelUpdates.class.getResourceAsStream(resource.startsWith("/") ? resource : "/" + resource)) {
+            try (InputStream in =
+                    ModelUpdates.class.getResourceAsStream(resource.startsWith("/") ? resource : "/" + resource)) {
                 if (in == null) {
                     throw new ModelFormatException(source + ": no such classpath resource");
                 }
@@ -168,8 +172,8 @@ public final class ModelUpdates {
             }
             long size = Files.size(file);
             if (size > Safetensors.MAX_FILE_BYTES) {
-                throw new ModelFormatException(source + ": " + size + " bytes, over the " + Safetensors.MAX_FILE_BYTES
-                        + "-byte limit");
+                throw new ModelFormatException(
+                        source + ": " + size + " bytes, over the " + Safetensors.MAX_FILE_BYTES + "-byte limit");
             }
             bytes = Files.readAllBytes(file);
         } else {
@@ -177,8 +181,8 @@ public final class ModelUpdates {
         }
         String actual = sha256(bytes);
         if (!actual.equalsIgnoreCase(expectedSha256.trim())) {
-            throw new ModelFormatException(source + ": SHA-256 " + actual + " differs from the update's sha256 "
-                    + expectedSha256);
+            throw new ModelFormatException(
+                    source + ": SHA-256 " + actual + " differs from the update's sha256 " + expectedSha256);
         }
         return bytes;
     }

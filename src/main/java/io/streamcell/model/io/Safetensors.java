@@ -53,8 +53,8 @@ public final class Safetensors {
     public static Contents read(Path file) throws IOException {
         long size = Files.size(file);
         if (size > MAX_FILE_BYTES) {
-            throw new ModelFormatException(file + ": file is " + size + " bytes, larger than the "
-                    + MAX_FILE_BYTES + "-byte limit");
+            throw new ModelFormatException(
+                    file + ": file is " + size + " bytes, larger than the " + MAX_FILE_BYTES + "-byte limit");
         }
         return parse(Files.readAllBytes(file), file.toString());
     }
@@ -109,14 +109,16 @@ public final class Safetensors {
             expectedBegin = entry.end;
         }
         if (expectedBegin != dataLength) {
-            throw new ModelFormatException(source + ": tensors cover " + expectedBegin
-                    + " bytes but the data region has " + dataLength);
+            throw new ModelFormatException(
+                    source + ": tensors cover " + expectedBegin + " bytes but the data region has " + dataLength);
         }
         entries.sort(Comparator.comparingLong(Entry::begin));
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         for (Entry entry : entries) {
-            tensors.put(entry.name, new Tensor(entry.name, entry.shape, entry.dtype.decode(buffer,
-                    dataStart + (int) entry.begin, (int) ((entry.end - entry.begin) / entry.dtype.bytes))));
+            tensors.put(
+                    entry.name,
+                    new Tensor(entry.name, entry.shape, entry.dtype.decode(buffer, dataStart + (int) entry.begin, (int)
+                            ((entry.end - entry.begin) / entry.dtype.bytes))));
         }
         return new Contents(tensors, metadata);
     }
@@ -124,10 +126,14 @@ public final class Safetensors {
     /** Writes float32 tensors in the given order, with optional string metadata, atomically. */
     public static void write(Path file, Collection<Tensor> tensors, Map<String, String> metadata) throws IOException {
         byte[] bytes = toBytes(tensors, metadata);
-        Path temp = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName().toString(), ".tmp");
+        Path temp = Files.createTempFile(
+                file.toAbsolutePath().getParent(), file.getFileName().toString(), ".tmp");
         try {
             Files.write(temp, bytes);
-            Files.move(temp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+            Files.move(
+                    temp,
+                    file,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                     java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(temp);
@@ -156,7 +162,8 @@ public final class Safetensors {
         int paddedLength = (headerBytes.length + 7) / 8 * 8;
         long total = 8L + paddedLength + offset;
         if (total > MAX_FILE_BYTES) {
-            throw new IllegalArgumentException("tensors need " + total + " bytes, over the " + MAX_FILE_BYTES + " limit");
+            throw new IllegalArgumentException(
+                    "tensors need " + total + " bytes, over the " + MAX_FILE_BYTES + " limit");
         }
         ByteBuffer out = ByteBuffer.allocate((int) total).order(ByteOrder.LITTLE_ENDIAN);
         out.putLong(paddedLength);
@@ -177,8 +184,8 @@ public final class Safetensors {
         }
         node.fields().forEachRemaining(e -> {
             if (!e.getValue().isTextual()) {
-                throw new ModelFormatException(source + ": " + METADATA_KEY + " value '" + shown(e.getKey())
-                        + "' must be a string");
+                throw new ModelFormatException(
+                        source + ": " + METADATA_KEY + " value '" + shown(e.getKey()) + "' must be a string");
             }
             metadata.put(e.getKey(), e.getValue().textValue());
         });
@@ -279,20 +286,24 @@ public final class Safetensors {
             for (int i = 0; i < shape.length; i++) {
                 JsonNode dim = shapeNode.get(i);
                 if (!dim.canConvertToInt() || !dim.isIntegralNumber() || dim.intValue() < 0) {
-                    throw new ModelFormatException(where + ": shape dimension " + shown(String.valueOf(dim)) + " is not a non-negative int");
+                    throw new ModelFormatException(
+                            where + ": shape dimension " + shown(String.valueOf(dim)) + " is not a non-negative int");
                 }
                 shape[i] = dim.intValue();
             }
             JsonNode offsets = node.get("data_offsets");
-            if (offsets == null || !offsets.isArray() || offsets.size() != 2
-                    || !offsets.get(0).canConvertToLong() || !offsets.get(1).canConvertToLong()) {
+            if (offsets == null
+                    || !offsets.isArray()
+                    || offsets.size() != 2
+                    || !offsets.get(0).canConvertToLong()
+                    || !offsets.get(1).canConvertToLong()) {
                 throw new ModelFormatException(where + ": data_offsets must be [begin, end]");
             }
             long begin = offsets.get(0).longValue();
             long end = offsets.get(1).longValue();
             if (begin < 0 || end < begin || end > dataLength) {
-                throw new ModelFormatException(where + ": data_offsets [" + begin + ", " + end
-                        + "] are outside the " + dataLength + "-byte data region");
+                throw new ModelFormatException(where + ": data_offsets [" + begin + ", " + end + "] are outside the "
+                        + dataLength + "-byte data region");
             }
             long elements;
             try {

@@ -89,8 +89,8 @@ public final class BatchStepKernel implements KeyBatchKernel {
                 }
                 products[l] = new Product(weights, bias, layer.inputSize() + hidden, layer.gateWidth(), capacity);
                 if (layer.candidateWeights() != null) {
-                    candidateProducts[l] = new Product(layer.candidateWeights(), layer.candidateBias(), hidden, hidden,
-                            capacity);
+                    candidateProducts[l] =
+                            new Product(layer.candidateWeights(), layer.candidateBias(), hidden, hidden, capacity);
                 }
             }
             this.head = new Product(model.headWeights(), null, hidden, model.outputSize(), capacity);
@@ -99,7 +99,8 @@ public final class BatchStepKernel implements KeyBatchKernel {
             throw e;
         }
         this.headOut = new float[capacity * model.outputSize()];
-        this.buffers = new GateMath.Buffers(capacity * hidden, cell, model.config().gruReset());
+        this.buffers =
+                new GateMath.Buffers(capacity * hidden, cell, model.config().gruReset());
     }
 
     /** A copy of a row-major matrix {@code width} wide with columns [from, to) times the candidate scale. */
@@ -274,9 +275,21 @@ public final class BatchStepKernel implements KeyBatchKernel {
 
         /** Multiplies the first {@code rows} rows into the output matrix. */
         void multiply(int rows) {
-            openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasNoTrans,
-                    openblas_nolapack.CblasNoTrans, rows, columns, depth, 1f, inputPointer, depth, weightsPointer,
-                    columns, 0f, outputPointer, columns);
+            openblas_nolapack.cblas_sgemm(
+                    openblas_nolapack.CblasRowMajor,
+                    openblas_nolapack.CblasNoTrans,
+                    openblas_nolapack.CblasNoTrans,
+                    rows,
+                    columns,
+                    depth,
+                    1f,
+                    inputPointer,
+                    depth,
+                    weightsPointer,
+                    columns,
+                    0f,
+                    outputPointer,
+                    columns);
         }
 
         /**

@@ -201,8 +201,8 @@ public final class BundleStepKernel implements KeyBatchKernel {
             }
             float[][] c = cellState[l];
             for (int u = 0; u < hidden; u++) {
-                GateMath.lstmCell(pre[u], pre[hidden + u], pre[2 * hidden + u], pre[3 * hidden + u], c[u], h[u], n,
-                        buffers);
+                GateMath.lstmCell(
+                        pre[u], pre[hidden + u], pre[2 * hidden + u], pre[3 * hidden + u], c[u], h[u], n, buffers);
             }
             return;
         }
@@ -217,8 +217,8 @@ public final class BundleStepKernel implements KeyBatchKernel {
         }
         if (!resetBefore) {
             for (int u = 0; u < hidden; u++) {
-                GateMath.gruResetAfterCell(pre[u], pre[hidden + u], pre[2 * hidden + u], pre[3 * hidden + u], h[u], n,
-                        buffers);
+                GateMath.gruResetAfterCell(
+                        pre[u], pre[hidden + u], pre[2 * hidden + u], pre[3 * hidden + u], h[u], n, buffers);
             }
             return;
         }
@@ -244,15 +244,24 @@ public final class BundleStepKernel implements KeyBatchKernel {
      * {@code [0, n)}, four rows per pass and the rest one by one, as {@link StepKernel}'s
      * {@code addRows} adds them for one key.
      */
-    private static void addRowsTo(float[][] y, float[] w, int width, int firstRow, float[][] v, int count, int from,
-            int to, int n) {
+    private static void addRowsTo(
+            float[][] y, float[] w, int width, int firstRow, float[][] v, int count, int from, int to, int n) {
         for (int j = from; j < to; j++) {
             float[] yj = y[j];
             int k = 0;
             for (; k + 4 <= count; k += 4) {
                 int r = (firstRow + k) * width + j;
-                axpy4(v[k], w[r], v[k + 1], w[r + width], v[k + 2], w[r + 2 * width], v[k + 3], w[r + 3 * width],
-                        yj, n);
+                axpy4(
+                        v[k],
+                        w[r],
+                        v[k + 1],
+                        w[r + width],
+                        v[k + 2],
+                        w[r + 2 * width],
+                        v[k + 3],
+                        w[r + 3 * width],
+                        yj,
+                        n);
             }
             for (; k < count; k++) {
                 axpy(v[k], w[(firstRow + k) * width + j], yj, n);
@@ -260,8 +269,8 @@ public final class BundleStepKernel implements KeyBatchKernel {
         }
     }
 
-    private static void axpy4(float[] a0, float w0, float[] a1, float w1, float[] a2, float w2, float[] a3, float w3,
-            float[] y, int n) {
+    private static void axpy4(
+            float[] a0, float w0, float[] a1, float w1, float[] a2, float w2, float[] a3, float w3, float[] y, int n) {
         for (int b = 0; b < n; b++) {
             y[b] += (a0[b] * w0 + a1[b] * w1) + (a2[b] * w2 + a3[b] * w3);
         }

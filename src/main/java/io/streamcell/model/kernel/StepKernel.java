@@ -185,8 +185,8 @@ public final class StepKernel {
      * {@code y[from, to) += sum_k v[vOffset+k] * w[firstRow+k][from, to)} for {@code count} rows,
      * four rows per pass.
      */
-    private static void addRows(float[][] w, int firstRow, float[] v, int vOffset, int count, float[] y, int from,
-            int to) {
+    private static void addRows(
+            float[][] w, int firstRow, float[] v, int vOffset, int count, float[] y, int from, int to) {
         int k = 0;
         for (; k + 4 <= count; k += 4) {
             int r = firstRow + k;
@@ -198,8 +198,18 @@ public final class StepKernel {
         }
     }
 
-    private static void axpy4(float a0, float[] w0, float a1, float[] w1, float a2, float[] w2, float a3, float[] w3,
-            float[] y, int from, int to) {
+    private static void axpy4(
+            float a0,
+            float[] w0,
+            float a1,
+            float[] w1,
+            float a2,
+            float[] w2,
+            float a3,
+            float[] w3,
+            float[] y,
+            int from,
+            int to) {
         for (int j = from; j < to; j++) {
             y[j] += (a0 * w0[j] + a1 * w1[j]) + (a2 * w2[j] + a3 * w3[j]);
         }

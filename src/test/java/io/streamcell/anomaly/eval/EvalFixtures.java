@@ -4,8 +4,8 @@ import io.streamcell.model.CellType;
 import io.streamcell.model.GruReset;
 import io.streamcell.model.ModelConfig;
 import io.streamcell.model.RecurrentModel;
-import io.streamcell.model.TestModels;
 import io.streamcell.model.Scaler;
+import io.streamcell.model.TestModels;
 import java.util.List;
 
 /** Tiny models for the evaluation tests: untrained, small fixed weights. */
@@ -26,8 +26,19 @@ public final class EvalFixtures {
         float[] outStd = new float[targets.size()];
         java.util.Arrays.fill(outMean, 50f);
         java.util.Arrays.fill(outStd, 30f);
-        ModelConfig config = new ModelConfig(CellType.LSTM, GruReset.AFTER, features.size(), 2, 1,
-                features, targets, 1, Scaler.of(inMean, inStd), Scaler.of(outMean, outStd), "tiny-value", null);
+        ModelConfig config = new ModelConfig(
+                CellType.LSTM,
+                GruReset.AFTER,
+                features.size(),
+                2,
+                1,
+                features,
+                targets,
+                1,
+                Scaler.of(inMean, inStd),
+                Scaler.of(outMean, outStd),
+                "tiny-value",
+                null);
         return TestModels.withFixedWeights(config, "tiny value model");
     }
 }

@@ -75,7 +75,8 @@ class EvaluationTest {
     @Test
     void summaryJsonHasTheThreeProfilesAndAgreesWithRescoringTheResultFiles() throws IOException {
         Evaluation.Result result = Evaluation.run(EvalFixtures.tinyValueModel(), data, labels, results, null);
-        JsonNode summary = new ObjectMapper().readTree(results.resolve("summary.json").toFile());
+        JsonNode summary =
+                new ObjectMapper().readTree(results.resolve("summary.json").toFile());
 
         Map<String, ScoredSeries> reread = NabCorpus.readResults(results);
         Map<Profile, NabResult> rescored = new NabScorer().score(reread, NabLabels.read(labels), Profile.published());
@@ -85,16 +86,23 @@ class EvaluationTest {
             double normalized = p.path("normalized_score").asDouble();
             assertThat(normalized).isLessThanOrEqualTo(100.0);
             assertThat(normalized).isCloseTo(rescored.get(profile).normalizedScore(), within(1e-9));
-            assertThat(p.path("threshold").asDouble()).isEqualTo(rescored.get(profile).threshold());
-            assertThat(p.path("tp").asLong() + p.path("fp").asLong() + p.path("fn").asLong() + p.path("tn").asLong())
+            assertThat(p.path("threshold").asDouble())
+                    .isEqualTo(rescored.get(profile).threshold());
+            assertThat(p.path("tp").asLong()
+                            + p.path("fp").asLong()
+                            + p.path("fn").asLong()
+                            + p.path("tn").asLong())
                     .isEqualTo((long) FILES * (ROWS - 225));
-            assertThat(p.path("null_score").asDouble()).isEqualTo(-profile.fnWeight() * p.path("windows").asInt());
+            assertThat(p.path("null_score").asDouble())
+                    .isEqualTo(-profile.fnWeight() * p.path("windows").asInt());
         }
         int windows = corpus.stream().mapToInt(f -> f.anomalies().size()).sum();
-        assertThat(summary.path("profiles").path("standard").path("windows").asInt()).isEqualTo(windows);
+        assertThat(summary.path("profiles").path("standard").path("windows").asInt())
+                .isEqualTo(windows);
         JsonNode episodes = summary.path("alert_episodes");
         assertThat(episodes.path("scored_windows").asInt()).isEqualTo(windows);
-        long alertRows = result.series().stream().mapToLong(s -> countTrue(s.alerts())).sum();
+        long alertRows =
+                result.series().stream().mapToLong(s -> countTrue(s.alerts())).sum();
         assertThat(episodes.path("episodes").asLong()).isBetween(0L, alertRows);
         assertThat(summary.path("files").asInt()).isEqualTo(FILES);
         assertThat(Evaluation.summaryTable(result)).contains("standard", "reward_low_FP_rate", "reward_low_FN_rate");
@@ -106,8 +114,10 @@ class EvaluationTest {
         Path perfect = temp.resolve("perfect");
         Path constant = temp.resolve("null");
         for (LabelledCorpus.File file : corpus) {
-            writeResultFile(perfect.resolve(file.key()), file, row -> file.anomalies().stream()
-                    .anyMatch(a -> a.windowStart() == row) ? 1.0 : 0.0);
+            writeResultFile(
+                    perfect.resolve(file.key()),
+                    file,
+                    row -> file.anomalies().stream().anyMatch(a -> a.windowStart() == row) ? 1.0 : 0.0);
             writeResultFile(constant.resolve(file.key()), file, row -> 0.5);
         }
 
@@ -117,8 +127,12 @@ class EvaluationTest {
                 new NabScorer().score(NabCorpus.readResults(constant), windows, Profile.published());
 
         for (Profile profile : Profile.published()) {
-            assertThat(perfectScores.get(profile).normalizedScore()).as(profile.name()).isCloseTo(100.0, within(1e-9));
-            assertThat(nullScores.get(profile).normalizedScore()).as(profile.name()).isCloseTo(0.0, within(1e-9));
+            assertThat(perfectScores.get(profile).normalizedScore())
+                    .as(profile.name())
+                    .isCloseTo(100.0, within(1e-9));
+            assertThat(nullScores.get(profile).normalizedScore())
+                    .as(profile.name())
+                    .isCloseTo(0.0, within(1e-9));
         }
     }
 
@@ -129,13 +143,18 @@ class EvaluationTest {
 
         assertThat(detectorDir.resolve("synthetic/streamcell_series_001.csv")).exists();
         assertThat(NabCorpus.readResults(detectorDir).keySet())
-                .containsExactlyElementsOf(corpus.stream().map(LabelledCorpus.File::key).toList());
+                .containsExactlyElementsOf(
+                        corpus.stream().map(LabelledCorpus.File::key).toList());
     }
 
     @Test
     void aModelWithoutTheSingleFeatureValueIsRejected() {
-        assertThatThrownBy(() -> Evaluation.run(EvalFixtures.tinyModel(List.of("value", "other"), List.of("value")),
-                data, labels, results, null))
+        assertThatThrownBy(() -> Evaluation.run(
+                        EvalFixtures.tinyModel(List.of("value", "other"), List.of("value")),
+                        data,
+                        labels,
+                        results,
+                        null))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("single feature and target 'value'")
                 .hasMessageContaining("[value, other]");
@@ -158,7 +177,8 @@ class EvaluationTest {
         EvaluationReport.write(result, report);
 
         String html = Files.readString(report);
-        Matcher images = Pattern.compile("<img src=\"data:image/png;base64,([A-Za-z0-9+/=]+)\"").matcher(html);
+        Matcher images = Pattern.compile("<img src=\"data:image/png;base64,([A-Za-z0-9+/=]+)\"")
+                .matcher(html);
         int count = 0;
         while (images.find()) {
             byte[] png = java.util.Base64.getDecoder().decode(images.group(1));
@@ -198,8 +218,8 @@ class EvaluationTest {
         return n;
     }
 
-    private static void writeResultFile(Path file, LabelledCorpus.File source,
-            java.util.function.IntToDoubleFunction score) throws IOException {
+    private static void writeResultFile(
+            Path file, LabelledCorpus.File source, java.util.function.IntToDoubleFunction score) throws IOException {
         Files.createDirectories(file.getParent());
         List<String> in = Files.readAllLines(source.path());
         try (Writer writer = Files.newBufferedWriter(file)) {

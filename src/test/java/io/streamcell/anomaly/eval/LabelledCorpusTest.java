@@ -23,7 +23,8 @@ class LabelledCorpusTest {
     void writesNabLayoutWithTimestampValueColumns() throws IOException {
         List<LabelledCorpus.File> files = LabelledCorpus.write(temp, 3, 1500, 7);
 
-        assertThat(files).extracting(LabelledCorpus.File::key)
+        assertThat(files)
+                .extracting(LabelledCorpus.File::key)
                 .containsExactly("synthetic/series_001.csv", "synthetic/series_002.csv", "synthetic/series_003.csv");
         for (LabelledCorpus.File file : files) {
             List<String> lines = Files.readAllLines(temp.resolve("data").resolve(file.key()));
@@ -40,7 +41,9 @@ class LabelledCorpusTest {
         List<LabelledCorpus.File> files = LabelledCorpus.write(temp, 6, n, 11);
         Map<String, List<Window>> labels = NabLabels.read(LabelledCorpus.labelsFile(temp));
 
-        assertThat(labels.keySet()).containsExactlyElementsOf(files.stream().map(LabelledCorpus.File::key).toList());
+        assertThat(labels.keySet())
+                .containsExactlyElementsOf(
+                        files.stream().map(LabelledCorpus.File::key).toList());
         for (LabelledCorpus.File file : files) {
             int k = file.anomalies().size();
             assertThat(k).isBetween(1, 3);
@@ -54,10 +57,12 @@ class LabelledCorpusTest {
                 assertThat(anomaly.row() - anomaly.windowStart()).isEqualTo(width / 2);
                 assertThat(anomaly.windowStart()).isGreaterThan(225); // after 15% of 1500 rows
                 assertThat(anomaly.windowEnd()).isLessThan(n);
-                assertThat(windows.get(a)).isEqualTo(
-                        new Window(timestamps.get(anomaly.windowStart()), timestamps.get(anomaly.windowEnd())));
+                assertThat(windows.get(a))
+                        .isEqualTo(
+                                new Window(timestamps.get(anomaly.windowStart()), timestamps.get(anomaly.windowEnd())));
                 if (a > 0) {
-                    assertThat(anomaly.windowStart()).isGreaterThan(file.anomalies().get(a - 1).windowEnd());
+                    assertThat(anomaly.windowStart())
+                            .isGreaterThan(file.anomalies().get(a - 1).windowEnd());
                 }
             }
         }

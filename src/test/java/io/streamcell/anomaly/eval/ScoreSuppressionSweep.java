@@ -56,7 +56,9 @@ final class ScoreSuppressionSweep {
             for (var v : variants.entrySet()) {
                 Map<String, ScoredSeries> corpus = new LinkedHashMap<>();
                 for (var r : rows.entrySet()) {
-                    corpus.put(r.getKey(), new ScoredSeries(r.getValue().t(), v.getValue().apply(r.getValue())));
+                    corpus.put(
+                            r.getKey(),
+                            new ScoredSeries(r.getValue().t(), v.getValue().apply(r.getValue())));
                 }
                 StringBuilder line = new StringBuilder(String.format("%-28s %-22s", args[c], v.getKey()));
                 for (Profile p : Profile.published()) {
@@ -122,8 +124,14 @@ final class ScoreSuppressionSweep {
             for (ReadingsCsvReader.Row row = reader.next(); row != null; row = reader.next()) {
                 times.add(NabTimestamps.parse(row.timestampText()));
                 var o = stepper.step(state, row.epochMillis(), row.features());
-                values.add(o.score() == null ? new double[] {0, 0, 0}
-                        : new double[] {o.score().normalisedError(), o.score().level(), o.score().anomalyScore()});
+                values.add(
+                        o.score() == null
+                                ? new double[] {0, 0, 0}
+                                : new double[] {
+                                    o.score().normalisedError(),
+                                    o.score().level(),
+                                    o.score().anomalyScore()
+                                });
                 // an unscored row (no forecast yet) leaves the scorer's previous level as it was
             }
         }

@@ -41,9 +41,9 @@ class AlertEpisodesTest {
         assertThat(m.precision()).isCloseTo(3.0 / 7, within(1e-12));
         assertThat(m.recall()).isCloseTo(2.0 / 3, within(1e-12));
         assertThat(m.f1()).isCloseTo(12.0 / 23, within(1e-12));
-        assertThat(m.delays()).extracting(AlertEpisodes.Delay::file, AlertEpisodes.Delay::rows)
-                .containsExactly(tuple("a.csv", 0L),
-                        tuple("b.csv", 3L));
+        assertThat(m.delays())
+                .extracting(AlertEpisodes.Delay::file, AlertEpisodes.Delay::rows)
+                .containsExactly(tuple("a.csv", 0L), tuple("b.csv", 3L));
         assertThat(m.meanDelayRows()).isEqualTo(1.5);
         assertThat(m.meanDelay()).isEqualTo(Duration.ofSeconds(450));
     }

@@ -31,9 +31,10 @@ class NabLabelsAndCorpusTest {
         Map<String, List<Window>> labels = NabLabels.read(json);
         assertThat(labels).containsOnlyKeys("artificialNoAnomaly/art_flatline.csv", "realKnownCause/nyc_taxi.csv");
         assertThat(labels.get("artificialNoAnomaly/art_flatline.csv")).isEmpty();
-        assertThat(labels.get("realKnownCause/nyc_taxi.csv")).containsExactly(   // sorted by start
-                new Window(LocalDateTime.of(2014, 10, 30, 15, 30), LocalDateTime.of(2014, 11, 3, 22, 30)),
-                new Window(LocalDateTime.of(2015, 1, 26, 10, 30), LocalDateTime.of(2015, 1, 28, 21, 30)));
+        assertThat(labels.get("realKnownCause/nyc_taxi.csv"))
+                .containsExactly( // sorted by start
+                        new Window(LocalDateTime.of(2014, 10, 30, 15, 30), LocalDateTime.of(2014, 11, 3, 22, 30)),
+                        new Window(LocalDateTime.of(2015, 1, 26, 10, 30), LocalDateTime.of(2015, 1, 28, 21, 30)));
     }
 
     @Test
@@ -63,8 +64,8 @@ class NabLabelsAndCorpusTest {
         Map<String, ScoredSeries> corpus = NabCorpus.readResults(detector);
         assertThat(corpus).containsOnlyKeys("realKnownCause/nyc_taxi.csv");
         ScoredSeries series = corpus.get("realKnownCause/nyc_taxi.csv");
-        assertThat(series.timestamps()).containsExactly(
-                LocalDateTime.of(2014, 7, 1, 0, 0), LocalDateTime.of(2014, 7, 1, 0, 30));
+        assertThat(series.timestamps())
+                .containsExactly(LocalDateTime.of(2014, 7, 1, 0, 0), LocalDateTime.of(2014, 7, 1, 0, 30));
         assertThat(series.scores()).containsExactly(0.0, 0.75);
     }
 
@@ -72,16 +73,19 @@ class NabLabelsAndCorpusTest {
     void readsDataFileTimestamps() throws IOException {
         Path data = dir.resolve("data");
         Files.createDirectories(data.resolve("artificialNoAnomaly"));
-        Files.writeString(data.resolve("artificialNoAnomaly/art_flatline.csv"),
+        Files.writeString(
+                data.resolve("artificialNoAnomaly/art_flatline.csv"),
                 "timestamp,value\n2014-04-01 00:00:00,1\n2014-04-01 00:05:00,1\n");
         assertThat(NabCorpus.readDataTimestamps(data)).containsOnlyKeys("artificialNoAnomaly/art_flatline.csv");
-        assertThat(NabCorpus.readDataTimestamps(data).get("artificialNoAnomaly/art_flatline.csv")).hasSize(2);
+        assertThat(NabCorpus.readDataTimestamps(data).get("artificialNoAnomaly/art_flatline.csv"))
+                .hasSize(2);
     }
 
     @Test
     void resultFileErrorsNameTheFileAndLine() throws IOException {
         Path file = dir.resolve("bad.csv");
-        Files.writeString(file, "timestamp,value,anomaly_score\n2014-07-01 00:00:00,1,0.5\n2014-07-01 00:30:00,1,high\n");
+        Files.writeString(
+                file, "timestamp,value,anomaly_score\n2014-07-01 00:00:00,1,0.5\n2014-07-01 00:30:00,1,high\n");
         assertThatThrownBy(() -> NabCorpus.readResultFile(file))
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("bad.csv line 3");

@@ -37,10 +37,10 @@ class NabPublishedResultTest {
             scores[i] = 0.0301029996659;
         }
         for (int row : new int[] {2, 4, 5, 6, 8, 9, 45}) {
-            scores[row] = 1.0;                  // probationary: ignored
+            scores[row] = 1.0; // probationary: ignored
         }
-        scores[325] = 0.544449877418;           // 2011-07-14 13:00:01, inside the window
-        scores[450] = 0.506495132526;           // below the threshold
+        scores[325] = 0.544449877418; // 2011-07-14 13:00:01, inside the window
+        scores[450] = 0.506495132526; // below the threshold
         scores[1040] = 0.708393890909;
         scores[1045] = 0.708393893658;
         scores[1487] = 0.768694730998;
@@ -56,8 +56,9 @@ class NabPublishedResultTest {
 
         assertThat(scorer.probationaryLength(rows)).isEqualTo(243);
         assertThat(result.rawScore()).isCloseTo(0.53195803375, within(1e-10));
-        assertThat(result.rows()).extracting(ThresholdScore::tp, ThresholdScore::tn, ThresholdScore::fp,
-                ThresholdScore::fn).containsExactly(1L, 1215L, 3L, 162L);
+        assertThat(result.rows())
+                .extracting(ThresholdScore::tp, ThresholdScore::tn, ThresholdScore::fp, ThresholdScore::fn)
+                .containsExactly(1L, 1215L, 3L, 162L);
         double[] sweep = scorer.sweepScores(new ScoredSeries(timestamps, scores), labels.get(FILE), Profile.STANDARD);
         assertThat(sweep[325]).isCloseTo(0.86195803375, within(1e-10));
         assertThat(sweep[1040]).isEqualTo(-0.11);

@@ -31,7 +31,9 @@ public final class NabScoreTool {
             case "--perfect" -> perfect(NabCorpus.readDataTimestamps(Path.of(args[2])), labels);
             default -> NabCorpus.readResults(Path.of(args[1]));
         };
-        int windows = corpus.keySet().stream().mapToInt(k -> labels.getOrDefault(k, List.of()).size()).sum();
+        int windows = corpus.keySet().stream()
+                .mapToInt(k -> labels.getOrDefault(k, List.of()).size())
+                .sum();
         long rows = corpus.values().stream().mapToLong(ScoredSeries::size).sum();
         System.out.printf("%d files, %d rows, %d windows%n", corpus.size(), rows, windows);
         NabScorer scorer = new NabScorer();
@@ -44,8 +46,8 @@ public final class NabScoreTool {
 
     private static Map<String, ScoredSeries> constant(Map<String, List<LocalDateTime>> data) {
         Map<String, ScoredSeries> corpus = new TreeMap<>();
-        data.forEach((key, timestamps) -> corpus.put(key,
-                new ScoredSeries(timestamps, new double[timestamps.size()]).withConstantScore(0.5)));
+        data.forEach((key, timestamps) ->
+                corpus.put(key, new ScoredSeries(timestamps, new double[timestamps.size()]).withConstantScore(0.5)));
         return corpus;
     }
 

@@ -79,7 +79,7 @@ class NabScorerTest {
 
     @Test
     void probationaryPeriodIsFifteenPercentCappedAt750Rows() {
-        assertThat(scorer.probationaryLength(7)).isEqualTo(1);      // floor(1.05)
+        assertThat(scorer.probationaryLength(7)).isEqualTo(1); // floor(1.05)
         assertThat(scorer.probationaryLength(20)).isEqualTo(3);
         assertThat(scorer.probationaryLength(100)).isEqualTo(15);
         assertThat(scorer.probationaryLength(4999)).isEqualTo(749); // floor(749.85)
@@ -91,19 +91,19 @@ class NabScorerTest {
     void sweepScoresFollowTheWindowsOfAFile() {
         double[] sweep = scorer.sweepScores(series(ROWS), labels().get("a/a.csv"), Profile.STANDARD);
         double maxTp = s(-1);
-        assertThat(sweep[0]).isCloseTo(-0.11, EPS);                  // before any window
+        assertThat(sweep[0]).isCloseTo(-0.11, EPS); // before any window
         assertThat(sweep[19]).isCloseTo(-0.11, EPS);
-        assertThat(sweep[20]).isCloseTo(1.0, EPS);                   // window start: exactly A_TP
+        assertThat(sweep[20]).isCloseTo(1.0, EPS); // window start: exactly A_TP
         assertThat(sweep[22]).isCloseTo(s(-3.0 / 5) / maxTp, EPS);
-        assertThat(sweep[24]).isCloseTo(s(-1.0 / 5) / maxTp, EPS);   // last row: never 0
-        assertThat(sweep[25]).isCloseTo(0.11 * s(1.0 / 4), EPS);     // (25 - 24) / (5 - 1)
+        assertThat(sweep[24]).isCloseTo(s(-1.0 / 5) / maxTp, EPS); // last row: never 0
+        assertThat(sweep[25]).isCloseTo(0.11 * s(1.0 / 4), EPS); // (25 - 24) / (5 - 1)
         assertThat(sweep[28]).isCloseTo(0.11 * s(1.0), EPS);
-        assertThat(sweep[36]).isCloseTo(0.11 * s(3.0), EPS);         // 12/4 = 3: still the sigmoid
-        assertThat(sweep[37]).isCloseTo(-0.11, EPS);                 // beyond 3: -A_FP
+        assertThat(sweep[36]).isCloseTo(0.11 * s(3.0), EPS); // 12/4 = 3: still the sigmoid
+        assertThat(sweep[37]).isCloseTo(-0.11, EPS); // beyond 3: -A_FP
         assertThat(sweep[40]).isCloseTo(1.0, EPS);
         assertThat(sweep[41]).isCloseTo(s(-1.0 / 2) / maxTp, EPS);
-        assertThat(sweep[42]).isCloseTo(0.11 * s(1.0), EPS);         // (42 - 41) / (2 - 1)
-        assertThat(sweep[44]).isCloseTo(0.11 * s(3.0), EPS);         // 3/1 = 3
+        assertThat(sweep[42]).isCloseTo(0.11 * s(1.0), EPS); // (42 - 41) / (2 - 1)
+        assertThat(sweep[44]).isCloseTo(0.11 * s(3.0), EPS); // 3/1 = 3
         assertThat(sweep[45]).isCloseTo(-0.11, EPS);
     }
 
@@ -150,8 +150,8 @@ class NabScorerTest {
     void onlyTheEarliestDetectionInAWindowCounts() {
         Map<String, List<Window>> labels = Map.of("f.csv", List.of(window(50, 59)));
         // detections at rows 52, 55 and 58 of a 10-row window: worth S(-8/10) / S(-1), the earliest
-        NabResult result = scorer.scoreAt(
-                Map.of("f.csv", series(ROWS, 58, 1.0, 52, 1.0, 55, 1.0)), labels, Profile.STANDARD, 1.0);
+        NabResult result =
+                scorer.scoreAt(Map.of("f.csv", series(ROWS, 58, 1.0, 52, 1.0, 55, 1.0)), labels, Profile.STANDARD, 1.0);
         assertThat(result.rawScore()).isCloseTo(s(-0.8) / s(-1), EPS);
         assertThat(result.rows().tp()).isEqualTo(3);
     }
@@ -161,8 +161,8 @@ class NabScorerTest {
         // A window inside the probationary period (rows 0..14) is neither detected nor missed, but
         // still counts toward the perfect score, as in NAB (which counts every labelled window).
         Map<String, List<Window>> labels = Map.of("f.csv", List.of(window(5, 8)));
-        NabResult result = scorer.scoreAt(
-                Map.of("f.csv", series(ROWS, 3, 1.0, 6, 1.0, 14, 1.0)), labels, Profile.STANDARD, 0.5);
+        NabResult result =
+                scorer.scoreAt(Map.of("f.csv", series(ROWS, 3, 1.0, 6, 1.0, 14, 1.0)), labels, Profile.STANDARD, 0.5);
         assertThat(result.rawScore()).isEqualTo(0.0);
         assertThat(result.rows()).isEqualTo(new ThresholdScore(0.5, 0.0, 0, 85, 0, 0));
         assertThat(result.windows()).isEqualTo(1);
@@ -227,7 +227,9 @@ class NabScorerTest {
         assertThat(sweep.get(3).score()).isCloseTo(2.0 + fp25, EPS);
         assertThat(sweep.get(4).score()).isCloseTo(2.0 + fp25 - 0.11, EPS);
         assertThat(sweep.get(5).score()).isLessThan(sweep.get(4).score());
-        assertThat(sweep.get(3)).extracting(ThresholdScore::tp, ThresholdScore::fp).containsExactly(2L, 1L);
+        assertThat(sweep.get(3))
+                .extracting(ThresholdScore::tp, ThresholdScore::fp)
+                .containsExactly(2L, 1L);
 
         NabResult best = scorer.score(corpus, labels, Profile.STANDARD);
         assertThat(best.threshold()).isEqualTo(0.6);
@@ -265,7 +267,8 @@ class NabScorerTest {
     void afterAOneRowWindowFalsePositivesCostTheFullWeight() {
         // (i - r) / (w - 1) divides by zero after a one-row window (Python raises); here: -A_FP.
         Map<String, List<Window>> labels = Map.of("f.csv", List.of(window(50, 50)));
-        NabResult result = scorer.scoreAt(Map.of("f.csv", series(ROWS, 50, 1.0, 51, 1.0)), labels, Profile.STANDARD, 1.0);
+        NabResult result =
+                scorer.scoreAt(Map.of("f.csv", series(ROWS, 50, 1.0, 51, 1.0)), labels, Profile.STANDARD, 1.0);
         assertThat(result.rawScore()).isCloseTo(1.0 - 0.11, EPS);
     }
 
@@ -274,23 +277,27 @@ class NabScorerTest {
         for (Profile profile : Profile.published()) {
             List<ThresholdScore> sweep = scorer.thresholdScores(detector(), labels(), profile);
             NabResult result = scorer.score(detector(), labels(), profile);
-            double best = sweep.stream().mapToDouble(ThresholdScore::score).max().orElseThrow();
+            double best =
+                    sweep.stream().mapToDouble(ThresholdScore::score).max().orElseThrow();
             assertThat(result.rawScore()).isCloseTo(best, EPS);
-            assertThat(result.fileScores().values().stream().mapToDouble(Double::doubleValue).sum())
+            assertThat(result.fileScores().values().stream()
+                            .mapToDouble(Double::doubleValue)
+                            .sum())
                     .isCloseTo(result.rawScore(), EPS);
             for (ThresholdScore s : sweep) {
                 NabResult at = scorer.scoreAt(detector(), labels(), profile, s.threshold());
                 assertThat(at.rawScore()).isCloseTo(s.score(), EPS);
-                assertThat(at.rows()).extracting(ThresholdScore::tp, ThresholdScore::tn, ThresholdScore::fp,
-                        ThresholdScore::fn).containsExactly(s.tp(), s.tn(), s.fp(), s.fn());
+                assertThat(at.rows())
+                        .extracting(ThresholdScore::tp, ThresholdScore::tn, ThresholdScore::fp, ThresholdScore::fn)
+                        .containsExactly(s.tp(), s.tn(), s.fp(), s.fn());
             }
         }
     }
 
     @Test
     void rejectsWindowsThatAreNotRowsOfTheFile() {
-        Map<String, List<Window>> labels = Map.of("f.csv",
-                List.of(new Window(Corpora.at(20).plusMinutes(1), Corpora.at(30))));
+        Map<String, List<Window>> labels =
+                Map.of("f.csv", List.of(new Window(Corpora.at(20).plusMinutes(1), Corpora.at(30))));
         assertThatThrownBy(() -> scorer.score(Map.of("f.csv", series(ROWS)), labels, Profile.STANDARD))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("f.csv")

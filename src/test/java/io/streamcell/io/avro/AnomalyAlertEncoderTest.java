@@ -15,8 +15,8 @@ class AnomalyAlertEncoderTest {
 
     @Test
     void shouldMapPerTargetArraysByNameAndRoundTrip() throws Exception {
-        AnomalyAlertRecord record = new AnomalyAlertRecord("s1", 5_000L, new float[] {30.5f, 0.25f},
-                new float[] {21f, 0.5f}, 0.97f, 0.999f, "high", "v7");
+        AnomalyAlertRecord record = new AnomalyAlertRecord(
+                "s1", 5_000L, new float[] {30.5f, 0.25f}, new float[] {21f, 0.5f}, 0.97f, 0.999f, "high", "v7");
 
         AnomalyAlert alert = AnomalyAlert.getDecoder().decode(encoder.value(record));
 
@@ -33,8 +33,8 @@ class AnomalyAlertEncoderTest {
 
     @Test
     void shouldLeaveOptionalFieldsNull() {
-        AnomalyAlertRecord record = new AnomalyAlertRecord("s1", 0L, new float[2], new float[2], 0.5f, null, null,
-                "v7");
+        AnomalyAlertRecord record =
+                new AnomalyAlertRecord("s1", 0L, new float[2], new float[2], 0.5f, null, null, "v7");
 
         AnomalyAlert alert = encoder.toAvro(record);
 
@@ -44,8 +44,8 @@ class AnomalyAlertEncoderTest {
 
     @Test
     void shouldRefuseArraysOfTheWrongLength() {
-        AnomalyAlertRecord record = new AnomalyAlertRecord("s1", 0L, new float[3], new float[2], 0.5f, null, null,
-                "v7");
+        AnomalyAlertRecord record =
+                new AnomalyAlertRecord("s1", 0L, new float[3], new float[2], 0.5f, null, null, "v7");
 
         assertThatThrownBy(() -> encoder.value(record))
                 .isInstanceOf(IllegalArgumentException.class)

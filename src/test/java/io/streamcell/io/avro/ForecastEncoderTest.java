@@ -26,9 +26,10 @@ class ForecastEncoderTest {
 
         assertThat(forecast.getKey()).isEqualTo("s1");
         assertThat(forecast.getEventTime()).isEqualTo(Instant.ofEpochMilli(1_700_000_000_123L));
-        assertThat(forecast.getForecasts()).containsExactly(
-                new TargetForecast("temp", List.of(10f, 11f, 12f)),
-                new TargetForecast("hum", List.of(20f, 21f, 22f)));
+        assertThat(forecast.getForecasts())
+                .containsExactly(
+                        new TargetForecast("temp", List.of(10f, 11f, 12f)),
+                        new TargetForecast("hum", List.of(20f, 21f, 22f)));
         assertThat(forecast.getModelVersion()).isEqualTo("v7");
         assertThat(forecast.getStep()).isEqualTo(42L);
         assertThat(forecast.getAnomalyScore()).isEqualTo(0.25f);
@@ -55,28 +56,27 @@ class ForecastEncoderTest {
 
         Forecast forecast = encoder.toAvro(record);
 
-        assertThat(forecast.getInterval()).containsExactly(
-                new Interval("temp", List.of(9f, 10f, 11f), List.of(11f, 12f, 13f)),
-                new Interval("hum", List.of(19f, 20f, 21f), List.of(21f, 22f, 23f)));
+        assertThat(forecast.getInterval())
+                .containsExactly(
+                        new Interval("temp", List.of(9f, 10f, 11f), List.of(11f, 12f, 13f)),
+                        new Interval("hum", List.of(19f, 20f, 21f), List.of(21f, 22f, 23f)));
         assertThat(forecast.getAnomalyScore()).isNull();
     }
 
     @Test
     void shouldRefuseArraysThatDoNotMatchTargetsAndHorizon() {
         ForecastRecord shortValues = new ForecastRecord("s1", 0L, new float[4], "v7", 1L, null);
-        ForecastRecord halfInterval = new ForecastRecord("s1", 0L, VALUES, "v7", 1L, null)
-                .withInterval(new float[6], null);
-        ForecastRecord shortInterval = new ForecastRecord("s1", 0L, VALUES, "v7", 1L, null)
-                .withInterval(new float[6], new float[5]);
+        ForecastRecord halfInterval =
+                new ForecastRecord("s1", 0L, VALUES, "v7", 1L, null).withInterval(new float[6], null);
+        ForecastRecord shortInterval =
+                new ForecastRecord("s1", 0L, VALUES, "v7", 1L, null).withInterval(new float[6], new float[5]);
 
         assertThatThrownBy(() -> encoder.value(shortValues))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("has 4 values")
                 .hasMessageContaining("[temp, hum] x horizon 3 need 6");
-        assertThatThrownBy(() -> encoder.value(halfInterval))
-                .hasMessageContaining("set both or neither");
-        assertThatThrownBy(() -> encoder.value(shortInterval))
-                .hasMessageContaining("has 5 intervalUpper");
+        assertThatThrownBy(() -> encoder.value(halfInterval)).hasMessageContaining("set both or neither");
+        assertThatThrownBy(() -> encoder.value(shortInterval)).hasMessageContaining("has 5 intervalUpper");
     }
 
     @Test

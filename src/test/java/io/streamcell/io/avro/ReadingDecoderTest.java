@@ -47,8 +47,8 @@ class ReadingDecoderTest {
 
     @Test
     void shouldDecodeFeaturesInModelOrderAndIgnoreExtraValues() {
-        DecodedRecord r = decode(reading("s1", T,
-                Map.of("humidity", 0.5, "pressure", 1013.0, "temperature", 21.25, "junk", Double.NaN)));
+        DecodedRecord r = decode(reading(
+                "s1", T, Map.of("humidity", 0.5, "pressure", 1013.0, "temperature", 21.25, "junk", Double.NaN)));
 
         assertThat(r.isReading()).isTrue();
         assertThat(r.key).isEqualTo("s1");
@@ -129,8 +129,14 @@ class ReadingDecoderTest {
 
     @Test
     void shouldRejectMessageOfAnotherSchemaAsUnknownSchema() {
-        Forecast forecast = new Forecast("s1", Instant.ofEpochMilli(T),
-                List.of(new TargetForecast("temperature", List.of(1f))), "v1", 1L, null, null);
+        Forecast forecast = new Forecast(
+                "s1",
+                Instant.ofEpochMilli(T),
+                List.of(new TargetForecast("temperature", List.of(1f))),
+                "v1",
+                1L,
+                null,
+                null);
         byte[] message = SingleObject.encode(Forecast.getEncoder(), forecast);
 
         DecodedRecord r = decode(message);
@@ -142,10 +148,12 @@ class ReadingDecoderTest {
 
     @Test
     void shouldDecodeRegisteredOlderWriterSchemaAndRejectItOtherwise() {
-        byte[] message = ReadingMessages.withSchema(
-                ReadingMessages.readingWithUnit("s1", T, values(3, 4), "celsius"));
-        ReadingDecoder withHistory = new ReadingDecoder(FEATURES, ReadingLimits.DEFAULTS,
-                List.of(ReadingMessages.readingSchemaWithUnit().toString()), () -> NOW);
+        byte[] message = ReadingMessages.withSchema(ReadingMessages.readingWithUnit("s1", T, values(3, 4), "celsius"));
+        ReadingDecoder withHistory = new ReadingDecoder(
+                FEATURES,
+                ReadingLimits.DEFAULTS,
+                List.of(ReadingMessages.readingSchemaWithUnit().toString()),
+                () -> NOW);
 
         DecodedRecord unknown = decode(message);
         DecodedRecord known = withHistory.decode("readings", 0, 0, 0, null, message);
@@ -215,8 +223,10 @@ class ReadingDecoderTest {
                 .contains("outside the accepted window [1970-01-01T00:00:00Z, 2200-01-01T00:00:00Z)");
         assertThat(decode(reading("s1", 0L, values(1, 2))).isReading()).isTrue();
         ReadingDecoder anyFuture = decoder(ReadingLimits.DEFAULTS.withMaxAheadOfClock(null));
-        assertThat(anyFuture.decode("readings", 3, 42L, 1234L, null, reading("s1", year2200 - 1, values(1, 2)))
-                .isReading()).isTrue();
+        assertThat(anyFuture
+                        .decode("readings", 3, 42L, 1234L, null, reading("s1", year2200 - 1, values(1, 2)))
+                        .isReading())
+                .isTrue();
     }
 
     @Test
@@ -228,7 +238,8 @@ class ReadingDecoderTest {
 
         assertThat(moving.decode("readings", 3, 42L, 1234L, null, early).reason).isEqualTo("bad_timestamp");
         now.addAndGet(Duration.ofHours(1).toMillis());
-        assertThat(moving.decode("readings", 3, 43L, 1234L, null, early).isReading()).isTrue();
+        assertThat(moving.decode("readings", 3, 43L, 1234L, null, early).isReading())
+                .isTrue();
         assertThat(moving.decode("readings", 3, 44L, 1234L, null, reading("s1", NOW + 2 * day, values(1, 2))).reason)
                 .isEqualTo("bad_timestamp");
     }
@@ -251,7 +262,9 @@ class ReadingDecoderTest {
         ReadingDecoder recent = decoder(ReadingLimits.DEFAULTS.withEventTimeWindow(
                 Instant.parse("2020-01-01T00:00:00Z"), Instant.parse("2030-01-01T00:00:00Z")));
 
-        assertThat(recent.decode("t", 0, 0, 0, null, reading("s1", T, values(1, 2))).isReading()).isTrue();
+        assertThat(recent.decode("t", 0, 0, 0, null, reading("s1", T, values(1, 2)))
+                        .isReading())
+                .isTrue();
         assertThat(recent.decode("t", 0, 0, 0, null, reading("s1", 1_000L, values(1, 2))).reason)
                 .isEqualTo("bad_timestamp");
     }
@@ -288,8 +301,8 @@ class ReadingDecoderTest {
         ReadingDecoder small = decoder(ReadingLimits.DEFAULTS.withMaxKeyBytes(4).withMaxValues(2));
 
         DecodedRecord longKey = small.decode("t", 0, 0, 0, null, reading("sensor-1", T, values(1, 2)));
-        DecodedRecord manyValues = small.decode("t", 0, 0, 0, null,
-                reading("s1", T, Map.of("temperature", 1.0, "humidity", 2.0, "pressure", 3.0)));
+        DecodedRecord manyValues = small.decode(
+                "t", 0, 0, 0, null, reading("s1", T, Map.of("temperature", 1.0, "humidity", 2.0, "pressure", 3.0)));
 
         assertThat(longKey.reason).isEqualTo("oversized");
         assertThat(longKey.errorMessage).contains("8 UTF-8 bytes");
@@ -313,8 +326,8 @@ class ReadingDecoderTest {
     void shouldRejectAHugeLengthHiddenInASizedMapBlockWithoutAllocatingIt() {
         // Found by ReadingDecoderFuzzTest: Avro's reader allocated a 2^40-byte key (OutOfMemoryError).
         byte[] key = varint(1L << 40);
-        byte[] hidden = withCurrentHeader(concat(varint(2), new byte[] {'s', '2'}, varint(T),
-                varint(-1), varint(key.length), key, varint(0)));
+        byte[] hidden = withCurrentHeader(
+                concat(varint(2), new byte[] {'s', '2'}, varint(T), varint(-1), varint(key.length), key, varint(0)));
 
         DecodedRecord rejected = decode(hidden);
 
@@ -328,8 +341,8 @@ class ReadingDecoderTest {
         // pass the structural check (GenericDatumReader.skip jumps over the block by its byte count)
         // and fail inside Avro's reader; the walk now reads the entry and rejects the record first.
         // The decoder must still be sound afterwards.
-        byte[] poisoned = withCurrentHeader(concat(varint(2), new byte[] {'s', '2'}, varint(T),
-                varint(-1), varint(1), new byte[] {0x7E}, varint(0)));
+        byte[] poisoned = withCurrentHeader(concat(
+                varint(2), new byte[] {'s', '2'}, varint(T), varint(-1), varint(1), new byte[] {0x7E}, varint(0)));
 
         DecodedRecord first = decode(reading("s1", T, values(1.5, 2.5)));
         DecodedRecord failed = decode(poisoned);
@@ -348,7 +361,8 @@ class ReadingDecoderTest {
     @Test
     void shouldNeverThrowOnRandomOrMutatedBytes() {
         Random random = new Random(20250601L);
-        Set<String> reasons = Stream.of(DeadLetterReason.values()).map(DeadLetterReason::wireName)
+        Set<String> reasons = Stream.of(DeadLetterReason.values())
+                .map(DeadLetterReason::wireName)
                 .collect(Collectors.toSet());
         Set<String> seen = new HashSet<>();
         Map<String, Double> goodValues = new HashMap<>(values(20.5, 0.4));
@@ -367,7 +381,8 @@ class ReadingDecoderTest {
             if (r.isReading()) {
                 readings++;
                 assertThat(r.features).hasSize(2);
-                assertThat(Float.isFinite(r.features[0]) && Float.isFinite(r.features[1])).isTrue();
+                assertThat(Float.isFinite(r.features[0]) && Float.isFinite(r.features[1]))
+                        .isTrue();
                 assertThat(r.key).isNotEmpty();
             } else {
                 assertThat(reasons).contains(r.reason);

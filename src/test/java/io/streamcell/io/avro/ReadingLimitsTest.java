@@ -16,11 +16,15 @@ class ReadingLimitsTest {
         assertThat(limits.maxValues()).isEqualTo(4096);
         assertThat(limits.acceptsEventTime(0L)).isTrue();
         assertThat(limits.acceptsEventTime(-1L)).isFalse();
-        assertThat(limits.acceptsEventTime(Instant.parse("2199-12-31T23:59:59.999Z").toEpochMilli())).isTrue();
-        assertThat(limits.acceptsEventTime(Instant.parse("2200-01-01T00:00:00Z").toEpochMilli())).isFalse();
+        assertThat(limits.acceptsEventTime(
+                        Instant.parse("2199-12-31T23:59:59.999Z").toEpochMilli()))
+                .isTrue();
+        assertThat(limits.acceptsEventTime(Instant.parse("2200-01-01T00:00:00Z").toEpochMilli()))
+                .isFalse();
         assertThat(limits.aheadOfClock(86_400_000L, 0L)).isFalse();
         assertThat(limits.aheadOfClock(86_400_001L, 0L)).isTrue();
-        assertThat(limits.withMaxAheadOfClock(null).aheadOfClock(Long.MAX_VALUE, 0L)).isFalse();
+        assertThat(limits.withMaxAheadOfClock(null).aheadOfClock(Long.MAX_VALUE, 0L))
+                .isFalse();
     }
 
     @Test

@@ -6,8 +6,8 @@ import java.time.Instant;
 import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
-import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.message.BinaryMessageEncoder;
 
 /** Builds readings-topic messages for tests, valid and otherwise. */
 final class ReadingMessages {

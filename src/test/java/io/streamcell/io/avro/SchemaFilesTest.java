@@ -17,8 +17,12 @@ import org.junit.jupiter.api.Test;
 
 /** The schema files keep the promises schemas/README.md makes about them. */
 class SchemaFilesTest {
-    private static final List<Schema> SCHEMAS = List.of(SensorReading.getClassSchema(), Forecast.getClassSchema(),
-            AnomalyAlert.getClassSchema(), DeadLetter.getClassSchema(), ModelUpdate.getClassSchema());
+    private static final List<Schema> SCHEMAS = List.of(
+            SensorReading.getClassSchema(),
+            Forecast.getClassSchema(),
+            AnomalyAlert.getClassSchema(),
+            DeadLetter.getClassSchema(),
+            ModelUpdate.getClassSchema());
 
     @Test
     void shouldDocumentEveryDeadLetterReason() throws IOException {
@@ -34,7 +38,9 @@ class SchemaFilesTest {
         for (Schema schema : SCHEMAS) {
             for (Schema.Field field : schema.getFields()) {
                 if (field.schema().isNullable()) {
-                    assertThat(field.hasDefaultValue()).as(schema.getName() + "." + field.name()).isTrue();
+                    assertThat(field.hasDefaultValue())
+                            .as(schema.getName() + "." + field.name())
+                            .isTrue();
                     assertThat(field.schema().getTypes().get(0).getType())
                             .as(schema.getName() + "." + field.name() + " lists null first")
                             .isEqualTo(Schema.Type.NULL);
@@ -50,7 +56,9 @@ class SchemaFilesTest {
         for (Schema schema : SCHEMAS) {
             assertThat(schema.getNamespace()).isEqualTo("io.streamcell.avro");
             for (Schema.Field field : schema.getFields()) {
-                assertThat(field.doc()).as(schema.getName() + "." + field.name()).isNotBlank();
+                assertThat(field.doc())
+                        .as(schema.getName() + "." + field.name())
+                        .isNotBlank();
                 assertThat(readme).as(schema.getName() + "." + field.name()).contains("`" + field.name() + "`");
             }
         }

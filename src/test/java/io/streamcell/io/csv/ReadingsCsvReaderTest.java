@@ -110,12 +110,15 @@ class ReadingsCsvReaderTest {
     void bytesThatAreNotUtf8AreAFormatError(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws IOException {
         java.nio.file.Path file = dir.resolve("latin1.csv");
-        java.nio.file.Files.write(file, "timestamp,a\n1,caf\u00e9\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        java.nio.file.Files.write(
+                file, "timestamp,a\n1,caf\u00e9\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
         assertThatThrownBy(() -> {
-            try (ReadingsCsvReader reader = ReadingsCsvReader.open(file, List.of("a"))) {
-                reader.next();
-            }
-        }).isInstanceOf(CsvFormatException.class).hasMessageContaining("latin1.csv: unreadable CSV")
+                    try (ReadingsCsvReader reader = ReadingsCsvReader.open(file, List.of("a"))) {
+                        reader.next();
+                    }
+                })
+                .isInstanceOf(CsvFormatException.class)
+                .hasMessageContaining("latin1.csv: unreadable CSV")
                 .hasMessageContaining("not UTF-8");
     }
 

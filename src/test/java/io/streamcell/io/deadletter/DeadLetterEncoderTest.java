@@ -15,8 +15,8 @@ class DeadLetterEncoderTest {
     void shouldCarryOriginalBytesAndKeyByOriginalKey() throws Exception {
         byte[] key = {0, 1, (byte) 0xFF};
         byte[] value = {(byte) 0xC3, 0x01, 9, 9};
-        DeadLetterRecord record = new DeadLetterRecord("readings", 2, 99L, 1_000L, key, value, "unknown_schema",
-                "", "schema fingerprint ...", 2_000L);
+        DeadLetterRecord record = new DeadLetterRecord(
+                "readings", 2, 99L, 1_000L, key, value, "unknown_schema", "", "schema fingerprint ...", 2_000L);
 
         DeadLetter letter = DeadLetter.getDecoder().decode(encoder.value(record));
 
@@ -35,8 +35,8 @@ class DeadLetterEncoderTest {
 
     @Test
     void shouldKeepMissingBytesNullAndNoTimestampAsMinusOne() throws Exception {
-        DeadLetterRecord record = new DeadLetterRecord("readings", 0, 0L, -1L, null, null, "undecodable", null,
-                null, 5L);
+        DeadLetterRecord record =
+                new DeadLetterRecord("readings", 0, 0L, -1L, null, null, "undecodable", null, null, 5L);
 
         DeadLetter letter = DeadLetter.getDecoder().decode(encoder.value(record));
 

@@ -26,7 +26,11 @@ class AvroRecordSerializationSchemaTest {
         assertThat(record.partition()).isNull();
         assertThat(record.timestamp()).isEqualTo(1_000L);
         assertThat(record.key()).isEqualTo("s1".getBytes(StandardCharsets.UTF_8));
-        assertThat(Forecast.getDecoder().decode(record.value()).getForecasts().get(0).getValues())
+        assertThat(Forecast.getDecoder()
+                        .decode(record.value())
+                        .getForecasts()
+                        .get(0)
+                        .getValues())
                 .containsExactly(1f, 2f);
     }
 
@@ -50,8 +54,11 @@ class AvroRecordSerializationSchemaTest {
 
         assertThat(timestamp).isBetween(before, System.currentTimeMillis());
         long past = before - 60_000;
-        assertThat(schema.serialize(forecast, null, past).timestamp()).as("a past event time is kept").isEqualTo(past);
-        assertThat(schema.serialize(forecast, null, year2199).timestamp()).as("capped again")
+        assertThat(schema.serialize(forecast, null, past).timestamp())
+                .as("a past event time is kept")
+                .isEqualTo(past);
+        assertThat(schema.serialize(forecast, null, year2199).timestamp())
+                .as("capped again")
                 .isBetween(before, System.currentTimeMillis());
     }
 
@@ -59,13 +66,14 @@ class AvroRecordSerializationSchemaTest {
     void shouldKeyDeadLetterByOriginalKeyBytes() throws Exception {
         var schema = AvroRecordSerializationSchema.deadLetters("dead-letters");
         byte[] key = {(byte) 0xFF, 0};
-        DeadLetterRecord letter = new DeadLetterRecord("readings", 0, 1L, 2L, key, new byte[] {5}, "undecodable", "",
-                "garbage", 3L);
+        DeadLetterRecord letter =
+                new DeadLetterRecord("readings", 0, 1L, 2L, key, new byte[] {5}, "undecodable", "", "garbage", 3L);
 
         ProducerRecord<byte[], byte[]> record = schema.serialize(letter, null, null);
 
         assertThat(record.topic()).isEqualTo("dead-letters");
         assertThat(record.key()).isEqualTo(key);
-        assertThat(DeadLetter.getDecoder().decode(record.value()).getValue()).isEqualTo(ByteBuffer.wrap(new byte[] {5}));
+        assertThat(DeadLetter.getDecoder().decode(record.value()).getValue())
+                .isEqualTo(ByteBuffer.wrap(new byte[] {5}));
     }
 }

@@ -42,8 +42,8 @@ class FlinkPojoTypesTest {
 
     @Test
     void decodedDeadLetterShouldRoundTripAsPojo() throws IOException {
-        DeadLetterRecord letter = new DeadLetterRecord("readings", 1, 2L, 3L, null, new byte[] {7}, "oversized", "",
-                "too big", 4L);
+        DeadLetterRecord letter =
+                new DeadLetterRecord("readings", 1, 2L, 3L, null, new byte[] {7}, "oversized", "", "too big", 4L);
 
         DecodedRecord copy = roundTrip(DecodedRecord.class, DecodedRecord.deadLetter(letter));
 
@@ -56,10 +56,10 @@ class FlinkPojoTypesTest {
         ForecastRecord forecast = new ForecastRecord("s1", 5L, new float[] {1f}, "v1", 9L, null);
         ForecastRecord withInterval = new ForecastRecord("s1", 5L, new float[] {1f}, "v1", 9L, 0.5f)
                 .withInterval(new float[] {0f}, new float[] {2f});
-        AnomalyAlertRecord alert = new AnomalyAlertRecord("s1", 5L, new float[] {3f}, new float[] {1f}, 0.9f,
-                null, "high", "v1");
-        DeadLetterRecord letter = new DeadLetterRecord("readings", 0, 0L, -1L, new byte[] {1}, null, "undecodable",
-                "java.io.EOFException", "truncated", 4L);
+        AnomalyAlertRecord alert =
+                new AnomalyAlertRecord("s1", 5L, new float[] {3f}, new float[] {1f}, 0.9f, null, "high", "v1");
+        DeadLetterRecord letter = new DeadLetterRecord(
+                "readings", 0, 0L, -1L, new byte[] {1}, null, "undecodable", "java.io.EOFException", "truncated", 4L);
 
         assertThat(roundTrip(ForecastRecord.class, forecast).toString()).isEqualTo(forecast.toString());
         assertThat(roundTrip(ForecastRecord.class, withInterval).toString()).isEqualTo(withInterval.toString());

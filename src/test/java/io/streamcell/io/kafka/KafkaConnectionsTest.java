@@ -32,24 +32,30 @@ class KafkaConnectionsTest {
 
         assertThat(kafka.deliveryGuarantee()).isEqualTo(DeliveryGuarantee.EXACTLY_ONCE);
         assertThat(kafka.transactionTimeout()).isEqualTo(Duration.ofMinutes(10));
-        assertThat(kafka.producerProperties().getProperty("transaction.timeout.ms")).isEqualTo("600000");
+        assertThat(kafka.producerProperties().getProperty("transaction.timeout.ms"))
+                .isEqualTo("600000");
     }
 
     @Test
     void shouldRequireTransactionalIdPrefixForExactlyOnceOnly() {
-        assertThatThrownBy(() -> KafkaConnections.builder().bootstrapServers("broker:9092").build())
+        assertThatThrownBy(() -> KafkaConnections.builder()
+                        .bootstrapServers("broker:9092")
+                        .build())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("EXACTLY_ONCE requires a transactionalIdPrefix")
                 .hasMessageContaining("AT_LEAST_ONCE");
 
-        KafkaConnections atLeastOnce = KafkaConnections.builder().bootstrapServers("broker:9092")
-                .deliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE).build();
+        KafkaConnections atLeastOnce = KafkaConnections.builder()
+                .bootstrapServers("broker:9092")
+                .deliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                .build();
         assertThat(atLeastOnce.transactionalIdPrefix("forecasts")).isNull();
     }
 
     @Test
     void shouldRequireBootstrapServers() {
-        assertThatThrownBy(() -> KafkaConnections.builder().transactionalIdPrefix("p").build())
+        assertThatThrownBy(() ->
+                        KafkaConnections.builder().transactionalIdPrefix("p").build())
                 .hasMessageContaining("bootstrapServers is required");
     }
 
@@ -57,7 +63,8 @@ class KafkaConnectionsTest {
     void shouldPassClientPropertiesThroughToConsumersAndProducers() {
         Properties fromFile = new Properties();
         fromFile.setProperty("isolation.level", "read_committed");
-        KafkaConnections kafka = exactlyOnce().properties(SECURITY).properties(fromFile).build();
+        KafkaConnections kafka =
+                exactlyOnce().properties(SECURITY).properties(fromFile).build();
 
         Properties consumer = kafka.consumerProperties();
         Properties producer = kafka.producerProperties();
@@ -72,26 +79,39 @@ class KafkaConnectionsTest {
 
     @Test
     void shouldRefusePropertiesItSetsItselfSayingWhereToSetThem() {
-        assertThatThrownBy(() -> exactlyOnce().property("bootstrap.servers", "x:1").build())
-                .hasMessageContaining("'bootstrap.servers'").hasMessageContaining("bootstrapServers(...)");
+        assertThatThrownBy(
+                        () -> exactlyOnce().property("bootstrap.servers", "x:1").build())
+                .hasMessageContaining("'bootstrap.servers'")
+                .hasMessageContaining("bootstrapServers(...)");
         assertThatThrownBy(() -> exactlyOnce().property("transactional.id", "x").build())
                 .hasMessageContaining("transactionalIdPrefix(...)");
         assertThatThrownBy(() -> exactlyOnce().property("group.id", "g").build())
                 .hasMessageContaining("given per source");
-        assertThatThrownBy(() -> exactlyOnce().property("value.deserializer", "x").build())
+        assertThatThrownBy(
+                        () -> exactlyOnce().property("value.deserializer", "x").build())
                 .hasMessageContaining("read as bytes");
     }
 
     @Test
     void shouldTakeTransactionTimeoutFromSetterOrPropertyButNotConflictingBoth() {
-        assertThat(exactlyOnce().transactionTimeout(Duration.ofMinutes(5)).build().producerProperties()
-                .getProperty("transaction.timeout.ms")).isEqualTo("300000");
-        assertThat(exactlyOnce().property("transaction.timeout.ms", "120000").build().transactionTimeout())
+        assertThat(exactlyOnce()
+                        .transactionTimeout(Duration.ofMinutes(5))
+                        .build()
+                        .producerProperties()
+                        .getProperty("transaction.timeout.ms"))
+                .isEqualTo("300000");
+        assertThat(exactlyOnce()
+                        .property("transaction.timeout.ms", "120000")
+                        .build()
+                        .transactionTimeout())
                 .isEqualTo(Duration.ofMinutes(2));
-        assertThatThrownBy(() -> exactlyOnce().property("transaction.timeout.ms", "120000")
-                .transactionTimeout(Duration.ofMinutes(5)).build())
+        assertThatThrownBy(() -> exactlyOnce()
+                        .property("transaction.timeout.ms", "120000")
+                        .transactionTimeout(Duration.ofMinutes(5))
+                        .build())
                 .hasMessageContaining("set twice, differently");
-        assertThatThrownBy(() -> exactlyOnce().property("transaction.timeout.ms", "10m").build())
+        assertThatThrownBy(() ->
+                        exactlyOnce().property("transaction.timeout.ms", "10m").build())
                 .hasMessageContaining("must be milliseconds");
         assertThatThrownBy(() -> exactlyOnce().transactionTimeout(Duration.ZERO).build())
                 .hasMessageContaining("must be positive");
@@ -101,10 +121,10 @@ class KafkaConnectionsTest {
     void shouldGiveEachSinkItsOwnStableTransactionalIdPrefix() {
         KafkaConnections kafka = exactlyOnce().build();
 
-        KafkaSink<ForecastRecord> forecasts = kafka.sink("forecasts",
-                AvroRecordSerializationSchema.forecasts("forecasts", List.of("t"), 1));
-        KafkaSink<DeadLetterRecord> deadLetters = kafka.sink("dead-letters",
-                AvroRecordSerializationSchema.deadLetters("dead-letters"));
+        KafkaSink<ForecastRecord> forecasts =
+                kafka.sink("forecasts", AvroRecordSerializationSchema.forecasts("forecasts", List.of("t"), 1));
+        KafkaSink<DeadLetterRecord> deadLetters =
+                kafka.sink("dead-letters", AvroRecordSerializationSchema.deadLetters("dead-letters"));
 
         assertThat(forecasts).isNotNull();
         assertThat(deadLetters).isNotNull();
@@ -117,8 +137,10 @@ class KafkaConnectionsTest {
 
     @Test
     void shouldBuildAtLeastOnceSinkWithoutPrefix() {
-        KafkaConnections kafka = KafkaConnections.builder().bootstrapServers("broker:9092")
-                .deliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE).build();
+        KafkaConnections kafka = KafkaConnections.builder()
+                .bootstrapServers("broker:9092")
+                .deliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                .build();
 
         assertThat(kafka.sink("alerts", AvroRecordSerializationSchema.anomalyAlerts("anomalies", List.of("t"))))
                 .isNotNull();
@@ -128,12 +150,19 @@ class KafkaConnectionsTest {
     void shouldBuildUnboundedReadingsSource() {
         KafkaConnections kafka = exactlyOnce().properties(SECURITY).build();
 
-        KafkaSource<DecodedRecord> source = kafka.readingsSource("readings", "streamcell-test",
-                StartingOffsets.parse("earliest"), new ReadingDeserializationSchema(List.of("t")));
+        KafkaSource<DecodedRecord> source = kafka.readingsSource(
+                "readings",
+                "streamcell-test",
+                StartingOffsets.parse("earliest"),
+                new ReadingDeserializationSchema(List.of("t")));
 
         assertThat(source.getBoundedness()).isEqualTo(Boundedness.CONTINUOUS_UNBOUNDED);
         assertThat(source.getProducedType().getTypeClass()).isEqualTo(DecodedRecord.class);
-        assertThatThrownBy(() -> kafka.readingsSource("readings", " ", StartingOffsets.parse("earliest"),
-                new ReadingDeserializationSchema(List.of("t")))).hasMessageContaining("groupId must not be empty");
+        assertThatThrownBy(() -> kafka.readingsSource(
+                        "readings",
+                        " ",
+                        StartingOffsets.parse("earliest"),
+                        new ReadingDeserializationSchema(List.of("t"))))
+                .hasMessageContaining("groupId must not be empty");
     }
 }

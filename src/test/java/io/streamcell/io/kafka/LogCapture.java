@@ -28,7 +28,9 @@ final class LogCapture implements AutoCloseable {
         appender = WriterAppender.newBuilder()
                 .setName("secret-scan")
                 .setTarget(text)
-                .setLayout(PatternLayout.newBuilder().withPattern("%-5p %c - %m%n%throwable").build())
+                .setLayout(PatternLayout.newBuilder()
+                        .withPattern("%-5p %c - %m%n%throwable")
+                        .build())
                 .build();
         appender.start();
         configuration.addAppender(appender);
@@ -41,7 +43,9 @@ final class LogCapture implements AutoCloseable {
         // Loggers quieted earlier in this JVM (EmbeddedKafka's quiet logs set org.apache.kafka to WARN
         // for good) would hide what the capture must see, depending on the order tests run in.
         for (LoggerConfig logger : configuration.getLoggers().values()) {
-            if (logger != root && logger.getLevel() != null && logger.getLevel().isMoreSpecificThan(level)
+            if (logger != root
+                    && logger.getLevel() != null
+                    && logger.getLevel().isMoreSpecificThan(level)
                     && !logger.getLevel().equals(level)) {
                 previousLevels.put(logger, logger.getLevel());
                 logger.setLevel(level);

@@ -35,18 +35,29 @@ class ReadingDeserializationSchemaTest {
 
     private static ConsumerRecord<byte[], byte[]> record(long offset, String key, byte[] value) {
         byte[] keyBytes = key == null ? null : key.getBytes(StandardCharsets.UTF_8);
-        return new ConsumerRecord<>("readings", 4, offset, 777L, TimestampType.CREATE_TIME,
-                keyBytes == null ? -1 : keyBytes.length, value == null ? -1 : value.length, keyBytes, value,
-                new RecordHeaders(), Optional.empty());
+        return new ConsumerRecord<>(
+                "readings",
+                4,
+                offset,
+                777L,
+                TimestampType.CREATE_TIME,
+                keyBytes == null ? -1 : keyBytes.length,
+                value == null ? -1 : value.length,
+                keyBytes,
+                value,
+                new RecordHeaders(),
+                Optional.empty());
     }
 
     private static byte[] reading(String key, double temperature, double humidity) {
-        return SingleObject.encode(SensorReading.getEncoder(), new SensorReading(key, Instant.ofEpochMilli(1_000L),
-                Map.of("temperature", temperature, "humidity", humidity)));
+        return SingleObject.encode(
+                SensorReading.getEncoder(),
+                new SensorReading(
+                        key, Instant.ofEpochMilli(1_000L), Map.of("temperature", temperature, "humidity", humidity)));
     }
 
-    private static List<DecodedRecord> deserialize(ReadingDeserializationSchema schema,
-            List<ConsumerRecord<byte[], byte[]>> records) {
+    private static List<DecodedRecord> deserialize(
+            ReadingDeserializationSchema schema, List<ConsumerRecord<byte[], byte[]>> records) {
         List<DecodedRecord> out = new ArrayList<>();
         Collector<DecodedRecord> collector = new Collector<>() {
             @Override
@@ -67,14 +78,17 @@ class ReadingDeserializationSchemaTest {
     void shouldEmitOneRecordPerKafkaRecordGoodOrBad() {
         ReadingDeserializationSchema schema = new ReadingDeserializationSchema(FEATURES);
 
-        List<DecodedRecord> out = deserialize(schema, List.of(
-                record(0, "s1", reading("s1", 20, 0.5)),
-                record(1, "s1", new byte[] {1, 2, 3}),
-                record(2, null, null),
-                record(3, "s2", reading("s2", Double.NaN, 0.5)),
-                record(4, "s2", reading("s2", 21, 0.6))));
+        List<DecodedRecord> out = deserialize(
+                schema,
+                List.of(
+                        record(0, "s1", reading("s1", 20, 0.5)),
+                        record(1, "s1", new byte[] {1, 2, 3}),
+                        record(2, null, null),
+                        record(3, "s2", reading("s2", Double.NaN, 0.5)),
+                        record(4, "s2", reading("s2", 21, 0.6))));
 
-        assertThat(out).extracting(r -> r.reason)
+        assertThat(out)
+                .extracting(r -> r.reason)
                 .containsExactly(null, "undecodable", "undecodable", "non_finite", null);
         assertThat(out.get(0).features).containsExactly(20f, 0.5f);
         assertThat(out.get(1).sourceTopic).isEqualTo("readings");
@@ -91,12 +105,13 @@ class ReadingDeserializationSchemaTest {
 
     @Test
     void shouldWorkAfterJavaSerializationLikeOnATaskManager() throws Exception {
-        ReadingDeserializationSchema schema = new ReadingDeserializationSchema(FEATURES,
-                ReadingLimits.DEFAULTS.withMaxKeyBytes(8), List.of());
+        ReadingDeserializationSchema schema =
+                new ReadingDeserializationSchema(FEATURES, ReadingLimits.DEFAULTS.withMaxKeyBytes(8), List.of());
 
         ReadingDeserializationSchema shipped = InstantiationUtil.clone(schema);
-        List<DecodedRecord> out = deserialize(shipped, List.of(record(0, "s1", reading("s1", 1, 2)),
-                record(1, "s1", reading("a-much-longer-key", 1, 2))));
+        List<DecodedRecord> out = deserialize(
+                shipped,
+                List.of(record(0, "s1", reading("s1", 1, 2)), record(1, "s1", reading("a-much-longer-key", 1, 2))));
 
         assertThat(out.get(0).features).containsExactly(1f, 2f);
         assertThat(out.get(1).reason).isEqualTo("oversized");
@@ -137,8 +152,12 @@ class ReadingDeserializationSchemaTest {
             }
         });
 
-        deserialize(schema, List.of(record(0, "s1", reading("s1", 1, 2)), record(1, "other", reading("s1", 1, 2)),
-                record(2, "s1", new byte[] {9})));
+        deserialize(
+                schema,
+                List.of(
+                        record(0, "s1", reading("s1", 1, 2)),
+                        record(1, "other", reading("s1", 1, 2)),
+                        record(2, "s1", new byte[] {9})));
 
         assertThat(counters.get("readingsDecoded").getCount()).isEqualTo(2);
         assertThat(counters.get("readingsRejected").getCount()).isEqualTo(1);

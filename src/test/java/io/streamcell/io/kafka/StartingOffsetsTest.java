@@ -43,13 +43,17 @@ class StartingOffsetsTest {
             };
 
     private static long startOf(String spec) {
-        return StartingOffsets.parse(spec).getPartitionOffsets(List.of(PARTITION), RETRIEVER).get(PARTITION);
+        return StartingOffsets.parse(spec)
+                .getPartitionOffsets(List.of(PARTITION), RETRIEVER)
+                .get(PARTITION);
     }
 
     @Test
     void shouldMapEachSpellingToItsStartingPoint() {
         assertThat(startOf("committed")).isEqualTo(KafkaPartitionSplit.COMMITTED_OFFSET);
-        assertThat(StartingOffsets.parse(StartingOffsets.DEFAULT).getAutoOffsetResetStrategy().toString())
+        assertThat(StartingOffsets.parse(StartingOffsets.DEFAULT)
+                        .getAutoOffsetResetStrategy()
+                        .toString())
                 .isEqualToIgnoringCase("earliest");
         assertThat(startOf("earliest")).isEqualTo(KafkaPartitionSplit.EARLIEST_OFFSET);
         assertThat(startOf(" latest ")).isEqualTo(900L); // resolved to the end offsets up front

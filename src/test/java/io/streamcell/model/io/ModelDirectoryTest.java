@@ -53,8 +53,9 @@ class ModelDirectoryTest {
     @Test
     void valuesThatCannotBeWrittenBackAreRejectedWithTheirPath() {
         byte[] config = ("{\"format\":\"streamcell-model/1\",\"cell\":\"gru\",\"input_size\":1,\"hidden_size\":2,"
-                + "\"num_layers\":1,\"features\":[\"v\"],\"targets\":[\"v\"],\"version\":\"x\","
-                + "\"provenance\":{\"training\":{\"loss\":[1,-1e999]}}}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                        + "\"num_layers\":1,\"features\":[\"v\"],\"targets\":[\"v\"],\"version\":\"x\","
+                        + "\"provenance\":{\"training\":{\"loss\":[1,-1e999]}}}")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
         assertThatThrownBy(() -> ModelDirectory.parseConfig(config, "m/config.json"))
                 .isInstanceOf(ModelFormatException.class)
                 .hasMessage("m/config.json: provenance.training.loss[1] is a number beyond the double range");
@@ -81,8 +82,11 @@ class ModelDirectoryTest {
 
     @Test
     void acceptsF64Bf16AndF16Weights() throws IOException {
-        for (String name : List.of("lstm_2layer_in4_h12_f64", "lstm_1layer_in5_h24_bf16", "gru_after_2layer_in3_h16_f16")) {
-            assertThat(ModelDirectory.read(copyOf(name)).parameterCount()).as(name).isPositive();
+        for (String name :
+                List.of("lstm_2layer_in4_h12_f64", "lstm_1layer_in5_h24_bf16", "gru_after_2layer_in3_h16_f16")) {
+            assertThat(ModelDirectory.read(copyOf(name)).parameterCount())
+                    .as(name)
+                    .isPositive();
         }
     }
 
@@ -100,7 +104,9 @@ class ModelDirectoryTest {
     @Test
     void wrongShapeSaysExpectedAndFound() throws IOException {
         Path model = copyOf("lstm_1layer_in8_h16");
-        editWeights(model, tensors -> tensors.put("head.weight", new Tensor("head.weight", new int[] {16, 1}, new float[16])));
+        editWeights(
+                model,
+                tensors -> tensors.put("head.weight", new Tensor("head.weight", new int[] {16, 1}, new float[16])));
 
         assertThatThrownBy(() -> ModelDirectory.read(model))
                 .isInstanceOf(ModelFormatException.class)
@@ -124,8 +130,11 @@ class ModelDirectoryTest {
     @Test
     void unexpectedTensorIsRejected() throws IOException {
         Path model = copyOf("lstm_1layer_in8_h16");
-        editWeights(model, tensors -> tensors.put("rnn.weight_ih_l0_reverse",
-                new Tensor("rnn.weight_ih_l0_reverse", new int[] {64, 8}, new float[512])));
+        editWeights(
+                model,
+                tensors -> tensors.put(
+                        "rnn.weight_ih_l0_reverse",
+                        new Tensor("rnn.weight_ih_l0_reverse", new int[] {64, 8}, new float[512])));
 
         assertThatThrownBy(() -> ModelDirectory.read(model))
                 .isInstanceOf(ModelFormatException.class)
@@ -169,7 +178,11 @@ class ModelDirectoryTest {
     @Test
     void scalerLengthMismatchIsRejected() throws IOException {
         Path model = copyOf("lstm_1layer_in8_h16");
-        editConfig(model, config -> ((ObjectNode) config.get("input_scaler")).putArray("std").add(1.0));
+        editConfig(
+                model,
+                config -> ((ObjectNode) config.get("input_scaler"))
+                        .putArray("std")
+                        .add(1.0));
 
         assertThatThrownBy(() -> ModelDirectory.read(model))
                 .isInstanceOf(ModelFormatException.class)
@@ -180,8 +193,11 @@ class ModelDirectoryTest {
     @Test
     void zeroStdIsRejected() throws IOException {
         Path model = copyOf("lstm_1layer_in8_h16");
-        editConfig(model, config -> ((com.fasterxml.jackson.databind.node.ArrayNode) config.get("target_scaler").get("std"))
-                .set(0, JSON.getNodeFactory().numberNode(0.0)));
+        editConfig(
+                model,
+                config -> ((com.fasterxml.jackson.databind.node.ArrayNode)
+                                config.get("target_scaler").get("std"))
+                        .set(0, JSON.getNodeFactory().numberNode(0.0)));
 
         assertThatThrownBy(() -> ModelDirectory.read(model))
                 .isInstanceOf(ModelFormatException.class)

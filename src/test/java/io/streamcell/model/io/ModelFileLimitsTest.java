@@ -53,8 +53,8 @@ class ModelFileLimitsTest {
         RecurrentModel model = GoldenFixtures.load("lstm_1layer_in8_h16").model();
         Path weights = dir.resolve("weights.safetensors");
         Files.write(weights, new byte[] {1, 2, 3});
-        ModelUpdate update = ModelUpdates.byReference("plant-7", model.config(), weights.toUri().toString(), weights,
-                Instant.EPOCH);
+        ModelUpdate update = ModelUpdates.byReference(
+                "plant-7", model.config(), weights.toUri().toString(), weights, Instant.EPOCH);
         sparse("weights.safetensors", Safetensors.MAX_FILE_BYTES + 1); // replaced after its SHA-256 was taken
 
         assertThatThrownBy(() -> ModelUpdates.toModel(update))

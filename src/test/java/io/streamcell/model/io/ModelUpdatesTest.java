@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** Model updates: decoding, validation, compatibility with the running model, inline and by uri. */
 class ModelUpdatesTest {
     private static final Instant NOW = Instant.parse("2026-01-02T03:04:05Z");
-    private final RecurrentModel running = GoldenFixtures.load("lstm_1layer_in8_h16").model();
+    private final RecurrentModel running =
+            GoldenFixtures.load("lstm_1layer_in8_h16").model();
     private final RecurrentModel next = ModelVariants.retrained(running, "v2");
 
     @TempDir
@@ -45,14 +46,16 @@ class ModelUpdatesTest {
         assertThat(model.config()).isEqualTo(next.config());
         assertSameWeights(model, next);
         ModelUpdates.checkCompatible(running.config(), model.config());
-        assertThat(ModelUpdates.sameArchitecture(running.config(), model.config())).isTrue();
+        assertThat(ModelUpdates.sameArchitecture(running.config(), model.config()))
+                .isTrue();
     }
 
     @Test
     void shouldReadWeightsByFileUriAfterCheckingTheirDigest() throws Exception {
         ModelDirectory.write(next, dir);
         Path weights = dir.resolve(ModelDirectory.WEIGHTS_FILE);
-        ModelUpdate update = ModelUpdates.byReference("sensors", next.config(), weights.toUri().toString(), weights, NOW);
+        ModelUpdate update = ModelUpdates.byReference(
+                "sensors", next.config(), weights.toUri().toString(), weights, NOW);
 
         RecurrentModel model = ModelUpdates.toModel(ModelUpdateDecoder.decode(ModelUpdateDecoder.encode(update)));
 
@@ -63,7 +66,8 @@ class ModelUpdatesTest {
     void shouldRejectAFileWhoseDigestDiffers() throws Exception {
         ModelDirectory.write(next, dir);
         Path weights = dir.resolve(ModelDirectory.WEIGHTS_FILE);
-        ModelUpdate update = ModelUpdates.byReference("sensors", next.config(), weights.toUri().toString(), weights, NOW);
+        ModelUpdate update = ModelUpdates.byReference(
+                "sensors", next.config(), weights.toUri().toString(), weights, NOW);
         byte[] tampered = Files.readAllBytes(weights);
         tampered[tampered.length - 1] ^= 1;
         Files.write(weights, tampered);
@@ -101,18 +105,22 @@ class ModelUpdatesTest {
     void shouldRejectMalformedConfigWeightsAndVersion() {
         ModelUpdate badJson = ModelUpdates.inline("sensors", next, NOW);
         badJson.setConfigJson("{not json");
-        assertThatThrownBy(() -> ModelUpdates.toModel(badJson)).isInstanceOf(ModelFormatException.class)
-                .hasMessageContaining("config_json").hasMessageContaining("not valid JSON");
+        assertThatThrownBy(() -> ModelUpdates.toModel(badJson))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("config_json")
+                .hasMessageContaining("not valid JSON");
 
         ModelUpdate badWeights = ModelUpdates.inline("sensors", next, NOW);
         badWeights.setWeights(ByteBuffer.wrap(new byte[] {1, 2, 3}));
-        assertThatThrownBy(() -> ModelUpdates.toModel(badWeights)).isInstanceOf(ModelFormatException.class)
+        assertThatThrownBy(() -> ModelUpdates.toModel(badWeights))
+                .isInstanceOf(ModelFormatException.class)
                 .hasMessageContaining("weights");
 
         ModelUpdate missingTensor = ModelUpdates.inline("sensors", next, NOW);
         List<Tensor> tensors = next.stateDict().subList(1, next.stateDict().size());
         missingTensor.setWeights(ByteBuffer.wrap(Safetensors.toBytes(tensors, Map.of())));
-        assertThatThrownBy(() -> ModelUpdates.toModel(missingTensor)).isInstanceOf(ModelFormatException.class)
+        assertThatThrownBy(() -> ModelUpdates.toModel(missingTensor))
+                .isInstanceOf(ModelFormatException.class)
                 .hasMessageContaining(next.stateDict().get(0).name());
 
         ModelUpdate otherVersion = ModelUpdates.inline("sensors", next, NOW);
@@ -130,7 +138,8 @@ class ModelUpdatesTest {
         otherSchema[5] ^= 0x55;
         assertThatThrownBy(() -> ModelUpdateDecoder.decode(otherSchema)).hasMessageContaining("fingerprint");
         assertThatThrownBy(() -> ModelUpdateDecoder.decode(Arrays.copyOf(valid, valid.length - 7)))
-                .isInstanceOf(ModelFormatException.class).hasMessageContaining("truncated");
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("truncated");
         assertThatThrownBy(() -> ModelUpdateDecoder.decode(Arrays.copyOf(valid, valid.length + 1)))
                 .hasMessageContaining("left over");
     }
@@ -140,12 +149,34 @@ class ModelUpdatesTest {
         ModelConfig c = running.config();
         List<String> otherFeatures = new java.util.ArrayList<>(c.features());
         otherFeatures.set(0, "something_else");
-        ModelConfig features = new ModelConfig(c.cell(), c.gruReset(), c.inputSize(), c.hiddenSize(), c.numLayers(),
-                otherFeatures, c.targets(), c.horizon(), c.inputScaler(), c.targetScaler(), "v2", c.provenance());
+        ModelConfig features = new ModelConfig(
+                c.cell(),
+                c.gruReset(),
+                c.inputSize(),
+                c.hiddenSize(),
+                c.numLayers(),
+                otherFeatures,
+                c.targets(),
+                c.horizon(),
+                c.inputScaler(),
+                c.targetScaler(),
+                "v2",
+                c.provenance());
         assertThatThrownBy(() -> ModelUpdates.checkCompatible(c, features)).hasMessageContaining("features");
 
-        ModelConfig horizon = new ModelConfig(c.cell(), c.gruReset(), c.inputSize(), c.hiddenSize(), c.numLayers(),
-                c.features(), c.targets(), c.horizon() + 1, c.inputScaler(), c.targetScaler(), "v2", c.provenance());
+        ModelConfig horizon = new ModelConfig(
+                c.cell(),
+                c.gruReset(),
+                c.inputSize(),
+                c.hiddenSize(),
+                c.numLayers(),
+                c.features(),
+                c.targets(),
+                c.horizon() + 1,
+                c.inputScaler(),
+                c.targetScaler(),
+                "v2",
+                c.provenance());
         assertThatThrownBy(() -> ModelUpdates.checkCompatible(c, horizon)).hasMessageContaining("horizon");
     }
 
@@ -155,8 +186,10 @@ class ModelUpdatesTest {
         RecurrentModel deeper = ModelVariants.rearchitected(running, CellType.LSTM, 16, 2, "v4");
 
         ModelUpdates.checkCompatible(running.config(), gru.config());
-        assertThat(ModelUpdates.sameArchitecture(running.config(), gru.config())).isFalse();
-        assertThat(ModelUpdates.sameArchitecture(running.config(), deeper.config())).isFalse();
+        assertThat(ModelUpdates.sameArchitecture(running.config(), gru.config()))
+                .isFalse();
+        assertThat(ModelUpdates.sameArchitecture(running.config(), deeper.config()))
+                .isFalse();
     }
 
     private static void assertSameWeights(RecurrentModel actual, RecurrentModel expected) {

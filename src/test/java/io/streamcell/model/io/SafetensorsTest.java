@@ -22,7 +22,8 @@ class SafetensorsTest {
 
     @Test
     void writtenTensorsReadBackIdentically() throws IOException {
-        Tensor matrix = new Tensor("rnn.weight_ih_l0", new int[] {2, 3}, new float[] {1, -2, 3.5f, Float.MIN_VALUE, 0, -0f});
+        Tensor matrix =
+                new Tensor("rnn.weight_ih_l0", new int[] {2, 3}, new float[] {1, -2, 3.5f, Float.MIN_VALUE, 0, -0f});
         Tensor vector = new Tensor("head.bias", new int[] {1}, new float[] {42});
         Path file = temp.resolve("w.safetensors");
 
@@ -38,7 +39,8 @@ class SafetensorsTest {
     @Test
     void headerIsPaddedToEightBytes() {
         byte[] bytes = Safetensors.toBytes(List.of(new Tensor("a", new int[] {1}, new float[] {1})), Map.of());
-        long headerLength = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        long headerLength =
+                ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
         assertThat(headerLength % 8).isZero();
         assertThat(bytes.length).isEqualTo(8 + headerLength + 4);
     }
@@ -48,12 +50,17 @@ class SafetensorsTest {
         ByteBuffer data = ByteBuffer.allocate(8 * 2 + 2 * 4 + 2 * 3).order(ByteOrder.LITTLE_ENDIAN);
         data.putDouble(0.1).putDouble(-3.25);
         // F16: 1.0, -2.0, 65504 (max), 2^-24 (smallest subnormal)
-        data.putShort((short) 0x3c00).putShort((short) 0xc000).putShort((short) 0x7bff).putShort((short) 0x0001);
+        data.putShort((short) 0x3c00)
+                .putShort((short) 0xc000)
+                .putShort((short) 0x7bff)
+                .putShort((short) 0x0001);
         // BF16: 1.0, -0.5, 3.140625
         data.putShort((short) 0x3f80).putShort((short) 0xbf00).putShort((short) 0x4049);
-        byte[] file = file("{\"d\":{\"dtype\":\"F64\",\"shape\":[2],\"data_offsets\":[0,16]},"
-                + "\"h\":{\"dtype\":\"F16\",\"shape\":[2,2],\"data_offsets\":[16,24]},"
-                + "\"b\":{\"dtype\":\"BF16\",\"shape\":[3],\"data_offsets\":[24,30]}}", data.array());
+        byte[] file = file(
+                "{\"d\":{\"dtype\":\"F64\",\"shape\":[2],\"data_offsets\":[0,16]},"
+                        + "\"h\":{\"dtype\":\"F16\",\"shape\":[2,2],\"data_offsets\":[16,24]},"
+                        + "\"b\":{\"dtype\":\"BF16\",\"shape\":[3],\"data_offsets\":[24,30]}}",
+                data.array());
 
         Map<String, Tensor> tensors = Safetensors.parse(file, "t.safetensors").tensors();
 
@@ -68,13 +75,17 @@ class SafetensorsTest {
         assertThat(Safetensors.halfToFloat((short) 0x7c00)).isEqualTo(Float.POSITIVE_INFINITY);
         assertThat(Safetensors.halfToFloat((short) 0xfc00)).isEqualTo(Float.NEGATIVE_INFINITY);
         assertThat(Safetensors.halfToFloat((short) 0x7e00)).isNaN();
-        assertThat(Float.floatToRawIntBits(Safetensors.halfToFloat((short) 0x8000))).isEqualTo(0x80000000);
+        assertThat(Float.floatToRawIntBits(Safetensors.halfToFloat((short) 0x8000)))
+                .isEqualTo(0x80000000);
         assertThat(Safetensors.halfToFloat((short) 0x0400)).isEqualTo(0x1p-14f); // smallest normal
     }
 
     @Test
     void rejectsHeaderLengthBeyondTheFile() {
-        byte[] bytes = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(1L << 40).array();
+        byte[] bytes = ByteBuffer.allocate(16)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(1L << 40)
+                .array();
         assertThatThrownBy(() -> Safetensors.parse(bytes, "big.safetensors"))
                 .isInstanceOf(ModelFormatException.class)
                 .hasMessageContaining("big.safetensors")
@@ -83,7 +94,10 @@ class SafetensorsTest {
 
     @Test
     void rejectsNegativeHeaderLength() {
-        byte[] bytes = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(-8).array();
+        byte[] bytes = ByteBuffer.allocate(16)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(-8)
+                .array();
         assertThatThrownBy(() -> Safetensors.parse(bytes, "neg.safetensors"))
                 .isInstanceOf(ModelFormatException.class)
                 .hasMessageContaining("out of bounds");
@@ -117,8 +131,10 @@ class SafetensorsTest {
 
     @Test
     void rejectsOverlappingTensors() {
-        byte[] file = file("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
-                + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", new byte[8]);
+        byte[] file = file(
+                "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                        + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}",
+                new byte[8]);
         assertThatThrownBy(() -> Safetensors.parse(file, "x.safetensors"))
                 .isInstanceOf(ModelFormatException.class)
                 .hasMessageContaining("must be contiguous and must not overlap");
@@ -134,8 +150,8 @@ class SafetensorsTest {
 
     @Test
     void rejectsHugeShapeWithoutAllocating() {
-        byte[] file = file("{\"a\":{\"dtype\":\"F32\",\"shape\":[2147483647,2147483647,4],\"data_offsets\":[0,4]}}",
-                new byte[4]);
+        byte[] file = file(
+                "{\"a\":{\"dtype\":\"F32\",\"shape\":[2147483647,2147483647,4],\"data_offsets\":[0,4]}}", new byte[4]);
         assertThatThrownBy(() -> Safetensors.parse(file, "x.safetensors"))
                 .isInstanceOf(ModelFormatException.class)
                 .hasMessageContaining("tensor 'a'");
@@ -153,7 +169,10 @@ class SafetensorsTest {
     static byte[] file(String header, byte[] data) {
         byte[] headerBytes = header.getBytes(StandardCharsets.UTF_8);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(headerBytes.length).array());
+        out.writeBytes(ByteBuffer.allocate(8)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(headerBytes.length)
+                .array());
         out.writeBytes(headerBytes);
         out.writeBytes(data);
         return out.toByteArray();

@@ -38,8 +38,8 @@ class ActivationsTest {
         return Arrays.copyOf(xs, i);
     }
 
-    private static double maxRelativeError(float[] xs, java.util.function.IntToDoubleFunction actual,
-            DoubleUnaryOperator exact) {
+    private static double maxRelativeError(
+            float[] xs, java.util.function.IntToDoubleFunction actual, DoubleUnaryOperator exact) {
         double worst = 0;
         for (int i = 0; i < xs.length; i++) {
             float x = xs[i];
@@ -50,7 +50,8 @@ class ActivationsTest {
             double got = actual.applyAsDouble(i);
             if (Math.abs(want) < Float.MIN_NORMAL) {
                 // subnormal or zero result: only the absolute error can be small
-                assertThat(Math.abs(got - want)).as("x = %s (%s)", x, Float.floatToRawIntBits(x))
+                assertThat(Math.abs(got - want))
+                        .as("x = %s (%s)", x, Float.floatToRawIntBits(x))
                         .isLessThanOrEqualTo((double) Float.MIN_NORMAL);
                 continue;
             }
@@ -87,9 +88,11 @@ class ActivationsTest {
             Activations.sigmoid(s, 0, n, scratch);
             Activations.tanh(t, 0, n, scratch, scratch2);
             for (int i = 0; i < n; i++) {
-                assertThat(Float.floatToRawIntBits(s[i])).as("sigmoid x = %s", xs[i])
+                assertThat(Float.floatToRawIntBits(s[i]))
+                        .as("sigmoid x = %s", xs[i])
                         .isEqualTo(Float.floatToRawIntBits(Activations.sigmoid(xs[i])));
-                assertThat(Float.floatToRawIntBits(t[i])).as("tanh x = %s", xs[i])
+                assertThat(Float.floatToRawIntBits(t[i]))
+                        .as("tanh x = %s", xs[i])
                         .isEqualTo(Float.floatToRawIntBits(Activations.tanh(xs[i])));
             }
         }

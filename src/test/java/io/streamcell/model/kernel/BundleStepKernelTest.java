@@ -31,8 +31,9 @@ class BundleStepKernelTest {
 
     static Stream<Arguments> shapes() {
         List<Arguments> shapes = new ArrayList<>();
-        Object[][] cells = {{CellType.LSTM, GruReset.AFTER}, {CellType.GRU, GruReset.AFTER},
-                {CellType.GRU, GruReset.BEFORE}};
+        Object[][] cells = {
+            {CellType.LSTM, GruReset.AFTER}, {CellType.GRU, GruReset.AFTER}, {CellType.GRU, GruReset.BEFORE}
+        };
         for (Object[] c : cells) {
             for (int layers = 1; layers <= 3; layers++) {
                 for (int hidden : new int[] {1, 7, 64}) {
@@ -84,7 +85,8 @@ class BundleStepKernelTest {
                 bundle.step(bundleStates, features, actual, size);
                 for (int b = 0; b < size; b++) {
                     assertBits(actual[b], expected[b], "forecast, bundle " + size + " round " + round + " key " + b);
-                    assertBits(bundleStates[b], stepStates[b], "state, bundle " + size + " round " + round + " key " + b);
+                    assertBits(
+                            bundleStates[b], stepStates[b], "state, bundle " + size + " round " + round + " key " + b);
                 }
             }
         }
@@ -142,8 +144,7 @@ class BundleStepKernelTest {
         float[][] states = {model.newState()};
         bundle.step(states, new float[][] {{1f, 2f}}, new float[][] {new float[1]}, 0);
         assertThat(states[0]).containsOnly(0f);
-        assertThatThrownBy(() -> bundle.step(states, states, states, 2))
-                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> bundle.step(states, states, states, 2)).isInstanceOf(IllegalArgumentException.class);
     }
 
     private static void assertBits(float[] actual, float[] expected, String what) {

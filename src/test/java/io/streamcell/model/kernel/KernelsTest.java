@@ -24,6 +24,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class KernelsTest {
     /** Same bound as the golden fixtures: |actual - expected| <= 1e-5 * max(1, |expected|). */
     private static final double TOLERANCE = 1e-5;
+
     private static final int KEYS = 37;
     private static final int STEPS = 30;
 
@@ -58,8 +59,8 @@ class KernelsTest {
 
     @ParameterizedTest(name = "{0} {1} in{2} h{3} l{4} t{5} horizon{6}")
     @MethodSource("shapes")
-    void bothKernelsMatchTheDoubleReference(CellType cell, GruReset reset, int inputSize, int hidden, int layers,
-            int targets, int horizon) {
+    void bothKernelsMatchTheDoubleReference(
+            CellType cell, GruReset reset, int inputSize, int hidden, int layers, int targets, int horizon) {
         RecurrentModel model = ReferenceModel.random(cell, reset, inputSize, hidden, layers, targets, horizon, 11);
         float[][][] inputs = inputs(inputSize, 5);
         ReferenceModel.Key[] reference = new ReferenceModel.Key[KEYS];
@@ -89,7 +90,9 @@ class KernelsTest {
                     float[][] features = Arrays.copyOfRange(inputs[s], first, first + count);
                     batch.step(states, features, forecasts, count);
                     for (int b = 0; b < count; b++) {
-                        assertClose(forecasts[b], expected[first + b],
+                        assertClose(
+                                forecasts[b],
+                                expected[first + b],
                                 "batch kernel forecast, step " + s + " key " + (first + b));
                     }
                     first += count;
@@ -178,7 +181,8 @@ class KernelsTest {
                         step.step(states[i % KEYS], features[i % KEYS], forecasts[0]);
                     }
                     long allocated = threads.getCurrentThreadAllocatedBytes() - before;
-                    assertThat(allocated).as("bytes allocated by 200 steps of each kernel, %s %s", cell, reset)
+                    assertThat(allocated)
+                            .as("bytes allocated by 200 steps of each kernel, %s %s", cell, reset)
                             .isLessThan(1024);
                 }
             }

@@ -6,8 +6,8 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class NativeMathTest {
-    private static final Set<String> AVX512 = Set.of("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw",
-            "avx512vl", "avx512dq");
+    private static final Set<String> AVX512 =
+            Set.of("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512dq");
     private static final Set<String> AVX2 = Set.of("sse4_2", "avx", "avx2", "fma");
 
     @Test
@@ -15,7 +15,8 @@ class NativeMathTest {
         assertThat(NativeMath.recommendedCoreType(AVX512)).isEqualTo("SKYLAKEX");
         assertThat(NativeMath.recommendedCoreType(AVX2)).isEqualTo("HASWELL");
         // AVX-512 foundation alone (Knights Landing) is not what OpenBLAS' SkylakeX kernels need
-        assertThat(NativeMath.recommendedCoreType(Set.of("avx2", "fma", "avx512f"))).isEqualTo("HASWELL");
+        assertThat(NativeMath.recommendedCoreType(Set.of("avx2", "fma", "avx512f")))
+                .isEqualTo("HASWELL");
         assertThat(NativeMath.recommendedCoreType(Set.of("avx2"))).isNull(); // no FMA
         assertThat(NativeMath.recommendedCoreType(Set.of("sse4_2", "avx"))).isNull();
         assertThat(NativeMath.recommendedCoreType(Set.of())).isNull(); // not x86, or /proc/cpuinfo unreadable
@@ -23,7 +24,8 @@ class NativeMathTest {
 
     @Test
     void adviseSettingTheCoreTypeWhenUnset() {
-        assertThat(NativeMath.advice(null, "SKYLAKEX")).contains("OPENBLAS_CORETYPE=SKYLAKEX")
+        assertThat(NativeMath.advice(null, "SKYLAKEX"))
+                .contains("OPENBLAS_CORETYPE=SKYLAKEX")
                 .contains("containerized.taskmanager.env");
         assertThat(NativeMath.advice("  ", "HASWELL")).contains("OPENBLAS_CORETYPE=HASWELL");
         assertThat(NativeMath.advice(null, null)).isNull();
@@ -40,9 +42,11 @@ class NativeMathTest {
 
     @Test
     void adviseAgainstSlowerOrUnrunnableKernels() {
-        assertThat(NativeMath.advice("Haswell", "SKYLAKEX")).contains("AVX-512 unused")
+        assertThat(NativeMath.advice("Haswell", "SKYLAKEX"))
+                .contains("AVX-512 unused")
                 .contains("OPENBLAS_CORETYPE=SKYLAKEX");
-        assertThat(NativeMath.advice("SKYLAKEX", "HASWELL")).contains("illegal instruction")
+        assertThat(NativeMath.advice("SKYLAKEX", "HASWELL"))
+                .contains("illegal instruction")
                 .contains("OPENBLAS_CORETYPE=HASWELL");
         assertThat(NativeMath.advice("COOPERLAKE", "HASWELL")).contains("illegal instruction");
         assertThat(NativeMath.advice("Prescott", "HASWELL")).contains("OPENBLAS_CORETYPE=HASWELL");

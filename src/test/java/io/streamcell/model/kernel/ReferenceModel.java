@@ -21,8 +21,8 @@ import java.util.SplittableRandom;
 final class ReferenceModel {
     private ReferenceModel() {}
 
-    static RecurrentModel random(CellType cell, GruReset reset, int inputSize, int hidden, int layers, int targets,
-            int horizon, long seed) {
+    static RecurrentModel random(
+            CellType cell, GruReset reset, int inputSize, int hidden, int layers, int targets, int horizon, long seed) {
         List<String> features = new ArrayList<>();
         for (int i = 0; i < inputSize; i++) {
             features.add("x" + i);
@@ -44,8 +44,19 @@ final class ReferenceModel {
             outMean[i] = (float) random.nextDouble(-10, 10);
             outStd[i] = (float) random.nextDouble(0.5, 5);
         }
-        ModelConfig config = new ModelConfig(cell, reset, inputSize, hidden, layers, features, targetNames, horizon,
-                Scaler.of(inMean, inStd), Scaler.of(outMean, outStd), "test", null);
+        ModelConfig config = new ModelConfig(
+                cell,
+                reset,
+                inputSize,
+                hidden,
+                layers,
+                features,
+                targetNames,
+                horizon,
+                Scaler.of(inMean, inStd),
+                Scaler.of(outMean, outStd),
+                "test",
+                null);
         // Wider than PyTorch's init (U(±1/sqrt(H))) so gates reach saturation as well as the linear range.
         float bound = (float) (2.0 / Math.sqrt(hidden));
         Map<String, Tensor> tensors = new LinkedHashMap<>();
