@@ -3,10 +3,8 @@ package io.streamcell.bench;
 import io.streamcell.io.avro.DecodedRecord;
 import io.streamcell.io.avro.ForecastRecord;
 import io.streamcell.io.avro.ModelUpdateMessage;
-import io.streamcell.job.BundledForecastOperator;
-import io.streamcell.job.ForecastFunction;
+import io.streamcell.job.ForecastOperator;
 import io.streamcell.job.JobConfig;
-import io.streamcell.job.PerEventForecastOperator;
 import io.streamcell.model.RecurrentModel;
 import io.streamcell.model.io.ModelDirectory;
 import io.streamcell.model.kernel.BundleStepKernel;
@@ -52,10 +50,9 @@ public final class OperatorThroughput {
                 JobConfig.OrderingMode.ARRIVAL, Duration.ofSeconds(5), Duration.ZERO, Duration.ofSeconds(30));
         JobConfig.State state = new JobConfig.State(null, null, JobConfig.StateBackend.HASHMAP);
         for (int round = 0; round < 3; round++) { // the first rounds warm the JIT up
-            double perEvent =
-                    operator(new PerEventForecastOperator(new ForecastFunction(location, ordering, state)), model);
+            double perEvent = operator(new ForecastOperator(location, ordering, state), model);
             double bundled = operator(
-                    new BundledForecastOperator(
+                    new ForecastOperator(
                             location,
                             ordering,
                             state,

@@ -1,6 +1,6 @@
 package io.streamcell.bench;
 
-import io.streamcell.job.KeyStepper;
+import io.streamcell.core.KeyStepper;
 import io.streamcell.model.RecurrentModel;
 import io.streamcell.model.kernel.StepKernel;
 import io.streamcell.state.KeyState;

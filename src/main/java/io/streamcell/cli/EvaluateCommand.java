@@ -2,9 +2,14 @@ package io.streamcell.cli;
 
 import io.streamcell.anomaly.eval.Evaluation;
 import io.streamcell.anomaly.eval.EvaluationReport;
+import io.streamcell.core.StepSettings;
+import io.streamcell.job.JobConfig;
+import io.streamcell.job.JobConfigLoader;
 import io.streamcell.model.RecurrentModel;
 import io.streamcell.model.io.ModelDirectory;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -17,11 +22,11 @@ import picocli.CommandLine.Spec;
         description = {
             "Evaluate a model as an anomaly detector on a corpus in NAB's layout: DATA/<category>/<name>.csv "
                     + "(timestamp,value), labels {\"<category>/<name>.csv\": [[start, end], ...]}.",
-            "Each file is one key, replayed with the per-event kernel; writes RESULTS/<category>/<name>.csv "
+            "Each file is one key, replayed per event (or as --config's job steps); writes RESULTS/<category>/<name>.csv "
                     + "(timestamp,value,anomaly_score,label) and RESULTS/summary.json, and prints the NAB "
                     + "scores (standard, reward_low_FP_rate, reward_low_FN_rate) and the alert episodes.",
             "The model must have the single feature and target 'value'; without --model the bundled zero-shot "
-                    + "model is used."
+                    + "model (or the job's model.path with --config) is used."
         })
 final class EvaluateCommand implements Callable<Integer> {
     @Spec
@@ -67,16 +72,35 @@ final class EvaluateCommand implements Callable<Integer> {
                     + "does (<category>/<NAME>_<name>.csv).")
     private String detector;
 
+    @Option(
+            names = "--config",
+            paramLabel = "job.yaml",
+            description = "Step as this job configuration does (the file `run` takes): model.path (unless --model), "
+                    + "ordering.*, state.reset-after-gap, adaptation.* and stepping.*. Kafka options are not used.")
+    private Path config;
+
+    @Option(
+            names = "--set",
+            paramLabel = "key=value",
+            description = "With --config: override one job option (repeatable), as `run --set` does.")
+    private List<String> overrides = new ArrayList<>();
+
     @Override
     public Integer call() throws Exception {
+        if (config == null && !overrides.isEmpty()) {
+            throw new IllegalArgumentException("--set needs --config (it overrides the job configuration's options)");
+        }
         if (detector != null && !detector.matches("[A-Za-z0-9_.-]+")) {
             throw new IllegalArgumentException(
                     "--detector must be letters, digits, '_', '.' or '-', got '" + detector + "'");
         }
-        RecurrentModel loaded =
-                model != null ? ModelDirectory.read(model) : ModelDirectory.load(ModelDirectory.ZERO_SHOT_MODEL);
+        JobConfig job = config == null ? null : JobConfigLoader.load(config, overrides);
+        RecurrentModel loaded = model != null
+                ? ModelDirectory.read(model)
+                : ModelDirectory.load(job != null ? job.modelPath() : ModelDirectory.ZERO_SHOT_MODEL);
+        StepSettings settings = job != null ? job.stepSettings() : StepSettings.DEFAULTS;
         long start = System.nanoTime();
-        Evaluation.Result result = Evaluation.run(loaded, data, labels, results, detector);
+        Evaluation.Result result = Evaluation.run(loaded, data, labels, results, detector, settings);
         double seconds = (System.nanoTime() - start) / 1e9;
         spec.commandLine().getOut().print(Evaluation.summaryTable(result));
         spec.commandLine().getOut().flush();

@@ -1,9 +1,16 @@
 package io.streamcell.cli;
 
+import io.streamcell.adapt.Adaptation;
+import io.streamcell.core.StepSettings;
+import io.streamcell.job.JobConfig;
+import io.streamcell.job.JobConfigLoader;
 import io.streamcell.model.RecurrentModel;
 import io.streamcell.model.io.ModelDirectory;
 import io.streamcell.replay.Replay;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -26,7 +33,7 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(
             names = "--model",
             paramLabel = "DIR",
-            description = "Model directory; default: the bundled zero-shot "
+            description = "Model directory; default: the job's model.path with --config, else the bundled zero-shot "
                     + "model (feature 'value', any series, normalised per key online).")
     private Path model;
 
@@ -41,11 +48,23 @@ final class ReplayCommand implements Callable<Integer> {
     private Path output;
 
     @Option(
+            names = "--config",
+            paramLabel = "job.yaml",
+            description = "Step as this job configuration does (the file `run` takes): model.path, ordering.*, "
+                    + "state.reset-after-gap, adaptation.* and stepping.*. Kafka options are not used.")
+    private Path config;
+
+    @Option(
+            names = "--set",
+            paramLabel = "key=value",
+            description = "With --config: override one job option (repeatable), as `run --set` does.")
+    private List<String> overrides = new ArrayList<>();
+
+    @Option(
             names = "--adaptation",
-            defaultValue = "off",
             paramLabel = "off|rls|nlms",
-            description =
-                    "Adapt each key online as the job's adaptation.mode does (default settings; default: ${DEFAULT-VALUE}).")
+            description = "Adapt each key online as the job's adaptation.mode does, with default settings "
+                    + "(default: off; not with --config, which sets adaptation.*).")
     private String adaptation;
 
     @Option(
@@ -53,31 +72,53 @@ final class ReplayCommand implements Callable<Integer> {
             arity = "0..1",
             fallbackValue = "256",
             paramLabel = "N",
-            description = "Use the batched kernel, stepping up to N keys at once (default N: ${FALLBACK-VALUE}). "
-                    + "Same numbers as the per-event kernel up to float rounding.")
-    private int batch = 1;
+            description = "Step up to N keys at once with the BLAS kernel (default N: ${FALLBACK-VALUE}). "
+                    + "Same numbers as the per-event kernel up to float rounding. Not with --config.")
+    private Integer batch;
 
     @Override
     public Integer call() throws Exception {
-        if (batch < 1) {
+        if (batch != null && batch < 1) {
             throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
         }
-        RecurrentModel loaded =
-                model != null ? ModelDirectory.read(model) : ModelDirectory.load(ModelDirectory.ZERO_SHOT_MODEL);
+        if (config == null && !overrides.isEmpty()) {
+            throw new IllegalArgumentException("--set needs --config (it overrides the job configuration's options)");
+        }
+        if (config != null && (adaptation != null || batch != null)) {
+            throw new IllegalArgumentException("--adaptation and --batch cannot be combined with --config: set "
+                    + "adaptation.* and stepping.* in the job configuration (or with --set)");
+        }
+        RecurrentModel loaded;
+        StepSettings settings;
+        if (config != null) {
+            JobConfig job = JobConfigLoader.load(config, overrides);
+            loaded = model != null ? ModelDirectory.read(model) : ModelDirectory.load(job.modelPath());
+            settings = job.stepSettings();
+        } else {
+            loaded = model != null ? ModelDirectory.read(model) : ModelDirectory.load(ModelDirectory.ZERO_SHOT_MODEL);
+            int size = batch == null ? 1 : batch;
+            settings = StepSettings.DEFAULTS
+                    .withAdaptation(Adaptation.parse(adaptation == null ? "off" : adaptation))
+                    .withBundles(StepSettings.Kernel.BLAS, size);
+        }
         long start = System.nanoTime();
-        Replay.Summary summary =
-                Replay.run(loaded, input, output, batch, io.streamcell.adapt.Adaptation.parse(adaptation));
+        Replay.Summary summary = Replay.run(loaded, input, output, settings);
         double seconds = (System.nanoTime() - start) / 1e9;
+        String kernel =
+                settings.perEvent() ? "per-event" : settings.kernel().name().toLowerCase(Locale.ROOT) + " bundle";
         spec.commandLine()
                 .getErr()
                 .printf(
                         "replayed %d rows of %d key(s) through %s (%s kernel) in %.2f s -> %s%n",
-                        summary.rows(),
-                        summary.keys(),
-                        loaded.version(),
-                        batch > 1 ? "batched" : "per-event",
-                        seconds,
-                        output);
+                        summary.rows(), summary.keys(), loaded.version(), kernel, seconds, output);
+        if (summary.late() > 0) {
+            spec.commandLine()
+                    .getErr()
+                    .printf(
+                            "%d reading(s) came too late for their key's event-time order (the job sends them to "
+                                    + "dead letters): no output rows%n",
+                            summary.late());
+        }
         return 0;
     }
 }

@@ -31,12 +31,12 @@ import org.apache.flink.util.Collector;
  * The forecast job's graph, with its sources and sinks passed in (Kafka in production, anything in
  * tests):
  * <pre>
- *   readings ─► split dead letters ─► keyBy(key) ─► ForecastFunction ─► forecasts
+ *   readings ─► split dead letters ─► keyBy(key) ─► ForecastOperator ─► forecasts
  *                     │                                     └──── alerts ───► anomalies
  *                     └──────────────── dead letters (source + late) ─────► dead-letters
  * </pre>
- * With {@code stepping.mode: bundled}, {@link BundledForecastOperator} takes ForecastFunction's place
- * (same uid, state and outputs).
+ * The forecast operator steps each reading on its own or, with {@code stepping.mode: bundled}, in
+ * bundles (same uid, state and outputs in both modes).
  *
  * <p>Model hot-swap: model updates (source uid {@code models-source}, parallelism 1) are broadcast
  * to every instance of the forecast operator, which validates and installs them between records;
@@ -135,34 +135,24 @@ public final class ForecastJob {
                             .name("no model updates");
         }
         // Either mode under one uid and with the same state: a savepoint of one restores into the other.
-        SingleOutputStreamOperator<ForecastRecord> forecastStream;
-        if (bundled) {
-            BundledForecastOperator operator = new BundledForecastOperator(
-                    config.modelPath(), config.ordering(), config.state(), config.stepping());
-            // A custom two-input operator: the updates reach every instance, which keeps them in its
-            // own broadcast state (BroadcastConnectedStream only takes functions).
-            forecastStream = updates != null
-                    ? byKey.connect(updates.broadcast())
-                            .transform("recurrent forecast (bundled)", forecastType, operator)
-                    : byKey.transform("recurrent forecast (bundled)", forecastType, operator);
-        } else {
-            // As BroadcastConnectedStream.process wires it, through an operator that also counts keys in state.
-            forecastStream = byKey.connect(updates.broadcast())
-                    .transform(
-                            "recurrent forecast",
-                            forecastType,
-                            new PerEventForecastOperator(
-                                    new ForecastFunction(config.modelPath(), config.ordering(), config.state())));
-        }
+        ForecastOperator operator =
+                new ForecastOperator(config.modelPath(), config.ordering(), config.state(), config.stepping());
+        String name = bundled ? "recurrent forecast (bundled)" : "recurrent forecast";
+        // A two-input operator when updates come: they reach every instance, which keeps them in its
+        // own broadcast state. Per-event mode is always two-input (savepoints of earlier releases
+        // hold the state of its empty updates source).
+        SingleOutputStreamOperator<ForecastRecord> forecastStream = updates != null
+                ? byKey.connect(updates.broadcast()).transform(name, forecastType, operator)
+                : byKey.transform(name, forecastType, operator);
         forecastStream.uid(ForecastStateDescriptors.OPERATOR_UID);
         forecastStream.sinkTo(forecasts).uid("forecasts-sink").name("forecasts");
         forecastStream
-                .getSideOutput(ForecastFunction.ALERTS)
+                .getSideOutput(ForecastOperator.ALERTS)
                 .sinkTo(anomalies)
                 .uid("anomalies-sink")
                 .name("anomalies");
         DataStream<DeadLetterRecord> allDeadLetters = decoded.getSideOutput(DeadLetterSplitter.DEAD_LETTERS)
-                .union(forecastStream.getSideOutput(ForecastFunction.DEAD_LETTERS));
+                .union(forecastStream.getSideOutput(ForecastOperator.DEAD_LETTERS));
         allDeadLetters.sinkTo(deadLetters).uid("dead-letters-sink").name("dead letters");
     }
 

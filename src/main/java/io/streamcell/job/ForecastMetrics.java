@@ -1,6 +1,7 @@
 package io.streamcell.job;
 
 import io.streamcell.anomaly.AlertPolicy;
+import io.streamcell.core.KeyStepper;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.function.Supplier;

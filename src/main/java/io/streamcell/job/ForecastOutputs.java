@@ -1,5 +1,6 @@
 package io.streamcell.job;
 
+import io.streamcell.core.KeyStepper;
 import io.streamcell.io.avro.AnomalyAlertRecord;
 import io.streamcell.io.avro.DecodedRecord;
 import io.streamcell.io.avro.ForecastRecord;
@@ -49,15 +50,8 @@ final class ForecastOutputs {
                 modelVersion);
     }
 
-    /**
-     * @param lastStepped the key's last stepped event time when the reading is older than it, else
-     *     {@code Long.MIN_VALUE} (the reading is too far behind the watermark)
-     */
-    static DeadLetterRecord late(DecodedRecord reading, long watermark, long lastStepped) {
-        String message = lastStepped != Long.MIN_VALUE
-                ? "event time " + reading.eventTime + " is older than the key's last stepped reading at " + lastStepped
-                : "event time " + reading.eventTime + " is behind the watermark " + watermark + " by more than the "
-                        + "allowed lateness";
-        return reading.asDeadLetter(DeadLetterReason.LATE, message, System.currentTimeMillis());
+    /** A late reading's dead letter, saying why it is late. */
+    static DeadLetterRecord late(DecodedRecord reading, String reason) {
+        return reading.asDeadLetter(DeadLetterReason.LATE, reason, System.currentTimeMillis());
     }
 }

@@ -8,14 +8,15 @@ import java.util.List;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 
 /**
- * The forecast operator's keyed state, in one place for both stepping modes: the per-event
- * {@link ForecastFunction} and the {@link BundledForecastOperator} must declare the same names,
- * serializers and TTL (and the same timer service) so that a savepoint of one restores into the
- * other under the operator uid {@link #OPERATOR_UID}.
+ * The forecast operator's state in one place: names, serializers, TTL and timer service are part of
+ * every savepoint (under the operator uid {@link #OPERATOR_UID}), so they never change. The timer
+ * service and broadcast state names are those of Flink's keyed broadcast operator, which ran the
+ * per-event mode in earlier releases.
  */
 final class ForecastStateDescriptors {
     /** The forecast operator's uid in the job graph, whichever stepping mode runs it. */
@@ -23,6 +24,13 @@ final class ForecastStateDescriptors {
 
     /** The timer service of the event-time readings (the name {@code KeyedProcessOperator} uses). */
     static final String TIMER_SERVICE = "user-timers";
+
+    /**
+     * Broadcast state: the installed model update's bytes by model id (one entry); empty while the
+     * configured model serves ({@link io.streamcell.core.ModelSwitch}).
+     */
+    static final MapStateDescriptor<String, byte[]> CURRENT_UPDATE = new MapStateDescriptor<>(
+            "model-updates", Types.STRING, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
 
     private ForecastStateDescriptors() {}
 

@@ -1,6 +1,8 @@
 package io.streamcell.job;
 
 import io.streamcell.adapt.Adaptation;
+import io.streamcell.core.EventOrdering;
+import io.streamcell.core.StepSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -140,6 +142,21 @@ public record JobConfig(
     }
 
     public record Checkpoints(Duration interval, String directory) {}
+
+    /** How the forecast operator steps readings, as the Flink-free core takes it. */
+    public StepSettings stepSettings() {
+        return stepSettings(ordering, state, stepping);
+    }
+
+    /** The core's stepping settings for these options (per-event mode steps bundles of one). */
+    public static StepSettings stepSettings(Ordering ordering, State state, Stepping stepping) {
+        EventOrdering eventOrdering = new EventOrdering(
+                ordering.mode() == OrderingMode.EVENT_TIME, ordering.maxOutOfOrderness(), ordering.allowedLateness());
+        StepSettings.Kernel kernel =
+                stepping.kernel() == BundleKernel.BLAS ? StepSettings.Kernel.BLAS : StepSettings.Kernel.PLAIN;
+        int bundleSize = stepping.mode() == SteppingMode.BUNDLED ? stepping.bundleSize() : 1;
+        return new StepSettings(eventOrdering, state.resetAfterGap(), state.adaptation(), kernel, bundleSize);
+    }
 
     public static Builder builder() {
         return new Builder();

@@ -1,5 +1,7 @@
 package io.streamcell.replay;
 
+import io.streamcell.adapt.Adaptation;
+import io.streamcell.core.StepSettings;
 import io.streamcell.io.csv.ForecastCsvWriter;
 import io.streamcell.io.csv.ReadingsCsvReader;
 import io.streamcell.model.RecurrentModel;
@@ -11,27 +13,42 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
 /**
- * {@code streamcell replay}: a readings CSV through a model into a forecasts CSV, one output row per
- * input row. The output appears only when complete (written to a temporary file, then moved).
+ * {@code streamcell replay}: a readings CSV through a model into a forecasts CSV, stepped as the
+ * configured job steps them ({@link StepSettings}), one output row per stepped input row, in input
+ * order. A reading the job would dead-letter as late (event-time ordering only) has no output row;
+ * the summary counts it. The output appears only when complete (written to a temporary file, then
+ * moved).
  */
 public final class Replay {
     private Replay() {}
 
-    public record Summary(long rows, int keys) {}
+    /**
+     * @param rows readings stepped
+     * @param late readings too late to be stepped (no output row)
+     */
+    public record Summary(long rows, int keys, long late) {}
 
-    /** @param batchSize 1 for the per-event kernel, more to step up to that many keys at once */
+    /** @param batchSize 1 for the per-event kernel, more to step up to that many keys at once (BLAS kernel) */
     public static Summary run(RecurrentModel model, Path input, Path output, int batchSize) throws IOException {
         return run(model, input, output, batchSize, null);
     }
 
     /** As {@link #run(RecurrentModel, Path, Path, int)}, adapting each key online as the job does with {@code adaptation}. */
-    public static Summary run(
-            RecurrentModel model, Path input, Path output, int batchSize, io.streamcell.adapt.Adaptation adaptation)
+    public static Summary run(RecurrentModel model, Path input, Path output, int batchSize, Adaptation adaptation)
             throws IOException {
+        return run(
+                model,
+                input,
+                output,
+                StepSettings.DEFAULTS.withAdaptation(adaptation).withBundles(StepSettings.Kernel.BLAS, batchSize));
+    }
+
+    /** Replays {@code input} stepped with {@code settings} (a job's, or the command line's). */
+    public static Summary run(RecurrentModel model, Path input, Path output, StepSettings settings) throws IOException {
         Path directory = output.toAbsolutePath().getParent();
         Files.createDirectories(directory);
         Path temp = Files.createTempFile(directory, "." + output.getFileName(), ".partial");
-        try (ReplayEngine engine = new ReplayEngine(model, batchSize, null, adaptation)) {
+        try (ReplayEngine engine = new ReplayEngine(model, settings)) {
             try (ReadingsCsvReader reader =
                             ReadingsCsvReader.open(input, model.config().features());
                     Writer writer = Files.newBufferedWriter(temp, StandardCharsets.UTF_8);
@@ -45,10 +62,10 @@ public final class Replay {
                 for (ReadingsCsvReader.Row row = reader.next(); row != null; row = reader.next()) {
                     engine.accept(row, sink);
                 }
-                engine.flush(sink);
+                engine.finish(sink);
             }
             Files.move(temp, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            return new Summary(engine.steps(), engine.keyCount());
+            return new Summary(engine.steps(), engine.keyCount(), engine.late());
         } finally {
             Files.deleteIfExists(temp);
         }

@@ -1,27 +1,33 @@
 package io.streamcell.replay;
 
+import io.streamcell.adapt.Adaptation;
+import io.streamcell.core.Bundle;
+import io.streamcell.core.EventOrdering;
+import io.streamcell.core.KeyStepper;
+import io.streamcell.core.KeyedStepping;
+import io.streamcell.core.StepSettings;
 import io.streamcell.io.csv.ReadingsCsvReader.Row;
-import io.streamcell.job.KeyStepper;
 import io.streamcell.model.RecurrentModel;
-import io.streamcell.model.kernel.BatchStepKernel;
 import io.streamcell.state.KeyState;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.ArrayDeque;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.PriorityQueue;
 
 /**
- * Replays readings through a model, key by key in arrival order, one step per reading, with the
- * forecast operator's own per-key logic ({@link KeyStepper}, {@link KeyState}), and hands each
- * reading's outcome to a sink in input order. Keeps per-key state in memory.
+ * Replays readings through a model as the forecast job steps them, with the job's own per-key code
+ * ({@link KeyedStepping}) and {@link StepSettings}: event-time ordering against a watermark
+ * simulated the way the job's watermark strategy computes it, gap resets, online adaptation, and
+ * per-event or bundled stepping with the job's kernels. Per-key state lives in memory. Outcomes
+ * reach the sink in input order (a late reading, which the job would dead-letter, as
+ * {@link OutcomeSink#late}); call {@link #finish} at the end of input. Not thread-safe.
  *
- * <p>With the batched kernel, consecutive readings of distinct keys are collected into a bundle of
- * up to {@code batchSize} and stepped together; a key seen again closes the bundle first, so each
- * key still advances one reading at a time and in order. Not thread-safe.
+ * <p>Where the job's watermark comes periodically, replay's moves after every reading: a reading
+ * the job would still have stepped because its watermark lagged can be late here, never the other
+ * way round. Readings in order, or out of order by less than the out-of-orderness bound, give the
+ * job's numbers exactly (with the plain kernel).
  */
 public final class ReplayEngine implements AutoCloseable {
 
@@ -29,21 +35,44 @@ public final class ReplayEngine implements AutoCloseable {
     @FunctionalInterface
     public interface OutcomeSink {
         void accept(Row row, KeyStepper.Outcome outcome) throws IOException;
+
+        /** A reading the job would not step: it came too late for its key's event-time order. */
+        default void late(Row row, String reason) throws IOException {}
     }
 
-    private final RecurrentModel model;
-    private final KeyStepper stepper;
-    private final BatchStepKernel batchKernel;
+    private final KeyedStepping<String, Slot> stepping;
+    private final StepSettings settings;
     private final Map<String, KeyState> states = new HashMap<>();
-    private final List<Row> bundle = new ArrayList<>();
-    private final Set<String> bundleKeys = new HashSet<>();
-    private final KeyStepper.Scored[] bundleScores;
-    private final float[][] bundleRecurrent;
-    private final float[][] bundleFeatures;
-    private final float[][] bundleForecasts;
-    private long steps;
+    private final KeyedStepping.KeyStore<String> store = new KeyedStepping.KeyStore<>() {
+        @Override
+        public KeyState load(String key, RecurrentModel model) {
+            return states.computeIfAbsent(key, k -> KeyState.fresh(model));
+        }
 
-    /** @param batchSize 1 for the per-event kernel, more for the batched kernel */
+        @Override
+        public void store(String key, KeyState state) {}
+    };
+    private final Bundle<String, Slot> bundle;
+    /** Event-time mode: readings waiting for the watermark, by event time then arrival. */
+    private final PriorityQueue<Slot> waiting = new PriorityQueue<>();
+    /** Rows accepted but not yet handed to the sink, from sequence {@link #nextOut} on. */
+    private final ArrayDeque<Slot> unwritten = new ArrayDeque<>();
+
+    private long nextSequence;
+    private long nextOut;
+    private long maxEventTime = Long.MIN_VALUE;
+    private long watermark = Long.MIN_VALUE;
+    private long steps;
+    private long late;
+    private OutcomeSink sink;
+
+    public ReplayEngine(RecurrentModel model, StepSettings settings) {
+        this.settings = settings;
+        this.stepping = new KeyedStepping<>(model, settings);
+        this.bundle = new Bundle<>(Math.min(settings.bundleSize(), 4096));
+    }
+
+    /** @param batchSize 1 for the per-event kernel, more for bundles stepped with the BLAS kernel */
     public ReplayEngine(RecurrentModel model, int batchSize) {
         this(model, batchSize, null);
     }
@@ -54,67 +83,119 @@ public final class ReplayEngine implements AutoCloseable {
     }
 
     /** @param adaptation as the job's {@code adaptation.*} options; null does not adapt */
-    public ReplayEngine(
-            RecurrentModel model, int batchSize, Duration resetAfterGap, io.streamcell.adapt.Adaptation adaptation) {
-        this.model = model;
-        this.stepper = new KeyStepper(model, resetAfterGap, adaptation);
-        if (batchSize > 1) {
-            this.batchKernel = new BatchStepKernel(model, batchSize);
-            this.bundleScores = new KeyStepper.Scored[batchSize];
-            this.bundleRecurrent = new float[batchSize][];
-            this.bundleFeatures = new float[batchSize][];
-            this.bundleForecasts = new float[batchSize][];
-        } else {
-            this.batchKernel = null;
-            this.bundleScores = null;
-            this.bundleRecurrent = null;
-            this.bundleFeatures = null;
-            this.bundleForecasts = null;
-        }
+    public ReplayEngine(RecurrentModel model, int batchSize, Duration resetAfterGap, Adaptation adaptation) {
+        this(
+                model,
+                StepSettings.DEFAULTS
+                        .withResetAfterGap(resetAfterGap)
+                        .withAdaptation(adaptation)
+                        .withBundles(StepSettings.Kernel.BLAS, batchSize));
     }
 
+    /** Takes the next row of the input; its outcome reaches {@code sink} once it is stepped. */
     public void accept(Row row, OutcomeSink sink) throws IOException {
-        if (batchKernel == null) {
-            KeyStepper.Outcome outcome = stepper.step(stateOf(row.key()), row.epochMillis(), row.features());
-            steps++;
-            sink.accept(row, outcome);
-            return;
+        this.sink = sink;
+        Slot slot = new Slot(row, nextSequence++);
+        unwritten.add(slot);
+        EventOrdering ordering = settings.ordering();
+        long eventTime = row.epochMillis();
+        if (ordering.waits(eventTime, watermark)) {
+            waiting.add(slot);
+        } else {
+            long last = lastStepped(row.key());
+            if (ordering.isLate(eventTime, watermark, last)) {
+                slot.late = ordering.lateReason(eventTime, watermark, last);
+                late++;
+            } else {
+                step(slot);
+            }
         }
-        if (bundleKeys.contains(row.key()) || bundle.size() == batchKernel.capacity()) {
-            flush(sink);
+        if (ordering.eventTime()) {
+            maxEventTime = Math.max(maxEventTime, eventTime);
+            advanceWatermark(ordering.watermarkAfter(maxEventTime));
         }
-        bundle.add(row);
-        bundleKeys.add(row.key());
+        write();
     }
 
-    /** Steps whatever the current bundle holds; call at the end of input. */
+    /** The end of input: every waiting reading is stepped (the watermark goes to the end of time). */
+    public void finish(OutcomeSink sink) throws IOException {
+        this.sink = sink;
+        advanceWatermark(Long.MAX_VALUE);
+        flush();
+        write();
+    }
+
+    /** Same as {@link #finish}. */
     public void flush(OutcomeSink sink) throws IOException {
-        if (batchKernel == null || bundle.isEmpty()) {
-            return;
-        }
-        int count = bundle.size();
-        for (int b = 0; b < count; b++) {
-            Row row = bundle.get(b);
-            KeyState state = stateOf(row.key());
-            bundleScores[b] = stepper.beforeStep(state, row.epochMillis(), row.features());
-            bundleRecurrent[b] = state.recurrent();
-            bundleFeatures[b] = bundleScores[b].modelInput();
-            bundleForecasts[b] = new float[model.outputSize()];
-        }
-        batchKernel.step(bundleRecurrent, bundleFeatures, bundleForecasts, count);
-        for (int b = 0; b < count; b++) {
-            Row row = bundle.get(b);
-            KeyStepper.Outcome outcome =
-                    stepper.afterStep(stateOf(row.key()), row.epochMillis(), bundleForecasts[b], bundleScores[b]);
-            steps++;
-            sink.accept(row, outcome);
-        }
-        bundle.clear();
-        bundleKeys.clear();
+        finish(sink);
     }
 
-    private KeyState stateOf(String key) {
-        return states.computeIfAbsent(key, k -> KeyState.fresh(model));
+    private long lastStepped(String key) {
+        long last = bundle.lastEventTime(key);
+        if (last != KeyState.NO_EVENT_TIME) {
+            return last;
+        }
+        KeyState state = states.get(key);
+        return state == null ? KeyState.NO_EVENT_TIME : state.lastEventTime();
+    }
+
+    private void advanceWatermark(long mark) throws IOException {
+        if (mark <= watermark) {
+            return;
+        }
+        watermark = mark;
+        while (!waiting.isEmpty() && waiting.peek().row.epochMillis() <= watermark) {
+            step(waiting.poll());
+        }
+        flush(); // the job flushes its bundle on every watermark
+    }
+
+    private void step(Slot slot) throws IOException {
+        Row row = slot.row;
+        try {
+            if (settings.perEvent()) {
+                stepping.stepOne(row.key(), row.epochMillis(), row.features(), slot, store, this::stepped);
+                return;
+            }
+            bundle.add(row.key(), row.epochMillis(), row.features(), slot);
+            if (bundle.size() >= settings.bundleSize()) {
+                flush();
+            }
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) { // the in-memory store throws nothing else
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void flush() throws IOException {
+        if (bundle.size() == 0) {
+            return;
+        }
+        try {
+            stepping.stepBundle(bundle, store, this::stepped);
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void stepped(String key, Slot slot, KeyStepper.Outcome outcome, long stepNanos) {
+        slot.outcome = outcome;
+        steps++;
+    }
+
+    /** Hands the finished prefix of the input to the sink, in input order. */
+    private void write() throws IOException {
+        while (!unwritten.isEmpty() && unwritten.peek().done()) {
+            Slot slot = unwritten.poll();
+            if (slot.late != null) {
+                sink.late(slot.row, slot.late);
+            } else {
+                sink.accept(slot.row, slot.outcome);
+            }
+        }
     }
 
     /** The current state of {@code key} (live, not a copy), or null if never seen. */
@@ -126,14 +207,42 @@ public final class ReplayEngine implements AutoCloseable {
         return states.size();
     }
 
+    /** Readings stepped so far. */
     public long steps() {
         return steps;
     }
 
+    /** Readings that came too late to be stepped. */
+    public long late() {
+        return late;
+    }
+
     @Override
     public void close() {
-        if (batchKernel != null) {
-            batchKernel.close();
+        stepping.close();
+    }
+
+    /** One input row until it is written: its outcome, or why it is late. */
+    private static final class Slot implements Comparable<Slot> {
+        final Row row;
+        final long sequence;
+        KeyStepper.Outcome outcome;
+        String late;
+
+        Slot(Row row, long sequence) {
+            this.row = row;
+            this.sequence = sequence;
+        }
+
+        boolean done() {
+            return outcome != null || late != null;
+        }
+
+        /** Waiting order: event time, then arrival. */
+        @Override
+        public int compareTo(Slot other) {
+            int byTime = Long.compare(row.epochMillis(), other.row.epochMillis());
+            return byTime != 0 ? byTime : Long.compare(sequence, other.sequence);
         }
     }
 }

@@ -12,7 +12,7 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 
 /**
- * Flink's keyed two-input harness around either forecast operator as the job wires it: readings
+ * Flink's keyed two-input harness around the forecast operator as the job wires it: readings
  * keyed on input 1, model updates broadcast on input 2, whose watermark is at the end of time (as
  * the job's models source), so that event time follows the readings alone.
  */
@@ -24,12 +24,13 @@ final class ForecastHarness
         super(operator, (DecodedRecord r) -> r.key, null, Types.STRING, 128, 1, 0);
     }
 
-    /** The per-event operator, as the job wires it. */
-    static ForecastHarness perEvent(ForecastFunction function, OperatorSubtaskState restore) throws Exception {
-        return open(new ForecastHarness(new PerEventForecastOperator(function)), restore);
+    /** The operator stepping per event, as the job wires it (always two-input). */
+    static ForecastHarness perEvent(ForecastOperator operator, OperatorSubtaskState restore) throws Exception {
+        return open(new ForecastHarness(operator), restore);
     }
 
-    static ForecastHarness bundled(BundledForecastOperator operator, OperatorSubtaskState restore) throws Exception {
+    /** The operator stepping bundles, with hot-swap on (two-input). */
+    static ForecastHarness bundled(ForecastOperator operator, OperatorSubtaskState restore) throws Exception {
         return open(new ForecastHarness(operator), restore);
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streamcell.anomaly.AlertPolicy;
 import io.streamcell.anomaly.AnomalyScorer;
+import io.streamcell.core.KeyStepper;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicReference;

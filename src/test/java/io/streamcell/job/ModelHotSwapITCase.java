@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streamcell.avro.DeadLetter;
 import io.streamcell.avro.Forecast;
+import io.streamcell.core.KeyStepper;
 import io.streamcell.embedded.EmbeddedKafka;
 import io.streamcell.io.avro.ModelUpdateDecoder;
 import io.streamcell.io.csv.ReadingsCsvReader.Row;

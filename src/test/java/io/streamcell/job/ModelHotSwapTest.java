@@ -2,6 +2,7 @@ package io.streamcell.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.streamcell.core.KeyStepper;
 import io.streamcell.io.avro.DecodedRecord;
 import io.streamcell.io.avro.ForecastRecord;
 import io.streamcell.io.avro.ModelUpdateDecoder;
@@ -69,9 +70,9 @@ class ModelHotSwapTest {
                 JobConfig.OrderingMode.ARRIVAL, Duration.ofSeconds(5), Duration.ZERO, Duration.ofSeconds(30));
         JobConfig.State state = new JobConfig.State(null, null, JobConfig.StateBackend.HASHMAP);
         ForecastHarness harness = mode == Mode.PER_EVENT
-                ? ForecastHarness.perEvent(new ForecastFunction(model, ordering, state), restore)
+                ? ForecastHarness.perEvent(new ForecastOperator(model, ordering, state), restore)
                 : ForecastHarness.bundled(
-                        new BundledForecastOperator(
+                        new ForecastOperator(
                                 model,
                                 ordering,
                                 state,
@@ -102,7 +103,7 @@ class ModelHotSwapTest {
     void aSnapshotOfTheOneInputOperatorRestoresIntoTheHotSwapOperatorWhichThenSwaps() throws Exception {
         // what a job without hot-swap (or before it existed) checkpoints: a one-input keyed operator
         var oneInput = new KeyedOneInputStreamOperatorTestHarness<>(
-                new BundledForecastOperator(
+                new ForecastOperator(
                         fixture.modelDirectory().toString(),
                         new JobConfig.Ordering(
                                 JobConfig.OrderingMode.ARRIVAL,

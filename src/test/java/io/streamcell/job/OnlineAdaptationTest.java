@@ -3,6 +3,7 @@ package io.streamcell.job;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streamcell.adapt.Adaptation;
+import io.streamcell.core.KeyStepper;
 import io.streamcell.io.avro.DecodedRecord;
 import io.streamcell.io.avro.ForecastRecord;
 import io.streamcell.io.csv.ReadingsCsvReader.Row;
@@ -122,7 +123,7 @@ class OnlineAdaptationTest {
     // --- the Flink operator -------------------------------------------------------------------
 
     private ForecastHarness harness(OperatorSubtaskState restore) throws Exception {
-        ForecastFunction function = new ForecastFunction(
+        ForecastOperator function = new ForecastOperator(
                 fixture.modelDirectory().toString(),
                 new JobConfig.Ordering(
                         JobConfig.OrderingMode.ARRIVAL, Duration.ofSeconds(5), Duration.ZERO, Duration.ofSeconds(30)),

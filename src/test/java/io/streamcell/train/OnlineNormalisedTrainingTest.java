@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import io.streamcell.job.KeyStepper;
+import io.streamcell.core.KeyStepper;
 import io.streamcell.model.ModelConfig;
 import io.streamcell.model.OnlineNormaliser;
 import io.streamcell.model.RecurrentModel;

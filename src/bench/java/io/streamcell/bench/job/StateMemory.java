@@ -2,13 +2,12 @@ package io.streamcell.bench.job;
 
 import io.streamcell.adapt.Adaptation;
 import io.streamcell.bench.BenchModels;
+import io.streamcell.core.KeyStepper;
 import io.streamcell.io.avro.DecodedRecord;
 import io.streamcell.io.avro.ForecastRecord;
 import io.streamcell.io.avro.ModelUpdateMessage;
-import io.streamcell.job.ForecastFunction;
+import io.streamcell.job.ForecastOperator;
 import io.streamcell.job.JobConfig;
-import io.streamcell.job.KeyStepper;
-import io.streamcell.job.PerEventForecastOperator;
 import io.streamcell.model.RecurrentModel;
 import io.streamcell.model.io.ModelDirectory;
 import io.streamcell.model.kernel.BatchStepKernel;
@@ -113,14 +112,14 @@ final class StateMemory {
 
     private static double heapBytesPerKey(String modelDir, Adaptation adaptation, int keys, int inputSize)
             throws Exception {
-        ForecastFunction function = new ForecastFunction(
+        ForecastOperator operator = new ForecastOperator(
                 modelDir,
                 new JobConfig.Ordering(
                         JobConfig.OrderingMode.ARRIVAL, Duration.ofSeconds(5), Duration.ZERO, Duration.ofSeconds(30)),
                 new JobConfig.State(null, null, JobConfig.StateBackend.HASHMAP, adaptation));
-        try (var harness = new KeyedTwoInputStreamOperatorTestHarness<
-                String, DecodedRecord, ModelUpdateMessage, ForecastRecord>(
-                new PerEventForecastOperator(function), (DecodedRecord r) -> r.key, null, Types.STRING, 128, 1, 0)) {
+        try (var harness =
+                new KeyedTwoInputStreamOperatorTestHarness<String, DecodedRecord, ModelUpdateMessage, ForecastRecord>(
+                        operator, (DecodedRecord r) -> r.key, null, Types.STRING, 128, 1, 0)) {
             harness.open();
             harness.processWatermark2(new Watermark(Long.MAX_VALUE)); // no model updates
             String[] names = new String[keys];

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvParser;
 import io.streamcell.anomaly.AlertPolicy;
+import io.streamcell.anomaly.AnomalyScorer;
 import io.streamcell.anomaly.nab.AlertEpisodes;
 import io.streamcell.anomaly.nab.NabLabels;
 import io.streamcell.anomaly.nab.NabResult;
@@ -16,6 +17,8 @@ import io.streamcell.anomaly.nab.NabTimestamps;
 import io.streamcell.anomaly.nab.Profile;
 import io.streamcell.anomaly.nab.ScoredSeries;
 import io.streamcell.anomaly.nab.Window;
+import io.streamcell.core.KeyStepper;
+import io.streamcell.core.StepSettings;
 import io.streamcell.io.csv.ReadingsCsvReader;
 import io.streamcell.model.RecurrentModel;
 import io.streamcell.replay.ReplayEngine;
@@ -112,8 +115,20 @@ public final class Evaluation {
         }
     }
 
-    /** Replays, writes the result files and {@code summary.json}, and scores. */
+    /** Replays per event, writes the result files and {@code summary.json}, and scores. */
     public static Result run(RecurrentModel model, Path dataDir, Path labelsJson, Path resultsDir, String detector)
+            throws IOException {
+        return run(model, dataDir, labelsJson, resultsDir, detector, StepSettings.DEFAULTS);
+    }
+
+    /** Replays stepping as {@code settings} say (a job's), writes the result files and {@code summary.json}, and scores. */
+    public static Result run(
+            RecurrentModel model,
+            Path dataDir,
+            Path labelsJson,
+            Path resultsDir,
+            String detector,
+            StepSettings settings)
             throws IOException {
         checkModel(model);
         Map<String, List<Window>> labels = NabLabels.read(labelsJson);
@@ -130,7 +145,7 @@ public final class Evaluation {
         List<Series> series = new ArrayList<>();
         long rows = 0;
         for (Map.Entry<String, Path> file : files.entrySet()) {
-            Series s = replay(model, file.getKey(), file.getValue(), labels.get(file.getKey()));
+            Series s = replay(model, settings, file.getKey(), file.getValue(), labels.get(file.getKey()));
             writeResultFile(s, resultFile(resultsDir, file.getKey(), detector));
             series.add(s);
             rows += s.size();
@@ -217,8 +232,9 @@ public final class Evaluation {
         return resultsDir.resolve(key.substring(0, slash)).resolve(detector == null ? name : detector + "_" + name);
     }
 
-    /** One file through a fresh per-event engine: the whole file is one key. */
-    static Series replay(RecurrentModel model, String key, Path file, List<Window> windows) throws IOException {
+    /** One file through a fresh engine: the whole file is one key. */
+    static Series replay(RecurrentModel model, StepSettings settings, String key, Path file, List<Window> windows)
+            throws IOException {
         List<String> texts = new ArrayList<>();
         List<LocalDateTime> times = new ArrayList<>();
         FloatList values = new FloatList();
@@ -226,30 +242,41 @@ public final class Evaluation {
         List<Double> scores = new ArrayList<>();
         List<Double> levels = new ArrayList<>();
         List<Boolean> alerts = new ArrayList<>();
-        try (ReplayEngine engine = new ReplayEngine(model, 1);
+        try (ReplayEngine engine = new ReplayEngine(model, settings);
                 ReadingsCsvReader reader = ReadingsCsvReader.open(file, List.of(VALUE))) {
             if (reader.hasKeyColumn()) {
                 throw new IllegalArgumentException(file + ": has a 'key' column; NAB files are one series each");
             }
-            ReplayEngine.OutcomeSink sink = (row, outcome) -> {
-                texts.add(row.timestampText());
-                try {
-                    times.add(NabTimestamps.parse(row.timestampText()));
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException(file + ":" + row.line() + ": " + e.getMessage(), e);
+            ReplayEngine.OutcomeSink sink = new ReplayEngine.OutcomeSink() {
+                @Override
+                public void accept(ReadingsCsvReader.Row row, KeyStepper.Outcome outcome) {
+                    add(row, outcome.forecast()[0], outcome.score(), outcome.alert() != null);
                 }
-                values.add(row.features()[0]);
-                forecasts.add(outcome.forecast()[0]);
-                scores.add(
-                        outcome.score() == null ? 0.0 : (double) outcome.score().anomalyScore());
-                levels.add(
-                        outcome.score() == null ? 0.0 : (double) outcome.score().level());
-                alerts.add(outcome.alert() != null);
+
+                /** A NAB file has a row for every reading: one the job would not step scores 0. */
+                @Override
+                public void late(ReadingsCsvReader.Row row, String reason) {
+                    add(row, Float.NaN, null, false);
+                }
+
+                private void add(ReadingsCsvReader.Row row, float forecast, AnomalyScorer.Score score, boolean alert) {
+                    texts.add(row.timestampText());
+                    try {
+                        times.add(NabTimestamps.parse(row.timestampText()));
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalArgumentException(file + ":" + row.line() + ": " + e.getMessage(), e);
+                    }
+                    values.add(row.features()[0]);
+                    forecasts.add(forecast);
+                    scores.add(score == null ? 0.0 : (double) score.anomalyScore());
+                    levels.add(score == null ? 0.0 : (double) score.level());
+                    alerts.add(alert);
+                }
             };
             for (ReadingsCsvReader.Row row = reader.next(); row != null; row = reader.next()) {
                 engine.accept(row, sink);
             }
-            engine.flush(sink);
+            engine.finish(sink);
         }
         int n = texts.size();
         List<String> valueTexts = valueTexts(file); // after the reader has validated the file

@@ -1,8 +1,8 @@
 package io.streamcell.anomaly.eval;
 
 import io.streamcell.anomaly.nab.*;
+import io.streamcell.core.KeyStepper;
 import io.streamcell.io.csv.ReadingsCsvReader;
-import io.streamcell.job.KeyStepper;
 import io.streamcell.model.RecurrentModel;
 import io.streamcell.model.io.ModelDirectory;
 import io.streamcell.state.KeyState;

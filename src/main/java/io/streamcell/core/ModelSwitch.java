@@ -1,4 +1,4 @@
-package io.streamcell.job;
+package io.streamcell.core;
 
 import io.streamcell.avro.ModelUpdate;
 import io.streamcell.io.avro.ModelUpdateDecoder;
@@ -8,36 +8,29 @@ import io.streamcell.model.io.ModelUpdates;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Map;
-import org.apache.flink.api.common.state.MapStateDescriptor;
-import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
-import org.apache.flink.api.common.typeinfo.Types;
 
 /**
- * Which model a forecast operator instance serves, and the checks a model update passes before it
- * replaces it (shared by both stepping modes). The operator starts with the configured model; an
- * update from the models topic is decoded and validated ({@link ModelUpdates}) and must be
- * compatible with the configured model (same features, targets and horizon). The raw bytes of the
- * installed update live in broadcast state {@link #CURRENT_UPDATE} (model id → bytes, one entry),
- * so a checkpoint holds the current model and a restored job serves it again.
+ * Which model serves, and the checks a model update passes before it replaces it. Serving starts
+ * with the configured model; an update (the bytes of an Avro {@code ModelUpdate}) is decoded and
+ * validated ({@link ModelUpdates}) and must be compatible with the configured model (same features,
+ * targets and horizon). The caller keeps the installed update's bytes where a restart finds them
+ * (the job: broadcast state, so a checkpoint holds the current model) and hands them to
+ * {@link #restored} to serve that model again.
  */
-final class ModelSwitch {
-    /** Broadcast state: the current update's bytes by model id; empty while the configured model serves. */
-    static final MapStateDescriptor<String, byte[]> CURRENT_UPDATE = new MapStateDescriptor<>(
-            "model-updates", Types.STRING, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
-
+public final class ModelSwitch {
     /** A validated update, ready to install. */
-    record Candidate(String modelId, byte[] bytes, RecurrentModel model) {}
+    public record Candidate(String modelId, byte[] bytes, RecurrentModel model) {}
 
     private final ModelConfig configured;
     private RecurrentModel current;
     private byte[] currentBytes; // null while the configured model serves
 
-    ModelSwitch(RecurrentModel configured) {
+    public ModelSwitch(RecurrentModel configured) {
         this.configured = configured.config();
         this.current = configured;
     }
 
-    RecurrentModel current() {
+    public RecurrentModel current() {
         return current;
     }
 
@@ -47,7 +40,7 @@ final class ModelSwitch {
      * @throws Exception (a {@code ModelFormatException} or {@code IOException} for the usual
      *     problems) saying why the update cannot be used
      */
-    Candidate validate(byte[] bytes) throws Exception {
+    public Candidate validate(byte[] bytes) throws Exception {
         ModelUpdate update = ModelUpdateDecoder.decode(bytes);
         RecurrentModel model = ModelUpdates.toModel(update);
         ModelUpdates.checkCompatible(configured, model.config());
@@ -55,12 +48,12 @@ final class ModelSwitch {
     }
 
     /** Whether keys' hidden states of the current model mean nothing to the candidate's. */
-    boolean changesArchitecture(Candidate candidate) {
+    public boolean changesArchitecture(Candidate candidate) {
         return !ModelUpdates.sameArchitecture(
                 current.config(), candidate.model().config());
     }
 
-    void install(Candidate candidate) {
+    public void install(Candidate candidate) {
         current = candidate.model();
         currentBytes = candidate.bytes();
     }
@@ -72,7 +65,7 @@ final class ModelSwitch {
      * @throws IllegalStateException if the checkpointed update no longer validates (a uri that
      *     cannot be read any more): serving another model than the checkpoint's would be silent
      */
-    Candidate restored(Iterable<Map.Entry<String, byte[]>> broadcastState) {
+    public Candidate restored(Iterable<Map.Entry<String, byte[]>> broadcastState) {
         Iterator<Map.Entry<String, byte[]>> entries = broadcastState.iterator();
         if (!entries.hasNext()) {
             return null;

@@ -34,12 +34,12 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The bundled operator against the per-event {@link ForecastFunction}, both in Flink's keyed
+ * The forecast operator bundled against per event, both in Flink's keyed
  * harness on the same seeded random interleavings of many keys: per key, the same forecasts,
  * alerts and dead letters (bit for bit, same timestamps, same order) and the same final state,
  * also across snapshots taken with readings still in the bundle and across a switch of mode.
  */
-class BundledForecastOperatorTest {
+class ForecastOperatorBundledTest {
     private static final int KEYS = 40;
     private final List<ForecastHarness> harnesses = new ArrayList<>();
 
@@ -76,13 +76,12 @@ class BundledForecastOperatorTest {
 
     private ForecastHarness perEvent(Setup setup, OperatorSubtaskState restore) throws Exception {
         return track(ForecastHarness.perEvent(
-                new ForecastFunction(setup.model(), setup.orderingConfig(), setup.stateConfig()), restore));
+                new ForecastOperator(setup.model(), setup.orderingConfig(), setup.stateConfig()), restore));
     }
 
     private ForecastHarness bundled(Setup setup, OperatorSubtaskState restore) throws Exception {
         return track(ForecastHarness.bundled(
-                new BundledForecastOperator(
-                        setup.model(), setup.orderingConfig(), setup.stateConfig(), setup.stepping()),
+                new ForecastOperator(setup.model(), setup.orderingConfig(), setup.stateConfig(), setup.stepping()),
                 restore));
     }
 
@@ -201,13 +200,13 @@ class BundledForecastOperatorTest {
             }
         }
         Map<String, List<String>> alerts = new TreeMap<>();
-        var alertQueue = h.getSideOutput(ForecastFunction.ALERTS);
+        var alertQueue = h.getSideOutput(ForecastOperator.ALERTS);
         if (alertQueue != null) {
             alertQueue.forEach(r -> alerts.computeIfAbsent(r.getValue().key, k -> new ArrayList<>())
                     .add(r.getTimestamp() + " " + r.getValue()));
         }
         Map<String, List<String>> deadLetters = new TreeMap<>();
-        var deadQueue = h.getSideOutput(ForecastFunction.DEAD_LETTERS);
+        var deadQueue = h.getSideOutput(ForecastOperator.DEAD_LETTERS);
         if (deadQueue != null) { // detectedAt is wall-clock time, left out
             deadQueue.forEach(r -> deadLetters
                     .computeIfAbsent(new String(r.getValue().key, StandardCharsets.UTF_8), k -> new ArrayList<>())
@@ -375,16 +374,16 @@ class BundledForecastOperatorTest {
                 .map(e -> e.reading().key)
                 .distinct()
                 .count();
-        BundledForecastOperator first = new BundledForecastOperator(
-                setup.model(), setup.orderingConfig(), setup.stateConfig(), setup.stepping());
+        ForecastOperator first =
+                new ForecastOperator(setup.model(), setup.orderingConfig(), setup.stateConfig(), setup.stepping());
         var harness = track(ForecastHarness.bundled(first, null));
         feed(harness, events);
         harness.prepareSnapshotPreBarrier(1L);
         assertThat(first.metrics().keysInState.value()).isEqualTo(keys);
         OperatorSubtaskState snapshot = harness.snapshot(1L, 1L);
 
-        BundledForecastOperator restored = new BundledForecastOperator(
-                setup.model(), setup.orderingConfig(), setup.stateConfig(), setup.stepping());
+        ForecastOperator restored =
+                new ForecastOperator(setup.model(), setup.orderingConfig(), setup.stateConfig(), setup.stepping());
         track(ForecastHarness.bundled(restored, snapshot));
         assertThat(restored.metrics().keysInState.value()).isEqualTo(keys);
     }
@@ -484,7 +483,7 @@ class BundledForecastOperatorTest {
         var perEvent = perEvent(setup, null);
         feed(perEvent, events);
         var blas = track(ForecastHarness.bundled(
-                new BundledForecastOperator(
+                new ForecastOperator(
                         setup.model(),
                         setup.orderingConfig(),
                         setup.stateConfig(),

@@ -23,13 +23,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The forecast operator in Flink's keyed operator harness: state, ordering, timers, TTL, snapshots. */
-class ForecastFunctionHarnessTest {
+class ForecastOperatorPerEventTest {
     private static final String CASE = "lstm_1layer_in8_h16";
     private final GoldenFixtures.Case fixture = GoldenFixtures.load(CASE);
     private final String model = fixture.modelDirectory().toString();
     private final List<ForecastHarness> harnesses = new ArrayList<>();
 
-    ForecastFunctionHarnessTest() throws IOException {}
+    ForecastOperatorPerEventTest() throws IOException {}
 
     @AfterEach
     void closeHarnesses() throws Exception {
@@ -41,7 +41,7 @@ class ForecastFunctionHarnessTest {
     private ForecastHarness harness(
             JobConfig.OrderingMode mode, Duration lateness, Duration ttl, Duration gap, OperatorSubtaskState restore)
             throws Exception {
-        ForecastFunction function = new ForecastFunction(
+        ForecastOperator function = new ForecastOperator(
                 model,
                 new JobConfig.Ordering(mode, Duration.ofSeconds(5), lateness, Duration.ofSeconds(30)),
                 new JobConfig.State(ttl, gap, JobConfig.StateBackend.HASHMAP));
@@ -145,7 +145,7 @@ class ForecastFunctionHarnessTest {
         harness.processElement(new StreamRecord<>(reading(third, 2), third.epochMillis()));
 
         List<DeadLetterRecord> late = new ArrayList<>();
-        harness.getSideOutput(ForecastFunction.DEAD_LETTERS).forEach(r -> late.add(r.getValue()));
+        harness.getSideOutput(ForecastOperator.DEAD_LETTERS).forEach(r -> late.add(r.getValue()));
         assertThat(late).extracting(d -> d.reason).containsExactly("late", "late");
         assertThat(late).extracting(d -> d.offset).containsExactly(0L, 2L);
         assertThat(late.get(0).errorMessage).contains("older than the key's last stepped reading");
@@ -164,7 +164,7 @@ class ForecastFunctionHarnessTest {
         harness.processElement(new StreamRecord<>(reading(row, 0), row.epochMillis()));
 
         assertThat(harness.extractOutputValues()).hasSize(1);
-        assertThat(harness.getSideOutput(ForecastFunction.DEAD_LETTERS)).isNull();
+        assertThat(harness.getSideOutput(ForecastOperator.DEAD_LETTERS)).isNull();
     }
 
     @Test
@@ -220,7 +220,7 @@ class ForecastFunctionHarnessTest {
         JobConfig.Ordering arrival = new JobConfig.Ordering(
                 JobConfig.OrderingMode.ARRIVAL, Duration.ofSeconds(5), Duration.ZERO, Duration.ofSeconds(30));
         JobConfig.State withTtl = new JobConfig.State(Duration.ofMinutes(1), null, JobConfig.StateBackend.HASHMAP);
-        ForecastFunction first = new ForecastFunction(model, arrival, withTtl);
+        ForecastOperator first = new ForecastOperator(model, arrival, withTtl);
         var harness = ForecastHarness.perEvent(first, null);
         harnesses.add(harness);
         harness.setStateTtlProcessingTime(0);
@@ -231,7 +231,7 @@ class ForecastFunctionHarnessTest {
         assertThat(first.metrics().keysInState.value()).isEqualTo(keys);
         OperatorSubtaskState snapshot = harness.snapshot(1L, 1L);
 
-        ForecastFunction restored = new ForecastFunction(model, arrival, withTtl);
+        ForecastOperator restored = new ForecastOperator(model, arrival, withTtl);
         var after = ForecastHarness.perEvent(restored, snapshot);
         harnesses.add(after);
         assertThat(restored.metrics().keysInState.value())

@@ -1,4 +1,4 @@
-package io.streamcell.job;
+package io.streamcell.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.streamcell.job;
+package io.streamcell.core;
 
 import io.streamcell.adapt.Adaptation;
 import io.streamcell.adapt.LinearReadout;
