@@ -2,10 +2,10 @@ package io.streamcell.io.kafka;
 
 import io.streamcell.io.avro.AnomalyAlertEncoder;
 import io.streamcell.io.avro.AnomalyAlertRecord;
+import io.streamcell.io.avro.DeadLetterEncoder;
 import io.streamcell.io.avro.ForecastEncoder;
 import io.streamcell.io.avro.ForecastRecord;
 import io.streamcell.io.avro.RecordEncoder;
-import io.streamcell.io.deadletter.DeadLetterEncoder;
 import io.streamcell.io.deadletter.DeadLetterRecord;
 import java.util.List;
 import java.util.Objects;

@@ -1,8 +1,7 @@
-package io.streamcell.io.deadletter;
+package io.streamcell.io.avro;
 
 import io.streamcell.avro.DeadLetter;
-import io.streamcell.io.avro.RecordEncoder;
-import io.streamcell.io.avro.SingleObject;
+import io.streamcell.io.deadletter.DeadLetterRecord;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 

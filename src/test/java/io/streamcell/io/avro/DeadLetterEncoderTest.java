@@ -1,9 +1,11 @@
-package io.streamcell.io.deadletter;
+package io.streamcell.io.avro;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streamcell.avro.DeadLetter;
+import io.streamcell.io.deadletter.DeadLetterReason;
+import io.streamcell.io.deadletter.DeadLetterRecord;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
