@@ -1,6 +1,7 @@
 package io.streamcell.core;
 
 import io.streamcell.state.KeyState;
+import java.io.Serializable;
 import java.time.Duration;
 
 /**
@@ -18,7 +19,10 @@ import java.time.Duration;
  *     watermark is simulated, as in replay; the job's watermark strategy applies it in Flink)
  * @param allowedLateness how far behind the watermark a reading may still be stepped
  */
-public record EventOrdering(boolean eventTime, Duration maxOutOfOrderness, Duration allowedLateness) {
+public record EventOrdering(boolean eventTime, Duration maxOutOfOrderness, Duration allowedLateness)
+        implements Serializable {
+    private static final long serialVersionUID = 1L;
+
     /** Arrival order: every reading is stepped as it comes. */
     public static final EventOrdering ARRIVAL = new EventOrdering(false, Duration.ZERO, Duration.ZERO);
 

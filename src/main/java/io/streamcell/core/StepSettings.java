@@ -1,6 +1,7 @@
 package io.streamcell.core;
 
 import io.streamcell.adapt.Adaptation;
+import java.io.Serializable;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -16,7 +17,9 @@ import java.util.Objects;
  * @param bundleSize readings stepped together; 1 steps each reading on its own (per-event)
  */
 public record StepSettings(
-        EventOrdering ordering, Duration resetAfterGap, Adaptation adaptation, Kernel kernel, int bundleSize) {
+        EventOrdering ordering, Duration resetAfterGap, Adaptation adaptation, Kernel kernel, int bundleSize)
+        implements Serializable {
+    private static final long serialVersionUID = 1L;
 
     /** The kernel that steps a bundle of keys. */
     public enum Kernel {

@@ -66,6 +66,80 @@ class ReplayCommandTest {
     }
 
     @Test
+    void configStepsAsTheJobsOptionsSayAndSetOverridesThem() throws IOException {
+        GoldenFixtures.Case fixture = GoldenFixtures.load("gru_before_2layer_in3_h20_2targets_horizon2");
+        Path yaml = temp.resolve("job.yaml");
+        Files.writeString(
+                yaml,
+                "kafka.bootstrap-servers: localhost:9092\n"
+                        + "model.path: " + fixture.modelDirectory() + "\n"
+                        + "stepping.mode: bundled\n"
+                        + "stepping.bundle-size: 16\n");
+        Path plain = temp.resolve("plain.csv");
+        Path adapted = temp.resolve("adapted.csv");
+
+        CliRun run = CliRun.of(
+                "replay",
+                "--config",
+                yaml.toString(),
+                "--input",
+                fixture.input().toString(),
+                "--output",
+                plain.toString());
+        CliRun withSet = CliRun.of(
+                "replay",
+                "--config",
+                yaml.toString(),
+                "--set",
+                "adaptation.mode=nlms",
+                "--input",
+                fixture.input().toString(),
+                "--output",
+                adapted.toString());
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.err()).contains("plain bundle kernel");
+        assertSameForecasts(plain, fixture.expected()); // the job's model.path, bundled bit for bit
+        assertThat(withSet.exitCode()).as(withSet.err()).isZero();
+        assertThat(Files.readAllLines(adapted)).isNotEqualTo(Files.readAllLines(plain));
+    }
+
+    @Test
+    void setWithoutConfigAndBatchWithConfigAreRefused() throws IOException {
+        GoldenFixtures.Case fixture = GoldenFixtures.load("lstm_1layer_in8_h16");
+        Path yaml = temp.resolve("job.yaml");
+        Files.writeString(yaml, "kafka.bootstrap-servers: localhost:9092\n");
+        Path output = temp.resolve("out.csv");
+
+        CliRun set = CliRun.of(
+                "replay",
+                "--model",
+                fixture.modelDirectory().toString(),
+                "--set",
+                "adaptation.mode=rls",
+                "--input",
+                fixture.input().toString(),
+                "--output",
+                output.toString());
+        CliRun batch = CliRun.of(
+                "replay",
+                "--config",
+                yaml.toString(),
+                "--batch",
+                "8",
+                "--input",
+                fixture.input().toString(),
+                "--output",
+                output.toString());
+
+        assertThat(set.exitCode()).isEqualTo(1);
+        assertThat(set.err()).contains("--set needs --config");
+        assertThat(batch.exitCode()).isEqualTo(1);
+        assertThat(batch.err()).contains("cannot be combined with --config");
+        assertThat(output).doesNotExist();
+    }
+
+    @Test
     void missingFeatureColumnFailsWithoutWritingOutput() throws IOException {
         GoldenFixtures.Case fixture = GoldenFixtures.load("lstm_1layer_in8_h16");
         Path input = temp.resolve("in.csv");
