@@ -4,14 +4,12 @@ import io.streamcell.anomaly.eval.Evaluation;
 import io.streamcell.anomaly.eval.EvaluationReport;
 import io.streamcell.core.StepSettings;
 import io.streamcell.job.JobConfig;
-import io.streamcell.job.JobConfigLoader;
 import io.streamcell.model.RecurrentModel;
 import io.streamcell.model.io.ModelDirectory;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -72,29 +70,16 @@ final class EvaluateCommand implements Callable<Integer> {
                     + "does (<category>/<NAME>_<name>.csv).")
     private String detector;
 
-    @Option(
-            names = "--config",
-            paramLabel = "job.yaml",
-            description = "Step as this job configuration does (the file `run` takes): model.path (unless --model), "
-                    + "ordering.*, state.reset-after-gap, adaptation.* and stepping.*. Kafka options are not used.")
-    private Path config;
-
-    @Option(
-            names = "--set",
-            paramLabel = "key=value",
-            description = "With --config: override one job option (repeatable), as `run --set` does.")
-    private List<String> overrides = new ArrayList<>();
+    @Mixin
+    private JobConfigOptions jobConfig;
 
     @Override
     public Integer call() throws Exception {
-        if (config == null && !overrides.isEmpty()) {
-            throw new IllegalArgumentException("--set needs --config (it overrides the job configuration's options)");
-        }
         if (detector != null && !detector.matches("[A-Za-z0-9_.-]+")) {
             throw new IllegalArgumentException(
                     "--detector must be letters, digits, '_', '.' or '-', got '" + detector + "'");
         }
-        JobConfig job = config == null ? null : JobConfigLoader.load(config, overrides);
+        JobConfig job = jobConfig.load();
         RecurrentModel loaded = model != null
                 ? ModelDirectory.read(model)
                 : ModelDirectory.load(job != null ? job.modelPath() : ModelDirectory.ZERO_SHOT_MODEL);

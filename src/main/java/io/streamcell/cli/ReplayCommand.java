@@ -3,16 +3,14 @@ package io.streamcell.cli;
 import io.streamcell.adapt.Adaptation;
 import io.streamcell.core.StepSettings;
 import io.streamcell.job.JobConfig;
-import io.streamcell.job.JobConfigLoader;
 import io.streamcell.model.RecurrentModel;
 import io.streamcell.model.io.ModelDirectory;
 import io.streamcell.replay.Replay;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -47,18 +45,8 @@ final class ReplayCommand implements Callable<Integer> {
             description = "Forecasts CSV (written only when complete).")
     private Path output;
 
-    @Option(
-            names = "--config",
-            paramLabel = "job.yaml",
-            description = "Step as this job configuration does (the file `run` takes): model.path, ordering.*, "
-                    + "state.reset-after-gap, adaptation.* and stepping.*. Kafka options are not used.")
-    private Path config;
-
-    @Option(
-            names = "--set",
-            paramLabel = "key=value",
-            description = "With --config: override one job option (repeatable), as `run --set` does.")
-    private List<String> overrides = new ArrayList<>();
+    @Mixin
+    private JobConfigOptions jobConfig;
 
     @Option(
             names = "--adaptation",
@@ -81,17 +69,14 @@ final class ReplayCommand implements Callable<Integer> {
         if (batch != null && batch < 1) {
             throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
         }
-        if (config == null && !overrides.isEmpty()) {
-            throw new IllegalArgumentException("--set needs --config (it overrides the job configuration's options)");
-        }
-        if (config != null && (adaptation != null || batch != null)) {
+        if (jobConfig.given() && (adaptation != null || batch != null)) {
             throw new IllegalArgumentException("--adaptation and --batch cannot be combined with --config: set "
                     + "adaptation.* and stepping.* in the job configuration (or with --set)");
         }
         RecurrentModel loaded;
         StepSettings settings;
-        if (config != null) {
-            JobConfig job = JobConfigLoader.load(config, overrides);
+        JobConfig job = jobConfig.load();
+        if (job != null) {
             loaded = model != null ? ModelDirectory.read(model) : ModelDirectory.load(job.modelPath());
             settings = job.stepSettings();
         } else {
