@@ -75,14 +75,15 @@ import org.apache.flink.core.memory.DataOutputView;
  *       record, so old states simply have an empty array, to be read as "no statistics yet". The
  *       contents' own layout belongs to {@link io.streamcell.anomaly.AnomalyDetector}, which reads
  *       the previous one by its length (the scorer's peak, added later, restores as 0).
- *   <li>To add a field (e.g. online-learning state): define {@code LAYOUT_V2 = 2} and make it
+ *   <li>To add a field: define the next layout ({@code LAYOUT_Vn}) and make it
  *       {@code CURRENT_LAYOUT}; in {@link KeyStateSerializer} write, read and copy the new fields
- *       after all layout-1 fields, only when {@code layout >= LAYOUT_V2}, and default them
- *       (e.g. an empty array) otherwise; make {@code forLayout(LAYOUT_V1)} return a layout-1
- *       instance. A savepoint of layout 1 then resolves to
+ *       after all earlier fields, only when {@code layout >= LAYOUT_Vn}, and default them
+ *       (e.g. an empty array) otherwise; make {@code forLayout} of every earlier layout return an
+ *       instance of that layout. A savepoint of an earlier layout then resolves to
  *       {@link TypeSerializerSchemaCompatibility#compatibleAfterMigration() compatible after
- *       migration}: Flink reads each value with the layout-1 serializer this snapshot restores and
- *       rewrites it with the current one. Add a {@code key-state-v2.bin} fixture; keep v1's.
+ *       migration}: Flink reads each value with the serializer of the layout this snapshot restores
+ *       and rewrites it with the current one. Add a {@code key-state-vn.bin} fixture; keep the
+ *       earlier ones.
  *   <li>Removing a field or changing its meaning is also a new layout, whose reader of the old
  *       layout maps the old value.
  *   <li>Bump the snapshot version only when this snapshot's own bytes change (for example if the

@@ -21,13 +21,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * <h2>How the product is called</h2>
  * Directly through {@code cblas_sgemm} of {@code org.bytedeco.openblas.global.openblas_nolapack}
  * — the OpenBLAS build and entry point ND4J's own {@code CpuLevel3.sgemm} uses — on the pointers
- * of off-heap ND4J arrays allocated once, rather than through {@code Nd4j.gemm} on row views.
- * Measured with JMH on the development machine (2-core AMD EPYC with AVX-512, OpenBLAS 0.3.19,
- * docs/benchmarks.md), one 256×72×256 product: 43.5 µs direct vs 52.3 µs through
- * {@code Nd4j.gemm} with OPENBLAS_CORETYPE=SKYLAKEX, 79.6 vs 89.1 µs with Haswell. The ~9 µs of
- * op dispatch per call is ~0.035 µs per key at 256 keys, paid twice per LSTM step (layer and
- * head): about 15 % of the whole batched step with SKYLAKEX, so the direct call was chosen. It
- * also drops the per-row-count view cache. The bias rides in the product as a last input column
+ * of off-heap ND4J arrays allocated once, rather than through {@code Nd4j.gemm} on row views:
+ * {@code Nd4j.gemm}'s op dispatch is paid on every call, twice per LSTM step (layer and head), a
+ * noticeable share of a batched step (measured in docs/benchmarks.md). It also drops
+ * the per-row-count view cache. The bias rides in the product as a last input column
  * fixed at 1 (set once), which saves a Java pass that C2 would not vectorise (one bias vector
  * against many rows means an offset index).
  *
@@ -35,14 +32,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * Inputs go in with one bulk {@link FloatBuffer} put per key and row part; the product comes out
  * with one bulk get per key and gate block straight into the block arrays {@link GateMath} wants
  * (one array per gate block, keys back to back, so its loops run over {@code count × H} units at
- * once; measured: 1,024 such 64-float gets cost ~4.6 µs per 256-key layer step, one fewer copy
- * than getting the whole product and splitting it on-heap). Per-key state moves with
- * {@link System#arraycopy}. No per-step allocation.
+ * once; one fewer copy than getting the whole product and splitting it on-heap). Per-key state
+ * moves with {@link System#arraycopy}. No per-step allocation. Speed: docs/benchmarks.md.
  *
- * <p>JMH (docs/benchmarks.md), LSTM with input 8, hidden 64, one layer, 256 keys: 0.41 µs per
- * key-step with OPENBLAS_CORETYPE=SKYLAKEX and 0.57 µs with Haswell (2.2 and 2.4 µs before the
- * float activations, the direct SGEMM call and the block layout); the product itself is about
- * 0.17 and 0.31 µs of that.
  *
  * <p>Results equal {@link StepKernel}'s up to float rounding of the sums (BLAS adds in another
  * order). Not thread-safe; close it to free the off-heap memory.

@@ -14,7 +14,7 @@ import io.streamcell.model.GruReset;
  * <p>Each gate block, the cell state and the hidden state are separate arrays, all indexed
  * {@code [0, n)}: HotSpot's C2 in JDK 17 only vectorises a loop whose array indices are the bare
  * loop variable ({@code a[j]}; {@code a[offset + j]} with a runtime {@code offset} stays scalar,
- * measured 5–7× slower), so blocks of one packed row cannot be addressed in place. Pre-activation
+ * several times slower), so blocks of one packed row cannot be addressed in place. Pre-activation
  * arrays are overwritten.
  *
  * <p>Each cell has a whole-step method (nonlinearities per gate block, then the cell update),
@@ -51,9 +51,8 @@ final class GateMath {
 
     /**
      * {@link #lstm} after the gate sigmoids: {@code i, f, o} hold the gates, {@code g2} holds
-     * {@code sigmoid(2g)}. Both tanh are {@code tanh(x) = 2 sigmoid(2x) - 1}: a sigmoid costs about
-     * 0.5 ns per element against 0.7 for {@link Activations#tanh} (docs/benchmarks.md "Peers"), and
-     * its absolute error stays within ~1.2e-7 (an ulp of 1 twice over), though not its relative
+     * {@code sigmoid(2g)}. Both tanh are {@code tanh(x) = 2 sigmoid(2x) - 1}: a sigmoid pass is
+     * cheaper than {@link Activations#tanh} (docs/benchmarks.md), and its absolute error stays within ~1.2e-7 (an ulp of 1 twice over), though not its relative
      * error near 0, which the cell does not need: {@code tanh(g)} is multiplied by {@code i} and
      * added to {@code f*c}, {@code tanh(c)} multiplied by {@code o}.
      */

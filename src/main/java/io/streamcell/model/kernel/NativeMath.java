@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * the CPU kernel OpenBLAS will use.
  *
  * <p>OpenBLAS 0.3.19, the build ND4J 1.0.0-M2.1 ships, predates AMD Zen 3/4 and recent Intel cores
- * and falls back to a generic SSE kernel on them ("Prescott"), 4–8× slower. The kernel can only be
+ * and falls back to a generic SSE kernel on them ("Prescott"), several times slower (docs/benchmarks.md). The kernel can only be
  * chosen by {@code OPENBLAS_CORETYPE} in the environment before the library loads, so the
  * {@code ./streamcell} launcher sets it from the CPU flags; here we detect a JVM started without it
  * (a TaskManager, a test runner) on a CPU that needs it and say so in the log, with the fix.

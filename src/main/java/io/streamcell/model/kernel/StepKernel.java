@@ -15,8 +15,8 @@ import io.streamcell.model.Scaler;
  *       four rows per pass ({@code gates[j] += (a0 W0[j] + a1 W1[j]) + (a2 W2[j] + a3 W3[j])}): an
  *       axpy form C2 vectorises, where a dot product per gate would be a float reduction it must
  *       keep in order. Each row of W is its own array, indexed by the loop variable alone, because
- *       C2 leaves {@code w[rowStart + j]} (a runtime offset in the index) scalar: that alone made
- *       the product 5× slower. GRU reset-after's zero blocks are skipped.
+ *       C2 leaves {@code w[rowStart + j]} (a runtime offset in the index) scalar, several times
+ *       slower. GRU reset-after's zero blocks are skipped.
  *   <li>LSTM columns are kept in the order {@code [i | f | o | g]}, with the candidate's weights
  *       doubled so that {@code tanh(g) = 2 sigmoid(2g) - 1} (see {@link GateMath#lstmCell}): one
  *       vectorised {@link Activations#sigmoid} pass covers all four blocks (GRU: one sigmoid pass
@@ -26,9 +26,7 @@ import io.streamcell.model.Scaler;
  *       update.
  *   <li>The head is a dot product per output with eight partial sums.
  * </ul>
- * JMH (docs/benchmarks.md): 1.2 µs per step for an LSTM with input 8, hidden 64, one layer, one
- * output, on a 2-core AMD EPYC (AVX-512); it was 6.7 µs with {@code Math.exp} activations and
- * offset-indexed loops. Results equal {@link BatchStepKernel}'s up to float rounding of the sums
+ * Speed: docs/benchmarks.md. Results equal {@link BatchStepKernel}'s up to float rounding of the sums
  * (the products add in another order); the elementwise math is the same code. Not thread-safe: it
  * owns scratch buffers, so use one instance per thread (per operator instance in Flink). No
  * allocation per step.
