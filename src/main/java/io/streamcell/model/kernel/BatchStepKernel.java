@@ -35,7 +35,6 @@ import org.nd4j.linalg.factory.Nd4j;
  * once; one fewer copy than getting the whole product and splitting it on-heap). Per-key state
  * moves with {@link System#arraycopy}. No per-step allocation. Speed: docs/benchmarks.md.
  *
- *
  * <p>Results equal {@link StepKernel}'s up to float rounding of the sums (BLAS adds in another
  * order). Not thread-safe; close it to free the off-heap memory.
  */
