@@ -59,8 +59,15 @@ public final class BenchModels {
         for (int i = 0; i < inputSize; i++) {
             features.add("x" + i);
         }
-        ModelConfig config = new ModelConfig(
-                type, reset, inputSize, hidden, layers, features, targets, 1, null, null, "bench", null);
+        ModelConfig config = ModelConfig.builder()
+                .cell(type)
+                .gruReset(reset)
+                .hiddenSize(hidden)
+                .numLayers(layers)
+                .features(features)
+                .targets(targets)
+                .version("bench")
+                .build();
         SplittableRandom random = new SplittableRandom(42);
         float bound = (float) (1.0 / Math.sqrt(hidden));
         Map<String, Tensor> tensors = new LinkedHashMap<>();

@@ -14,7 +14,21 @@ import java.util.Set;
 
 /**
  * The {@code config.json} of a model directory ({@code format: "streamcell-model/1"}): architecture,
- * feature and target names, scalers, version and provenance. Immutable and validated on creation.
+ * feature and target names, scalers, version and provenance. Immutable and validated on creation (in
+ * the canonical constructor, whichever way it is reached).
+ *
+ * <p>Build one with {@link #builder()}, or change some fields of another with {@link #toBuilder()}:
+ *
+ * <pre>{@code
+ * ModelConfig config = ModelConfig.builder()
+ *         .cell(CellType.LSTM)
+ *         .hiddenSize(32)
+ *         .features(List.of("temperature", "humidity"))
+ *         .targets(List.of("temperature"))
+ *         .version("v1")
+ *         .build();
+ * ModelConfig deeper = config.toBuilder().numLayers(2).version("v2").build();
+ * }</pre>
  *
  * @param cell recurrent cell of every layer
  * @param gruReset where a GRU applies its reset gate; {@link GruReset#AFTER} for LSTM (unused)
@@ -53,36 +67,6 @@ public record ModelConfig(
         public OnlineNormaliser normaliser(int features) {
             return new OnlineNormaliser(features, halfLife, scaleFloor, clip);
         }
-    }
-
-    /** A config without online normalisation. */
-    public ModelConfig(
-            CellType cell,
-            GruReset gruReset,
-            int inputSize,
-            int hiddenSize,
-            int numLayers,
-            List<String> features,
-            List<String> targets,
-            int horizon,
-            Scaler inputScaler,
-            Scaler targetScaler,
-            String version,
-            ObjectNode provenance) {
-        this(
-                cell,
-                gruReset,
-                inputSize,
-                hiddenSize,
-                numLayers,
-                features,
-                targets,
-                horizon,
-                inputScaler,
-                targetScaler,
-                version,
-                provenance,
-                null);
     }
 
     public static final String FORMAT = "streamcell-model/1";
@@ -146,6 +130,28 @@ public record ModelConfig(
         }
     }
 
+    /** A builder with the defaults of an optional config.json field: see {@link Builder}. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this config's fields, to make a config that differs in some of them. */
+    public Builder toBuilder() {
+        return new Builder()
+                .cell(cell)
+                .gruReset(gruReset)
+                .hiddenSize(hiddenSize)
+                .numLayers(numLayers)
+                .features(features)
+                .targets(targets)
+                .horizon(horizon)
+                .inputScaler(inputScaler)
+                .targetScaler(targetScaler)
+                .version(version)
+                .provenance(provenance)
+                .onlineNormalisation(onlineNormalisation);
+    }
+
     /** Number of head outputs: {@code targets.size() * horizon}. */
     public int outputSize() {
         return targets.size() * horizon;
@@ -192,20 +198,23 @@ public record ModelConfig(
             }
             List<String> features = stringList(root, "features", source);
             List<String> targets = stringList(root, "targets", source);
-            return new ModelConfig(
-                    cell,
-                    reset,
-                    requiredInt(root, "input_size", source),
-                    requiredInt(root, "hidden_size", source),
-                    requiredInt(root, "num_layers", source),
-                    features,
-                    targets,
-                    root.has("horizon") ? requiredInt(root, "horizon", source) : 1,
-                    scaler(root, "input_scaler", source),
-                    scaler(root, "target_scaler", source),
-                    requiredText(root, "version", source),
-                    provenance(root, source),
-                    onlineNormalisation(root, source));
+            Builder builder = builder()
+                    .cell(cell)
+                    .gruReset(reset)
+                    .inputSize(requiredInt(root, "input_size", source))
+                    .hiddenSize(requiredInt(root, "hidden_size", source))
+                    .numLayers(requiredInt(root, "num_layers", source))
+                    .features(features)
+                    .targets(targets);
+            if (root.has("horizon")) {
+                builder.horizon(requiredInt(root, "horizon", source));
+            }
+            return builder.inputScaler(scaler(root, "input_scaler", source))
+                    .targetScaler(scaler(root, "target_scaler", source))
+                    .version(requiredText(root, "version", source))
+                    .provenance(provenance(root, source))
+                    .onlineNormalisation(onlineNormalisation(root, source))
+                    .build();
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(source + ": " + e.getMessage(), e);
         }
@@ -429,5 +438,120 @@ public record ModelConfig(
         String text = node.toString();
         return node.getNodeType().name().toLowerCase() + " "
                 + (text.length() > 40 ? text.substring(0, 40) + "…" : text);
+    }
+
+    /**
+     * Fluent builder of a {@link ModelConfig}; {@link #build()} validates through the record's
+     * constructor. {@code cell}, {@code hiddenSize}, {@code features}, {@code targets} and
+     * {@code version} have no default. Defaults of the others, as for a config.json that leaves them
+     * out: {@code gruReset} {@link GruReset#AFTER}, {@code numLayers} 1, {@code horizon} 1, identity
+     * scalers, empty provenance, no online normalisation, and {@code inputSize} the number of
+     * features.
+     */
+    public static final class Builder {
+        private CellType cell;
+        private GruReset gruReset = GruReset.AFTER;
+        private Integer inputSize;
+        private int hiddenSize;
+        private int numLayers = 1;
+        private List<String> features;
+        private List<String> targets;
+        private int horizon = 1;
+        private Scaler inputScaler;
+        private Scaler targetScaler;
+        private String version;
+        private ObjectNode provenance;
+        private OnlineNormalisation onlineNormalisation;
+
+        private Builder() {}
+
+        public Builder cell(CellType value) {
+            cell = Objects.requireNonNull(value, "cell");
+            return this;
+        }
+
+        public Builder gruReset(GruReset value) {
+            gruReset = Objects.requireNonNull(value, "gruReset");
+            return this;
+        }
+
+        /** Only needed to check a declared size against the features (config.json's input_size). */
+        public Builder inputSize(int value) {
+            inputSize = value;
+            return this;
+        }
+
+        public Builder hiddenSize(int value) {
+            hiddenSize = value;
+            return this;
+        }
+
+        public Builder numLayers(int value) {
+            numLayers = value;
+            return this;
+        }
+
+        public Builder features(List<String> value) {
+            features = Objects.requireNonNull(value, "features");
+            return this;
+        }
+
+        public Builder targets(List<String> value) {
+            targets = Objects.requireNonNull(value, "targets");
+            return this;
+        }
+
+        public Builder horizon(int value) {
+            horizon = value;
+            return this;
+        }
+
+        /** Null for the identity scaler. */
+        public Builder inputScaler(Scaler value) {
+            inputScaler = value;
+            return this;
+        }
+
+        /** Null for the identity scaler. */
+        public Builder targetScaler(Scaler value) {
+            targetScaler = value;
+            return this;
+        }
+
+        public Builder version(String value) {
+            version = Objects.requireNonNull(value, "version");
+            return this;
+        }
+
+        /** Null for none. */
+        public Builder provenance(ObjectNode value) {
+            provenance = value;
+            return this;
+        }
+
+        /** Null for none. */
+        public Builder onlineNormalisation(OnlineNormalisation value) {
+            onlineNormalisation = value;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException or NullPointerException naming the field at fault */
+        public ModelConfig build() {
+            Objects.requireNonNull(features, "features");
+            return new ModelConfig(
+                    cell,
+                    gruReset,
+                    inputSize != null ? inputSize : features.size(),
+                    hiddenSize,
+                    numLayers,
+                    features,
+                    targets,
+                    horizon,
+                    inputScaler,
+                    targetScaler,
+                    version,
+                    provenance,
+                    onlineNormalisation);
+        }
     }
 }

@@ -103,20 +103,19 @@ public final class Trainer {
                 .toArray();
         Scaler inputScaler = fit(series, trainSteps, true, features.size());
         Scaler targetScaler = fit(series, trainSteps, false, targets.size());
-        ModelConfig config = new ModelConfig(
-                opts.cell(),
-                opts.gruReset(),
-                features.size(),
-                opts.hidden(),
-                opts.layers(),
-                features,
-                targets,
-                opts.horizon(),
-                inputScaler,
-                targetScaler,
-                opts.version(),
-                null,
-                opts.onlineNormalisation());
+        ModelConfig config = ModelConfig.builder()
+                .cell(opts.cell())
+                .gruReset(opts.gruReset())
+                .hiddenSize(opts.hidden())
+                .numLayers(opts.layers())
+                .features(features)
+                .targets(targets)
+                .horizon(opts.horizon())
+                .inputScaler(inputScaler)
+                .targetScaler(targetScaler)
+                .version(opts.version())
+                .onlineNormalisation(opts.onlineNormalisation())
+                .build();
 
         List<Prepared> data = new ArrayList<>(series.size());
         for (int k = 0; k < series.size(); k++) {

@@ -53,20 +53,6 @@ public record TrainingResult(
 
     /** The trained model, carrying {@code provenance} in its config. */
     public RecurrentModel model(ObjectNode provenance) {
-        ModelConfig withProvenance = new ModelConfig(
-                config.cell(),
-                config.gruReset(),
-                config.inputSize(),
-                config.hiddenSize(),
-                config.numLayers(),
-                config.features(),
-                config.targets(),
-                config.horizon(),
-                config.inputScaler(),
-                config.targetScaler(),
-                config.version(),
-                provenance,
-                config.onlineNormalisation());
-        return parameters.toModel(withProvenance);
+        return parameters.toModel(config.toBuilder().provenance(provenance).build());
     }
 }

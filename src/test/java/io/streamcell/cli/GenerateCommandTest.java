@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.streamcell.model.CellType;
-import io.streamcell.model.GruReset;
 import io.streamcell.model.ModelConfig;
 import io.streamcell.model.RecurrentModel;
 import io.streamcell.model.Scaler;
@@ -226,19 +225,15 @@ class GenerateCommandTest {
 
     /** A 2-unit LSTM on (temperature, humidity) with small fixed weights: enough for replay to run. */
     private static RecurrentModel tinyTemperatureModel() {
-        ModelConfig config = new ModelConfig(
-                CellType.LSTM,
-                GruReset.AFTER,
-                2,
-                2,
-                1,
-                List.of("temperature", "humidity"),
-                List.of("temperature"),
-                1,
-                Scaler.of(new float[] {17.5f, 55f}, new float[] {8f, 12f}),
-                Scaler.of(new float[] {17.5f}, new float[] {8f}),
-                "tiny",
-                null);
+        ModelConfig config = ModelConfig.builder()
+                .cell(CellType.LSTM)
+                .hiddenSize(2)
+                .features(List.of("temperature", "humidity"))
+                .targets(List.of("temperature"))
+                .inputScaler(Scaler.of(new float[] {17.5f, 55f}, new float[] {8f, 12f}))
+                .targetScaler(Scaler.of(new float[] {17.5f}, new float[] {8f}))
+                .version("tiny")
+                .build();
         return TestModels.withFixedWeights(config, "tiny model");
     }
 

@@ -25,20 +25,15 @@ class OnlineNormalisationStepTest {
     private static final ModelConfig.OnlineNormalisation SETTINGS = new ModelConfig.OnlineNormalisation(500, 1e-3, 10);
 
     private static RecurrentModel model() {
-        ModelConfig config = new ModelConfig(
-                CellType.LSTM,
-                GruReset.AFTER,
-                1,
-                4,
-                1,
-                List.of("value"),
-                List.of("value"),
-                2,
-                null,
-                null,
-                "zero-shot-test",
-                null,
-                SETTINGS);
+        ModelConfig config = ModelConfig.builder()
+                .cell(CellType.LSTM)
+                .hiddenSize(4)
+                .features(List.of("value"))
+                .targets(List.of("value"))
+                .horizon(2)
+                .version("zero-shot-test")
+                .onlineNormalisation(SETTINGS)
+                .build();
         return TestModels.withFixedWeights(config, "test");
     }
 
@@ -111,20 +106,15 @@ class OnlineNormalisationStepTest {
         assertThat(ModelConfig.fromJson(config.toJson(json), "test").onlineNormalisation())
                 .isEqualTo(SETTINGS);
 
-        assertThatThrownBy(() -> new ModelConfig(
-                        CellType.GRU,
-                        GruReset.AFTER,
-                        1,
-                        4,
-                        1,
-                        List.of("value"),
-                        List.of("other"),
-                        1,
-                        null,
-                        null,
-                        "v",
-                        null,
-                        SETTINGS))
+        assertThatThrownBy(() -> ModelConfig.builder()
+                        .cell(CellType.GRU)
+                        .gruReset(GruReset.AFTER)
+                        .hiddenSize(4)
+                        .features(List.of("value"))
+                        .targets(List.of("other"))
+                        .version("v")
+                        .onlineNormalisation(SETTINGS)
+                        .build())
                 .hasMessageContaining("online_normalisation needs every target among the features");
     }
 }

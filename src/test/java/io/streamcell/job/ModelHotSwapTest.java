@@ -231,20 +231,7 @@ class ModelHotSwapTest {
         List<String> otherFeatures = new ArrayList<>(c.features());
         otherFeatures.set(0, "humidity_elsewhere");
         RecurrentModel incompatible = TestModels.withFixedWeights(
-                new ModelConfig(
-                        c.cell(),
-                        c.gruReset(),
-                        c.inputSize(),
-                        c.hiddenSize(),
-                        c.numLayers(),
-                        otherFeatures,
-                        c.targets(),
-                        c.horizon(),
-                        c.inputScaler(),
-                        c.targetScaler(),
-                        "D",
-                        c.provenance()),
-                "D");
+                c.toBuilder().features(otherFeatures).version("D").build(), "D");
         byte[] garbage = "not a model".getBytes(StandardCharsets.UTF_8);
         ForecastHarness harness = harness(mode, null);
         feed(harness, 0, SWITCH_AT);

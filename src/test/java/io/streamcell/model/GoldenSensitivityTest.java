@@ -138,19 +138,7 @@ class GoldenSensitivityTest {
     }
 
     private static UnaryOperator<ModelConfig> withReset(GruReset reset) {
-        return c -> new ModelConfig(
-                c.cell(),
-                reset,
-                c.inputSize(),
-                c.hiddenSize(),
-                c.numLayers(),
-                c.features(),
-                c.targets(),
-                c.horizon(),
-                c.inputScaler(),
-                c.targetScaler(),
-                c.version(),
-                c.provenance());
+        return c -> c.toBuilder().gruReset(reset).build();
     }
 
     /** Swaps gate blocks a and b (of {@code gates}) in every layer's weights and biases. */

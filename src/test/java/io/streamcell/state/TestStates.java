@@ -1,7 +1,6 @@
 package io.streamcell.state;
 
 import io.streamcell.model.CellType;
-import io.streamcell.model.GruReset;
 import io.streamcell.model.ModelConfig;
 import io.streamcell.model.RecurrentModel;
 import io.streamcell.model.Tensor;
@@ -28,8 +27,14 @@ final class TestStates {
         for (int i = 0; i < outputs; i++) {
             targets.add("y" + i);
         }
-        ModelConfig config = new ModelConfig(
-                cell, GruReset.AFTER, 1, hidden, layers, List.of("x"), targets, 1, null, null, "test", null);
+        ModelConfig config = ModelConfig.builder()
+                .cell(cell)
+                .hiddenSize(hidden)
+                .numLayers(layers)
+                .features(List.of("x"))
+                .targets(targets)
+                .version("test")
+                .build();
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         for (Map.Entry<String, int[]> e : RecurrentModel.expectedShapes(config).entrySet()) {
             tensors.put(

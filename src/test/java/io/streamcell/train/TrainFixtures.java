@@ -13,19 +13,16 @@ final class TrainFixtures {
 
     static ModelConfig config(
             CellType cell, GruReset reset, int inputs, int hidden, int layers, int targets, int horizon) {
-        return new ModelConfig(
-                cell,
-                reset,
-                inputs,
-                hidden,
-                layers,
-                IntStream.range(0, inputs).mapToObj(i -> "x" + i).toList(),
-                IntStream.range(0, targets).mapToObj(i -> "y" + i).toList(),
-                horizon,
-                null,
-                null,
-                "test",
-                null);
+        return ModelConfig.builder()
+                .cell(cell)
+                .gruReset(reset)
+                .hiddenSize(hidden)
+                .numLayers(layers)
+                .features(IntStream.range(0, inputs).mapToObj(i -> "x" + i).toList())
+                .targets(IntStream.range(0, targets).mapToObj(i -> "y" + i).toList())
+                .horizon(horizon)
+                .version("test")
+                .build();
     }
 
     /** Uniform(-scale, scale) parameters: large enough that no gate saturates or vanishes. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streamcell.model.CellType;
 import io.streamcell.model.GruReset;
+import io.streamcell.model.ModelConfig;
 import io.streamcell.model.RecurrentModel;
 import io.streamcell.model.io.ModelDirectory;
 import io.streamcell.replay.Replay;
@@ -224,8 +225,13 @@ class TrainerTest {
 
     @Test
     void clippingBoundsTheGradientNorm() {
-        io.streamcell.model.ModelConfig config = new io.streamcell.model.ModelConfig(
-                CellType.LSTM, GruReset.AFTER, 1, 2, 1, FEATURES, TARGETS, 1, null, null, "v", null);
+        ModelConfig config = ModelConfig.builder()
+                .cell(CellType.LSTM)
+                .hiddenSize(2)
+                .features(FEATURES)
+                .targets(TARGETS)
+                .version("v")
+                .build();
         Parameters g = Parameters.zeros(config);
         g.get("head.bias")[0] = 3;
         g.get("head.weight")[0] = 4;
@@ -237,8 +243,14 @@ class TrainerTest {
 
     @Test
     void adamFirstStepMovesEachParameterByTheLearningRateAndDecaysWeights() {
-        io.streamcell.model.ModelConfig config = new io.streamcell.model.ModelConfig(
-                CellType.GRU, GruReset.AFTER, 1, 1, 1, FEATURES, TARGETS, 1, null, null, "v", null);
+        ModelConfig config = ModelConfig.builder()
+                .cell(CellType.GRU)
+                .gruReset(GruReset.AFTER)
+                .hiddenSize(1)
+                .features(FEATURES)
+                .targets(TARGETS)
+                .version("v")
+                .build();
         Parameters p = Parameters.zeros(config);
         p.get("head.bias")[0] = 2.0;
         p.get("head.weight")[0] = 1.0;

@@ -1,7 +1,6 @@
 package io.streamcell.anomaly.eval;
 
 import io.streamcell.model.CellType;
-import io.streamcell.model.GruReset;
 import io.streamcell.model.ModelConfig;
 import io.streamcell.model.RecurrentModel;
 import io.streamcell.model.Scaler;
@@ -26,19 +25,15 @@ public final class EvalFixtures {
         float[] outStd = new float[targets.size()];
         java.util.Arrays.fill(outMean, 50f);
         java.util.Arrays.fill(outStd, 30f);
-        ModelConfig config = new ModelConfig(
-                CellType.LSTM,
-                GruReset.AFTER,
-                features.size(),
-                2,
-                1,
-                features,
-                targets,
-                1,
-                Scaler.of(inMean, inStd),
-                Scaler.of(outMean, outStd),
-                "tiny-value",
-                null);
+        ModelConfig config = ModelConfig.builder()
+                .cell(CellType.LSTM)
+                .hiddenSize(2)
+                .features(features)
+                .targets(targets)
+                .inputScaler(Scaler.of(inMean, inStd))
+                .targetScaler(Scaler.of(outMean, outStd))
+                .version("tiny-value")
+                .build();
         return TestModels.withFixedWeights(config, "tiny value model");
     }
 }

@@ -149,34 +149,12 @@ class ModelUpdatesTest {
         ModelConfig c = running.config();
         List<String> otherFeatures = new java.util.ArrayList<>(c.features());
         otherFeatures.set(0, "something_else");
-        ModelConfig features = new ModelConfig(
-                c.cell(),
-                c.gruReset(),
-                c.inputSize(),
-                c.hiddenSize(),
-                c.numLayers(),
-                otherFeatures,
-                c.targets(),
-                c.horizon(),
-                c.inputScaler(),
-                c.targetScaler(),
-                "v2",
-                c.provenance());
+        ModelConfig features =
+                c.toBuilder().features(otherFeatures).version("v2").build();
         assertThatThrownBy(() -> ModelUpdates.checkCompatible(c, features)).hasMessageContaining("features");
 
-        ModelConfig horizon = new ModelConfig(
-                c.cell(),
-                c.gruReset(),
-                c.inputSize(),
-                c.hiddenSize(),
-                c.numLayers(),
-                c.features(),
-                c.targets(),
-                c.horizon() + 1,
-                c.inputScaler(),
-                c.targetScaler(),
-                "v2",
-                c.provenance());
+        ModelConfig horizon =
+                c.toBuilder().horizon(c.horizon() + 1).version("v2").build();
         assertThatThrownBy(() -> ModelUpdates.checkCompatible(c, horizon)).hasMessageContaining("horizon");
     }
 

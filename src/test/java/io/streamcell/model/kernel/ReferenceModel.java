@@ -44,19 +44,19 @@ final class ReferenceModel {
             outMean[i] = (float) random.nextDouble(-10, 10);
             outStd[i] = (float) random.nextDouble(0.5, 5);
         }
-        ModelConfig config = new ModelConfig(
-                cell,
-                reset,
-                inputSize,
-                hidden,
-                layers,
-                features,
-                targetNames,
-                horizon,
-                Scaler.of(inMean, inStd),
-                Scaler.of(outMean, outStd),
-                "test",
-                null);
+        ModelConfig config = ModelConfig.builder()
+                .cell(cell)
+                .gruReset(reset)
+                .inputSize(inputSize)
+                .hiddenSize(hidden)
+                .numLayers(layers)
+                .features(features)
+                .targets(targetNames)
+                .horizon(horizon)
+                .inputScaler(Scaler.of(inMean, inStd))
+                .targetScaler(Scaler.of(outMean, outStd))
+                .version("test")
+                .build();
         // Wider than PyTorch's init (U(±1/sqrt(H))) so gates reach saturation as well as the linear range.
         float bound = (float) (2.0 / Math.sqrt(hidden));
         Map<String, Tensor> tensors = new LinkedHashMap<>();
