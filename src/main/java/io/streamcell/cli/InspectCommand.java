@@ -5,12 +5,16 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamcell.model.CellType;
 import io.streamcell.model.ModelConfig;
+import io.streamcell.model.ModelProvenance;
 import io.streamcell.model.RecurrentModel;
 import io.streamcell.model.io.ModelDirectory;
 import io.streamcell.state.KeyState;
 import io.streamcell.state.KeyStateSerializer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -69,7 +73,7 @@ final class InspectCommand implements Callable<Integer> {
         node.put("keyed_state_bytes_per_key", keyedStateBytes(model));
         node.put("input_scaler", config.inputScaler().isIdentity() ? "identity" : "per-feature mean/std");
         node.put("target_scaler", config.targetScaler().isIdentity() ? "identity" : "per-target mean/std");
-        node.set("provenance", config.provenance());
+        node.set("provenance", config.provenance().toJson());
         return node;
     }
 
@@ -103,8 +107,127 @@ final class InspectCommand implements Callable<Integer> {
                 4 * model.stateSize(),
                 config.cell().hasCellState() ? " and c" : "",
                 keyedStateBytes(model));
-        out.printf(
-                "provenance %s%n",
-                config.provenance().isEmpty() ? "(none)" : JSON.writeValueAsString(config.provenance()));
+        printProvenance(out, config.provenance());
+    }
+
+    /** The provenance, a section a line (continuation lines indented under the value). */
+    static void printProvenance(PrintWriter out, ModelProvenance p) {
+        if (p.isEmpty()) {
+            out.printf("provenance (none)%n");
+            return;
+        }
+        out.printf("provenance%n");
+        if (p.tool() != null) {
+            field(out, "tool", p.tool());
+        }
+        if (p.created() != null) {
+            field(out, "created", p.created().toString());
+        }
+        if (p.versions() != null) {
+            field(
+                    out,
+                    "versions",
+                    "streamcell " + p.versions().streamcell() + ", Java "
+                            + p.versions().java());
+        }
+        if (p.input() != null) {
+            ModelProvenance.Input in = p.input();
+            List<String> lines = new ArrayList<>();
+            if (in.file() != null) {
+                lines.add(in.file());
+            }
+            lines.add(String.format(Locale.ROOT, "%,d rows of %,d key(s)", in.rows(), in.keys()));
+            if (in.sha256() != null) {
+                lines.add("file sha256   " + in.sha256());
+            }
+            if (in.seriesSha256() != null) {
+                lines.add("series sha256 " + in.seriesSha256());
+            }
+            field(out, "input", lines.toArray(String[]::new));
+        }
+        if (p.options() != null) {
+            ModelProvenance.Options o = p.options();
+            List<String> lines = new ArrayList<>();
+            lines.add(String.format(
+                    Locale.ROOT,
+                    "%s%s, hidden %d, %d layer(s), horizon %d; features %s; targets %s",
+                    o.cell().configName(),
+                    o.cell() == CellType.GRU ? " (reset " + o.gruReset().configName() + ")" : "",
+                    o.hidden(),
+                    o.layers(),
+                    o.horizon(),
+                    String.join(", ", o.features()),
+                    String.join(", ", o.targets())));
+            lines.add(String.format(
+                    Locale.ROOT,
+                    "%d epochs, lr %s %s, window %d, batch %d, val %s",
+                    o.epochs(),
+                    o.learningRate(),
+                    o.schedule(),
+                    o.window(),
+                    o.batch(),
+                    o.validationFraction()));
+            lines.add(String.format(
+                    Locale.ROOT,
+                    "weight decay %s, clip %s, patience %d, season %d",
+                    o.weightDecay(),
+                    o.clipNorm(),
+                    o.patience(),
+                    o.season()));
+            if (o.onlineNormalisation() != null) {
+                lines.add(String.format(
+                        Locale.ROOT,
+                        "online normalisation: half-life %s, scale floor %s, clip %s",
+                        o.onlineNormalisation().halfLife(),
+                        o.onlineNormalisation().scaleFloor(),
+                        o.onlineNormalisation().clip()));
+            }
+            lines.add(o.optimizer());
+            field(out, "options", lines.toArray(String[]::new));
+        }
+        if (p.seed() != null) {
+            field(out, "seed", Long.toString(p.seed()));
+        }
+        if (p.training() != null) {
+            ModelProvenance.Training t = p.training();
+            field(
+                    out,
+                    "training",
+                    String.format(
+                            Locale.ROOT,
+                            "%d epoch(s) run%s, best %d, %.1f s",
+                            t.epochsRun(),
+                            t.stoppedEarly() ? " (early stop)" : "",
+                            t.bestEpoch(),
+                            t.seconds()));
+        }
+        if (p.metrics() != null) {
+            ModelProvenance.Metrics m = p.metrics();
+            field(
+                    out,
+                    "metrics",
+                    m.split(),
+                    String.format(Locale.ROOT, "%-22s %14s %14s %12s", "forecast", "MSE", "MAE", "values"),
+                    score("model", m.model()),
+                    score("naive last value", m.naive()),
+                    score("seasonal naive (" + m.season() + ")", m.seasonalNaive()));
+        }
+        p.extra()
+                .fields()
+                .forEachRemaining(e -> field(out, e.getKey(), e.getValue().toString()));
+    }
+
+    private static String score(String name, ModelProvenance.Score s) {
+        return s.count() == 0
+                ? String.format(Locale.ROOT, "%-22s %14s %14s %12d", name, "n/a", "n/a", 0)
+                : String.format(Locale.ROOT, "%-22s %14.6g %14.6g %,12d", name, s.mse(), s.mae(), s.count());
+    }
+
+    /** {@code "  name       line"}, then each further line under the first. */
+    private static void field(PrintWriter out, String name, String... lines) {
+        out.printf("  %-13s %s%n", name, lines[0]);
+        for (int i = 1; i < lines.length; i++) {
+            out.printf("  %-13s %s%n", "", lines[i]);
+        }
     }
 }

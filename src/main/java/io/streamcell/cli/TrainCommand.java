@@ -1,10 +1,8 @@
 package io.streamcell.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamcell.model.CellType;
 import io.streamcell.model.GruReset;
+import io.streamcell.model.ModelProvenance;
 import io.streamcell.model.RecurrentModel;
 import io.streamcell.model.io.ModelDirectory;
 import io.streamcell.train.KeySeries;
@@ -21,7 +19,6 @@ import java.nio.file.StandardCopyOption;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Instant;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
@@ -266,8 +263,11 @@ final class TrainCommand implements Callable<Integer> {
                 series, features, targets, options, quiet ? TrainingListener.NONE : new ProgressLine(err));
         double seconds = (System.nanoTime() - start) / 1e9;
 
-        ObjectMapper json = new ObjectMapper();
-        ObjectNode provenance = provenance(json, options, result, rows, series.size(), seconds);
+        ModelProvenance trained = result.provenance();
+        ModelProvenance provenance = trained.withTool(
+                        "streamcell train " + trained.versions().streamcell())
+                .withInput(trained.input()
+                        .withFile(input.toAbsolutePath().normalize().toString(), sha256(input)));
         RecurrentModel model = result.model(provenance);
         writeAtomically(model);
 
@@ -295,87 +295,6 @@ final class TrainCommand implements Callable<Integer> {
                 out);
         stdout.flush();
         return 0;
-    }
-
-    private ObjectNode provenance(
-            ObjectMapper json, TrainingOptions options, TrainingResult result, long rows, int keys, double seconds)
-            throws IOException {
-        ObjectNode root = json.createObjectNode();
-        String toolVersion = StreamCellCli.class.getPackage().getImplementationVersion();
-        root.put("tool", "streamcell train " + (toolVersion == null ? "(development build)" : toolVersion));
-        ObjectNode data = root.putObject("input");
-        data.put("file", input.toAbsolutePath().normalize().toString());
-        data.put("sha256", sha256(input));
-        data.put("rows", rows);
-        data.put("keys", keys);
-        ObjectNode hyper = root.putObject("config");
-        hyper.put("cell", options.cell().configName());
-        hyper.put("gru_reset", options.gruReset().configName());
-        hyper.put("hidden", options.hidden());
-        hyper.put("layers", options.layers());
-        hyper.put("horizon", options.horizon());
-        ArrayNode f = hyper.putArray("features");
-        features.forEach(f::add);
-        ArrayNode t = hyper.putArray("targets");
-        targets.forEach(t::add);
-        hyper.put("epochs", options.epochs());
-        hyper.put("lr", options.learningRate());
-        hyper.put("schedule", options.schedule().name().toLowerCase());
-        hyper.put("window", options.window());
-        hyper.put("batch", options.batch());
-        hyper.put("val", options.validationFraction());
-        hyper.put("weight_decay", options.weightDecay());
-        hyper.put("clip", options.clipNorm());
-        hyper.put("patience", options.patience());
-        hyper.put("season", options.season());
-        if (options.onlineNormalisation() != null) {
-            ObjectNode on = hyper.putObject("online_normalisation");
-            on.put("half_life", options.onlineNormalisation().halfLife());
-            on.put("scale_floor", options.onlineNormalisation().scaleFloor());
-            on.put("clip", options.onlineNormalisation().clip());
-        }
-        hyper.put("optimizer", "adam(0.9, 0.999, 1e-8), decoupled weight decay");
-        root.put("seed", options.seed());
-        ObjectNode training = root.putObject("training");
-        training.put("epochs_run", result.epochsRun());
-        training.put("best_epoch", result.bestEpoch());
-        training.put("stopped_early", result.stoppedEarly());
-        training.put("seconds", Math.round(seconds * 10) / 10.0);
-        ArrayNode trainLoss = training.putArray("train_loss");
-        result.trainLosses().forEach(v -> putNumber(trainLoss, v));
-        ArrayNode validationLoss = training.putArray("validation_loss");
-        result.validationLosses().forEach(v -> putNumber(validationLoss, v));
-        ObjectNode metrics = root.putObject("metrics");
-        metrics.put(
-                "split",
-                options.onlineNormalisation() == null
-                        ? "validation, original units"
-                        : "validation, per-key online-normalised units");
-        metrics.put("season", result.metrics().season());
-        String[] names = {"model", "naive", "seasonal_naive"};
-        List<TrainingResult.Score> scores = result.metrics().all();
-        for (int i = 0; i < names.length; i++) {
-            ObjectNode score = metrics.putObject(names[i]);
-            TrainingResult.Score s = scores.get(i);
-            score.put("count", s.count());
-            if (s.count() > 0) {
-                score.put("mse", s.mse());
-                score.put("mae", s.mae());
-            } else {
-                score.putNull("mse");
-                score.putNull("mae");
-            }
-        }
-        root.put("created", Instant.now().toString());
-        return root;
-    }
-
-    private static void putNumber(ArrayNode array, double value) {
-        if (Double.isFinite(value)) {
-            array.add(value);
-        } else {
-            array.addNull();
-        }
     }
 
     /** Writes into a temporary sibling directory, then moves it to --out (replacing it under --force). */

@@ -3,7 +3,6 @@ package io.streamcell.model;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -36,7 +35,7 @@ import java.util.Set;
  * @param targets output names; the head produces {@code targets.size() * horizon} values, step-major
  * @param horizon number of future events forecast per step (1 = the key's next event)
  * @param version stamped on every output the model makes
- * @param provenance free-form object (who made it, from what, when); never null, may be empty
+ * @param provenance who made it, from what, when ({@link ModelProvenance}); never null, may be empty
  * @param onlineNormalisation per-key online input normalisation ({@link OnlineNormaliser}), or null
  *     for none; config field {@code online_normalisation: {half_life, scale_floor, clip}}
  */
@@ -52,7 +51,7 @@ public record ModelConfig(
         Scaler inputScaler,
         Scaler targetScaler,
         String version,
-        ObjectNode provenance,
+        ModelProvenance provenance,
         OnlineNormalisation onlineNormalisation) {
 
     /** Settings of per-key online input normalisation (see {@link OnlineNormaliser}). */
@@ -101,7 +100,7 @@ public record ModelConfig(
         features = List.copyOf(features);
         targets = List.copyOf(targets);
         Objects.requireNonNull(version, "version");
-        provenance = provenance == null ? JsonNodeFactory.instance.objectNode() : provenance.deepCopy();
+        provenance = provenance == null ? ModelProvenance.EMPTY : provenance;
         inputScaler = inputScaler == null ? Scaler.identity(features.size()) : inputScaler;
         targetScaler = targetScaler == null ? Scaler.identity(targets.size()) : targetScaler;
         checkRange("input_size", inputSize, 1, MAX_INPUT_SIZE);
@@ -150,6 +149,11 @@ public record ModelConfig(
                 .version(version)
                 .provenance(provenance)
                 .onlineNormalisation(onlineNormalisation);
+    }
+
+    /** This config with another provenance. */
+    public ModelConfig withProvenance(ModelProvenance value) {
+        return toBuilder().provenance(value).build();
     }
 
     /** Number of head outputs: {@code targets.size() * horizon}. */
@@ -237,7 +241,7 @@ public record ModelConfig(
         putScaler(root.putObject("input_scaler"), inputScaler);
         putScaler(root.putObject("target_scaler"), targetScaler);
         root.put("version", version);
-        root.set("provenance", provenance.deepCopy());
+        root.set("provenance", provenance.toJson());
         if (onlineNormalisation != null) {
             ObjectNode node = root.putObject("online_normalisation");
             node.put("half_life", onlineNormalisation.halfLife());
@@ -245,11 +249,6 @@ public record ModelConfig(
             node.put("clip", onlineNormalisation.clip());
         }
         return root;
-    }
-
-    @Override
-    public ObjectNode provenance() {
-        return provenance.deepCopy();
     }
 
     private static void putScaler(ObjectNode node, Scaler scaler) {
@@ -365,7 +364,7 @@ public record ModelConfig(
                 node.get("clip").doubleValue());
     }
 
-    private static ObjectNode provenance(JsonNode root, String source) {
+    private static ModelProvenance provenance(JsonNode root, String source) {
         JsonNode node = root.get("provenance");
         if (node == null || node.isNull()) {
             return null;
@@ -373,7 +372,7 @@ public record ModelConfig(
         if (!node.isObject()) {
             throw new ModelFormatException(source + ": field 'provenance' must be an object, found " + describe(node));
         }
-        return (ObjectNode) node;
+        return ModelProvenance.fromJson((ObjectNode) node);
     }
 
     /**
@@ -460,7 +459,7 @@ public record ModelConfig(
         private Scaler inputScaler;
         private Scaler targetScaler;
         private String version;
-        private ObjectNode provenance;
+        private ModelProvenance provenance;
         private OnlineNormalisation onlineNormalisation;
 
         private Builder() {}
@@ -524,7 +523,7 @@ public record ModelConfig(
         }
 
         /** Null for none. */
-        public Builder provenance(ObjectNode value) {
+        public Builder provenance(ModelProvenance value) {
             provenance = value;
             return this;
         }

@@ -7,11 +7,15 @@ import io.streamcell.io.csv.CsvFormatException;
 import io.streamcell.io.csv.ReadingsCsvReader;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -78,6 +82,84 @@ public record KeySeries(String key, double[][] features, double[][] targets) {
             series.add(new KeySeries(key, x, y));
         });
         return series;
+    }
+
+    /**
+     * SHA-256 (hex) of training data as the trainer is given it, whatever file or code it came from:
+     * the feature names, the target names, then each series in order: its key, its number of steps and
+     * every step's feature then target values. A name is its UTF-8 byte count (int32) and bytes, a
+     * list its size (int32) and elements, a value its IEEE 754 float64 bits, all big-endian.
+     */
+    public static String sha256(List<KeySeries> series, List<String> features, List<String> targets) {
+        Digest digest = new Digest();
+        digest.names(features);
+        digest.names(targets);
+        digest.putInt(series.size());
+        for (KeySeries s : series) {
+            digest.name(s.key());
+            digest.putInt(s.length());
+            for (int t = 0; t < s.length(); t++) {
+                for (double v : s.features()[t]) {
+                    digest.putDouble(v);
+                }
+                for (double v : s.targets()[t]) {
+                    digest.putDouble(v);
+                }
+            }
+        }
+        return digest.hex();
+    }
+
+    /** A SHA-256 fed through a buffer, so that values need not be digested one call at a time. */
+    private static final class Digest {
+        private final MessageDigest sha;
+        private final ByteBuffer buffer = ByteBuffer.allocate(1 << 16);
+
+        Digest() {
+            try {
+                sha = MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("every JVM has SHA-256", e);
+            }
+        }
+
+        void names(List<String> names) {
+            putInt(names.size());
+            names.forEach(this::name);
+        }
+
+        void name(String name) {
+            byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
+            putInt(bytes.length);
+            drain();
+            sha.update(bytes);
+        }
+
+        void putInt(int value) {
+            room(Integer.BYTES);
+            buffer.putInt(value);
+        }
+
+        void putDouble(double value) {
+            room(Double.BYTES);
+            buffer.putDouble(value);
+        }
+
+        String hex() {
+            drain();
+            return HexFormat.of().formatHex(sha.digest());
+        }
+
+        private void room(int bytes) {
+            if (buffer.remaining() < bytes) {
+                drain();
+            }
+        }
+
+        private void drain() {
+            sha.update(buffer.array(), 0, buffer.position());
+            buffer.clear();
+        }
     }
 
     private static void checkColumns(Path file, String option, List<String> names) throws IOException {

@@ -1,7 +1,9 @@
 package io.streamcell.train;
 
 import io.streamcell.model.ModelConfig;
+import io.streamcell.model.ModelProvenance;
 import io.streamcell.model.Scaler;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -54,6 +56,8 @@ public final class Trainer {
     static final double BETA1 = 0.9;
     static final double BETA2 = 0.999;
     static final double EPSILON = 1e-8;
+    /** The optimizer, as provenance names it. */
+    static final String OPTIMIZER = "adam(0.9, 0.999, 1e-8), decoupled weight decay";
     /** Minimum windows per segment when a key's training steps are cut into several streams. */
     static final int MIN_WINDOWS_PER_SEGMENT = 4;
 
@@ -95,6 +99,11 @@ public final class Trainer {
                 checkRow(s, t, s.targets()[t], targets.size(), "target");
             }
         }
+        long startNanos = System.nanoTime();
+        ModelProvenance.Input input = ModelProvenance.Input.ofSeries(
+                KeySeries.sha256(series, features, targets),
+                series.stream().mapToLong(KeySeries::length).sum(),
+                series.size());
         if (opts.onlineNormalisation() != null) {
             series = normalisedOnline(series, features, targets, opts.onlineNormalisation());
         }
@@ -263,8 +272,28 @@ public final class Trainer {
             forecasts.add(new TrainingResult.KeyForecasts(series.get(k).key(), p.trainSteps(), block));
         }
         TrainingResult.Metrics metrics = Metrics.evaluate(series, forecasts, opts.horizon(), opts.season());
+        double seconds = (System.nanoTime() - startNanos) / 1e9;
+        ModelProvenance provenance = new ModelProvenance(
+                Trainer.class.getName(),
+                input,
+                opts.provenance(features, targets),
+                opts.seed(),
+                new ModelProvenance.Training(
+                        trainLosses.size(),
+                        bestEpoch,
+                        stoppedEarly,
+                        Math.round(seconds * 10) / 10.0,
+                        trainLosses,
+                        validationLosses),
+                metrics.provenance(
+                        opts.onlineNormalisation() == null
+                                ? "validation, original units"
+                                : "validation, per-key online-normalised units"),
+                ModelProvenance.Versions.current(),
+                Instant.now(),
+                null);
         return new TrainingResult(
-                config,
+                config.withProvenance(provenance),
                 kept,
                 trainLosses.size(),
                 bestEpoch,

@@ -2,6 +2,9 @@ package io.streamcell.train;
 
 import io.streamcell.model.CellType;
 import io.streamcell.model.GruReset;
+import io.streamcell.model.ModelProvenance;
+import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -100,6 +103,30 @@ public final class TrainingOptions {
         if (!ok) {
             throw new IllegalArgumentException(message);
         }
+    }
+
+    /** These options as a model's provenance records them, with the features and targets trained on. */
+    public ModelProvenance.Options provenance(List<String> features, List<String> targets) {
+        return new ModelProvenance.Options(
+                cell,
+                gruReset,
+                hidden,
+                layers,
+                horizon,
+                features,
+                targets,
+                epochs,
+                learningRate,
+                schedule.name().toLowerCase(Locale.ROOT),
+                window,
+                batch,
+                validationFraction,
+                weightDecay,
+                clipNorm,
+                patience,
+                season,
+                onlineNormalisation,
+                Trainer.OPTIMIZER);
     }
 
     /** The learning rate of epoch {@code epoch} (0-based). */

@@ -1,14 +1,15 @@
 package io.streamcell.train;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamcell.model.ModelConfig;
+import io.streamcell.model.ModelProvenance;
 import io.streamcell.model.RecurrentModel;
 import java.util.List;
 
 /**
  * What {@link Trainer#train} produced.
  *
- * @param config the model's config (scalers fitted on the training split, empty provenance)
+ * @param config the model's config: scalers fitted on the training split, and the provenance of this
+ *     training (the data's content hash, options, seed, training run, metrics, versions, time)
  * @param parameters the best parameters (lowest validation MSE), already rounded to float32
  * @param epochsRun epochs actually run (fewer than asked when early stopping stopped)
  * @param bestEpoch 1-based epoch whose parameters were kept
@@ -35,12 +36,24 @@ public record TrainingResult(
      *
      * @param count number of forecast values compared (0: the forecaster could not be evaluated)
      */
-    public record Score(String name, long count, double mse, double mae) {}
+    public record Score(String name, long count, double mse, double mae) {
+        ModelProvenance.Score provenance() {
+            return count == 0
+                    ? new ModelProvenance.Score(0, Double.NaN, Double.NaN)
+                    : new ModelProvenance.Score(count, mse, mae);
+        }
+    }
 
     /** The model and the naive last-value and seasonal-naive forecasts on the validation split. */
     public record Metrics(Score model, Score naive, Score seasonalNaive, int season) {
         public List<Score> all() {
             return List.of(model, naive, seasonalNaive);
+        }
+
+        /** These metrics as provenance records them, {@code split} saying which split in which units. */
+        public ModelProvenance.Metrics provenance(String split) {
+            return new ModelProvenance.Metrics(
+                    split, season, model.provenance(), naive.provenance(), seasonalNaive.provenance());
         }
     }
 
@@ -51,8 +64,18 @@ public record TrainingResult(
      */
     public record KeyForecasts(String key, int firstStep, double[][] forecasts) {}
 
-    /** The trained model, carrying {@code provenance} in its config. */
-    public RecurrentModel model(ObjectNode provenance) {
-        return parameters.toModel(config.toBuilder().provenance(provenance).build());
+    /** The provenance of this training, as the trained model's config carries it. */
+    public ModelProvenance provenance() {
+        return config.provenance();
+    }
+
+    /** The trained model, with the provenance of this training. */
+    public RecurrentModel model() {
+        return parameters.toModel(config);
+    }
+
+    /** The trained model, carrying {@code provenance} (null for none) instead of this training's. */
+    public RecurrentModel model(ModelProvenance provenance) {
+        return parameters.toModel(config.withProvenance(provenance));
     }
 }

@@ -48,6 +48,35 @@ class InspectCommandTest {
     }
 
     @Test
+    void textOutputShowsTheProvenanceSectionBySection() throws Exception {
+        Path demo = Path.of(InspectCommandTest.class.getResource("/models/demo").toURI());
+        CliRun run = CliRun.of("inspect", "--model", demo.toString());
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out())
+                .contains("  tool          streamcell train")
+                .contains("  created       2026-11-26T17:25:35.444811256Z")
+                .contains("  input         ")
+                .contains("600,000 rows of 300 key(s)")
+                .contains("  options       lstm, hidden 32, 1 layer(s), horizon 1; features temperature, humidity")
+                .contains("  seed          0")
+                .contains("  training      40 epoch(s) run, best 40")
+                .containsPattern("naive last value +[0-9.e-]+ +[0-9.e-]+ +59,700")
+                .contains("seasonal naive (288)");
+    }
+
+    @Test
+    void textOutputShowsFieldsItDoesNotKnowAsJson() {
+        CliRun run = CliRun.of("inspect", "--model", model("gru_before_1layer_in8_h16"));
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out())
+                .contains("  tool          export_pytorch.py")
+                .contains("  torch         \"1.13.0a0\"")
+                .contains("  seed          \"2915592246\"");
+    }
+
+    @Test
     void missingDirectoryFails() {
         CliRun run = CliRun.of("inspect", "--model", temp.resolve("nope").toString());
 

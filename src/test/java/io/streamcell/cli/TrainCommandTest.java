@@ -4,13 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamcell.model.ModelProvenance;
 import io.streamcell.model.RecurrentModel;
 import io.streamcell.model.io.ModelDirectory;
+import io.streamcell.train.KeySeries;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -90,6 +93,46 @@ class TrainCommandTest {
         try (var siblings = Files.list(out.getParent())) {
             assertThat(siblings).containsExactly(out); // no temporary directories left behind
         }
+    }
+
+    @Test
+    void recordsTheInputFileBesideTheTrainersProvenance() throws Exception {
+        Path out = temp.resolve("model");
+        CliRun run = CliRun.of(
+                "train",
+                "--input",
+                input.toString(),
+                "--features",
+                "temperature",
+                "--targets",
+                "temperature",
+                "--hidden",
+                "4",
+                "--epochs",
+                "1",
+                "--seed",
+                "5",
+                "--out",
+                out.toString(),
+                "--quiet");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+
+        ModelProvenance provenance = ModelDirectory.read(out).config().provenance();
+        assertThat(provenance.tool()).startsWith("streamcell train ");
+        assertThat(provenance.input().file())
+                .isEqualTo(input.toAbsolutePath().normalize().toString());
+        assertThat(provenance.input().sha256()).hasSize(64);
+        assertThat(provenance.input().seriesSha256())
+                .isEqualTo(KeySeries.sha256(
+                        KeySeries.readCsv(input, List.of("temperature"), List.of("temperature")),
+                        List.of("temperature"),
+                        List.of("temperature")));
+        assertThat(provenance.input().rows()).isEqualTo(3 * 400);
+        assertThat(provenance.input().keys()).isEqualTo(3);
+        assertThat(provenance.options().hidden()).isEqualTo(4);
+        assertThat(provenance.seed()).isEqualTo(5);
+        assertThat(provenance.training().epochsRun()).isEqualTo(1);
+        assertThat(provenance.versions().java()).isEqualTo(System.getProperty("java.version"));
     }
 
     @Test

@@ -41,7 +41,7 @@ class BundledDemoModelTest {
         assertThat(model.config().horizon()).isEqualTo(1);
         assertThat(model.version()).isEqualTo("demo-lstm-2");
         // trained by our own trainer (tools/train_bundled_models.sh), which records its validation metrics
-        var provenance = model.config().provenance();
+        var provenance = model.config().provenance().toJson();
         assertThat(provenance.path("tool").asText()).startsWith("streamcell train");
         assertThat(provenance.at("/metrics/model/mae").asDouble())
                 .isPositive()
