@@ -1,11 +1,8 @@
 package io.streamcell.cli;
 
+import io.streamcell.files.AtomicFiles;
 import io.streamcell.train.SyntheticSignals;
-import java.io.BufferedWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
@@ -60,10 +57,7 @@ final class GenerateSignalsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<SyntheticSignals.Series> series = SyntheticSignals.generate(keys, steps, seed);
-        Path parent = output.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        Path temporary = Files.createTempFile(parent, ".signals", ".csv");
-        try (BufferedWriter out = Files.newBufferedWriter(temporary, StandardCharsets.UTF_8)) {
+        AtomicFiles.writeText(output, out -> {
             out.write("key,timestamp,value,family\n");
             long start = Instant.parse("2024-01-01T00:00:00Z").toEpochMilli();
             for (int k = 0; k < series.size(); k++) {
@@ -74,11 +68,7 @@ final class GenerateSignalsCommand implements Callable<Integer> {
                     out.write(key + ',' + (start + 60_000L * t) + ',' + values[t] + ',' + family + '\n');
                 }
             }
-        } catch (Exception e) {
-            Files.deleteIfExists(temporary);
-            throw e;
-        }
-        Files.move(temporary, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        });
         spec.commandLine()
                 .getErr()
                 .printf(Locale.ROOT, "generated %d series x %d steps (seed %d) -> %s%n", keys, steps, seed, output);

@@ -1,5 +1,6 @@
 package io.streamcell.cli;
 
+import io.streamcell.files.AtomicFiles;
 import io.streamcell.model.CellType;
 import io.streamcell.model.GruReset;
 import io.streamcell.model.ModelProvenance;
@@ -15,11 +16,9 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -299,25 +298,7 @@ final class TrainCommand implements Callable<Integer> {
 
     /** Writes into a temporary sibling directory, then moves it to --out (replacing it under --force). */
     private void writeAtomically(RecurrentModel model) throws IOException {
-        Path target = out.toAbsolutePath().normalize();
-        Path parent = target.getParent();
-        Files.createDirectories(parent);
-        Path temp = Files.createTempDirectory(parent, "." + target.getFileName() + ".");
-        Path old = null;
-        try {
-            ModelDirectory.write(model, temp);
-            if (Files.exists(target)) {
-                old = Files.createTempDirectory(parent, "." + target.getFileName() + ".old.");
-                Files.delete(old);
-                Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
-            }
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            deleteTree(temp);
-            if (old != null) {
-                deleteTree(old);
-            }
-        }
+        AtomicFiles.writeDirectory(out, directory -> ModelDirectory.write(model, directory));
     }
 
     private static boolean isEmptyDirectory(Path path) throws IOException {
@@ -326,17 +307,6 @@ final class TrainCommand implements Callable<Integer> {
         }
         try (Stream<Path> entries = Files.list(path)) {
             return entries.findAny().isEmpty();
-        }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
         }
     }
 

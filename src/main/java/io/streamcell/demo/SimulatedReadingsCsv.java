@@ -1,12 +1,9 @@
 package io.streamcell.demo;
 
+import io.streamcell.files.AtomicFiles;
 import java.io.IOException;
 import java.io.Writer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.List;
 
@@ -35,22 +32,10 @@ public final class SimulatedReadingsCsv {
         if (rounds < 1) {
             throw new IllegalArgumentException("the number of steps must be >= 1, got " + rounds);
         }
-        Path directory = output.toAbsolutePath().getParent();
-        Files.createDirectories(directory);
-        // Not Files.createTempFile: its files are private (0600); this one gets the usual permissions.
-        Path temp = directory.resolve("." + output.getFileName() + "."
-                + ProcessHandle.current().pid() + "." + System.nanoTime() + ".partial");
-        try {
-            Summary summary;
-            try (Writer writer = Files.newBufferedWriter(
-                    temp, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                summary = write(simulator, rounds * simulator.keys().size(), writer);
-            }
-            Files.move(temp, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            return summary;
-        } finally {
-            Files.deleteIfExists(temp);
-        }
+        long rows = rounds * simulator.keys().size();
+        Summary[] written = new Summary[1];
+        AtomicFiles.writeText(output, writer -> written[0] = write(simulator, rows, writer));
+        return written[0];
     }
 
     /** Writes the header and the next {@code rows} readings of {@code simulator} to {@code out}. */

@@ -2,15 +2,12 @@ package io.streamcell.replay;
 
 import io.streamcell.adapt.Adaptation;
 import io.streamcell.core.StepSettings;
+import io.streamcell.files.AtomicFiles;
 import io.streamcell.io.csv.ForecastCsvWriter;
 import io.streamcell.io.csv.ReadingsCsvReader;
 import io.streamcell.model.RecurrentModel;
 import java.io.IOException;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * {@code streamcell replay}: a readings CSV through a model into a forecasts CSV, stepped as the
@@ -45,29 +42,24 @@ public final class Replay {
 
     /** Replays {@code input} stepped with {@code settings} (a job's, or the command line's). */
     public static Summary run(RecurrentModel model, Path input, Path output, StepSettings settings) throws IOException {
-        Path directory = output.toAbsolutePath().getParent();
-        Files.createDirectories(directory);
-        Path temp = Files.createTempFile(directory, "." + output.getFileName(), ".partial");
         try (ReplayEngine engine = new ReplayEngine(model, settings)) {
-            try (ReadingsCsvReader reader =
-                            ReadingsCsvReader.open(input, model.config().features());
-                    Writer writer = Files.newBufferedWriter(temp, StandardCharsets.UTF_8);
-                    ForecastCsvWriter csv = new ForecastCsvWriter(
-                            writer, model.config().targets(), model.config().horizon())) {
-                ReplayEngine.OutcomeSink sink = (row, outcome) -> csv.write(
-                        row.key(),
-                        row.timestampText(),
-                        outcome.forecast(),
-                        outcome.score() == null ? 0f : outcome.score().anomalyScore());
-                for (ReadingsCsvReader.Row row = reader.next(); row != null; row = reader.next()) {
-                    engine.accept(row, sink);
+            AtomicFiles.writeText(output, writer -> {
+                try (ReadingsCsvReader reader =
+                                ReadingsCsvReader.open(input, model.config().features());
+                        ForecastCsvWriter csv = new ForecastCsvWriter(
+                                writer, model.config().targets(), model.config().horizon())) {
+                    ReplayEngine.OutcomeSink sink = (row, outcome) -> csv.write(
+                            row.key(),
+                            row.timestampText(),
+                            outcome.forecast(),
+                            outcome.score() == null ? 0f : outcome.score().anomalyScore());
+                    for (ReadingsCsvReader.Row row = reader.next(); row != null; row = reader.next()) {
+                        engine.accept(row, sink);
+                    }
+                    engine.finish(sink);
                 }
-                engine.finish(sink);
-            }
-            Files.move(temp, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            });
             return new Summary(engine.steps(), engine.keyCount(), engine.late());
-        } finally {
-            Files.deleteIfExists(temp);
         }
     }
 }

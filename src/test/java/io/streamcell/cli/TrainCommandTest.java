@@ -1,6 +1,7 @@
 package io.streamcell.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,6 +10,7 @@ import io.streamcell.model.RecurrentModel;
 import io.streamcell.model.io.ModelDirectory;
 import io.streamcell.train.KeySeries;
 import java.io.IOException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -133,6 +135,37 @@ class TrainCommandTest {
         assertThat(provenance.seed()).isEqualTo(5);
         assertThat(provenance.training().epochsRun()).isEqualTo(1);
         assertThat(provenance.versions().java()).isEqualTo(System.getProperty("java.version"));
+    }
+
+    @Test
+    void writesAModelDirectoryThatOtherUsersCanRead() throws Exception {
+        assumeTrue(FileSystems.getDefault().supportedFileAttributeViews().contains("posix"), "POSIX permissions");
+        Path plainDirectory = Files.createDirectory(temp.resolve("plain-directory")); // as the umask makes them
+        Path plainFile = Files.createFile(temp.resolve("plain-file"));
+        Path out = temp.resolve("models/model");
+        CliRun run = CliRun.of(
+                "train",
+                "--input",
+                input.toString(),
+                "--features",
+                "temperature",
+                "--targets",
+                "temperature",
+                "--hidden",
+                "4",
+                "--epochs",
+                "1",
+                "--out",
+                out.toString(),
+                "--quiet");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+
+        assertThat(Files.getPosixFilePermissions(out)).isEqualTo(Files.getPosixFilePermissions(plainDirectory));
+        for (String file : new String[] {ModelDirectory.CONFIG_FILE, ModelDirectory.WEIGHTS_FILE}) {
+            assertThat(Files.getPosixFilePermissions(out.resolve(file)))
+                    .as(file)
+                    .isEqualTo(Files.getPosixFilePermissions(plainFile));
+        }
     }
 
     @Test

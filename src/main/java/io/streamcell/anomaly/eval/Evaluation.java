@@ -19,12 +19,11 @@ import io.streamcell.anomaly.nab.ScoredSeries;
 import io.streamcell.anomaly.nab.Window;
 import io.streamcell.core.KeyStepper;
 import io.streamcell.core.StepSettings;
+import io.streamcell.files.AtomicFiles;
 import io.streamcell.io.csv.ReadingsCsvReader;
 import io.streamcell.model.RecurrentModel;
 import io.streamcell.replay.ReplayEngine;
 import java.io.IOException;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
@@ -345,28 +344,20 @@ public final class Evaluation {
 
     /** {@code timestamp,value,anomaly_score,label}, written to a temporary file and moved into place. */
     static void writeResultFile(Series s, Path target) throws IOException {
-        Files.createDirectories(target.toAbsolutePath().getParent());
-        Path temp = target.resolveSibling(
-                "." + target.getFileName() + ".partial"); // umask permissions, unlike createTempFile
-        try {
-            try (Writer writer = Files.newBufferedWriter(temp, StandardCharsets.UTF_8)) {
-                writer.write(RESULT_HEADER);
+        AtomicFiles.writeText(target, writer -> {
+            writer.write(RESULT_HEADER);
+            writer.write('\n');
+            for (int i = 0; i < s.size(); i++) {
+                writer.write(s.timestampText().get(i));
+                writer.write(',');
+                writer.write(s.valueText().get(i));
+                writer.write(',');
+                writer.write(Double.toString(s.scores()[i]));
+                writer.write(',');
+                writer.write(s.labels()[i] ? '1' : '0');
                 writer.write('\n');
-                for (int i = 0; i < s.size(); i++) {
-                    writer.write(s.timestampText().get(i));
-                    writer.write(',');
-                    writer.write(s.valueText().get(i));
-                    writer.write(',');
-                    writer.write(Double.toString(s.scores()[i]));
-                    writer.write(',');
-                    writer.write(s.labels()[i] ? '1' : '0');
-                    writer.write('\n');
-                }
             }
-            Files.move(temp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(temp);
-        }
+        });
     }
 
     /** The summary as JSON: per profile the threshold, scores and counts; the alert episodes. */
@@ -434,8 +425,12 @@ public final class Evaluation {
     }
 
     static void writeSummary(Result result, Path file) throws IOException {
-        Files.createDirectories(file.toAbsolutePath().getParent());
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), summaryJson(result));
+        ObjectNode summary = summaryJson(result);
+        AtomicFiles.writeFile(
+                file,
+                out -> new ObjectMapper()
+                        .enable(SerializationFeature.INDENT_OUTPUT)
+                        .writeValue(out, summary));
     }
 
     /** A plain-text table: per profile threshold, normalised score and row counts; then the alert episodes. */

@@ -3,14 +3,12 @@ package io.streamcell.anomaly.eval;
 import io.streamcell.anomaly.nab.AlertEpisodes;
 import io.streamcell.anomaly.nab.NabResult;
 import io.streamcell.anomaly.nab.Window;
+import io.streamcell.files.AtomicFiles;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.Base64;
@@ -46,15 +44,7 @@ public final class EvaluationReport {
     /** Writes the page (to a temporary file first, then moved into place). */
     public static void write(Evaluation.Result result, Path file) throws IOException {
         String html = html(result);
-        Path parent = file.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        Path temp = parent.resolve("." + file.getFileName() + ".partial"); // umask permissions, unlike createTempFile
-        try {
-            Files.writeString(temp, html, StandardCharsets.UTF_8);
-            Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(temp);
-        }
+        AtomicFiles.writeText(file, writer -> writer.write(html));
     }
 
     static String html(Evaluation.Result result) throws IOException {

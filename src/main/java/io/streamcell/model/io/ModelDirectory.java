@@ -4,13 +4,13 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.streamcell.files.AtomicFiles;
 import io.streamcell.model.ModelConfig;
 import io.streamcell.model.ModelFormatException;
 import io.streamcell.model.RecurrentModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Map;
 
 /**
@@ -123,13 +123,8 @@ public final class ModelDirectory {
                 directory.resolve(WEIGHTS_FILE),
                 model.stateDict(),
                 Map.of("format", "pt", "streamcell_version", model.version()));
-        Path config = directory.resolve(CONFIG_FILE);
-        Path temp = Files.createTempFile(directory, CONFIG_FILE, ".tmp");
-        try {
-            JSON.writeValue(temp.toFile(), model.config().toJson(JSON));
-            Files.move(temp, config, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(temp);
-        }
+        AtomicFiles.writeFile(
+                directory.resolve(CONFIG_FILE),
+                out -> JSON.writeValue(out, model.config().toJson(JSON)));
     }
 }

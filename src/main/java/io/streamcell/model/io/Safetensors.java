@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.streamcell.files.AtomicFiles;
 import io.streamcell.model.ModelFormatException;
 import io.streamcell.model.Tensor;
 import java.io.IOException;
@@ -126,18 +127,7 @@ public final class Safetensors {
     /** Writes float32 tensors in the given order, with optional string metadata, atomically. */
     public static void write(Path file, Collection<Tensor> tensors, Map<String, String> metadata) throws IOException {
         byte[] bytes = toBytes(tensors, metadata);
-        Path temp = Files.createTempFile(
-                file.toAbsolutePath().getParent(), file.getFileName().toString(), ".tmp");
-        try {
-            Files.write(temp, bytes);
-            Files.move(
-                    temp,
-                    file,
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(temp);
-        }
+        AtomicFiles.writeFile(file, out -> out.write(bytes));
     }
 
     public static byte[] toBytes(Collection<Tensor> tensors, Map<String, String> metadata) {
