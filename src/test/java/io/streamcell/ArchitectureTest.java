@@ -17,14 +17,15 @@ import com.tngtech.archunit.lang.ArchRule;
 class ArchitectureTest {
 
     @ArchTest
-    static final ArchRule modelCoreAnomalyTrainAndAdaptImportNoFlink = noClasses()
+    static final ArchRule modelCoreAnomalyTrainAdaptAndFilesImportNoFlink = noClasses()
             .that()
             .resideInAnyPackage(
                     "io.streamcell.model..",
                     "io.streamcell.core..",
                     "io.streamcell.anomaly..",
                     "io.streamcell.train..",
-                    "io.streamcell.adapt..")
+                    "io.streamcell.adapt..",
+                    "io.streamcell.files..")
             .should()
             .dependOnClassesThat()
             .resideInAPackage("org.apache.flink..")
