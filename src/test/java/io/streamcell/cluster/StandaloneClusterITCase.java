@@ -3,7 +3,6 @@ package io.streamcell.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streamcell.avro.Forecast;
-import io.streamcell.embedded.EmbeddedKafka;
 import io.streamcell.io.csv.ReadingsCsvReader.Row;
 import io.streamcell.model.GoldenFixtures;
 import io.streamcell.model.RecurrentModel;
@@ -11,6 +10,7 @@ import io.streamcell.model.io.ModelDirectory;
 import io.streamcell.model.kernel.NativeMath;
 import io.streamcell.replay.ReplayEngine;
 import io.streamcell.state.KeyState;
+import io.streamcell.testing.EmbeddedKafkaExtension;
 import io.streamcell.testing.KafkaTestClients;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -34,6 +34,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The job jar on a real standalone Flink cluster (one JobManager and two TaskManager processes,
@@ -63,7 +64,12 @@ class StandaloneClusterITCase {
     private static final int PARTITIONS = 6;
     private static final String READINGS = "cluster-readings";
 
-    private EmbeddedKafka kafka;
+    // The outputs carry the readings' event times (2023) as record timestamps: keep them past 7 days.
+    @RegisterExtension
+    static final EmbeddedKafkaExtension kafka = EmbeddedKafkaExtension.builder()
+            .brokerProperty("log.retention.ms", "-1")
+            .build();
+
     private StandaloneCluster cluster;
     private String jarId;
     private Path modelDirectory;
@@ -76,9 +82,6 @@ class StandaloneClusterITCase {
         modelDirectory = GoldenFixtures.root().resolve(MODEL).resolve("model");
         RecurrentModel model = ModelDirectory.load(modelDirectory.toString());
         input = new ClusterInput(1000, 200, PARTITIONS, model.config().features());
-        // The outputs carry the readings' event times (2023) as record timestamps: keep them past 7 days.
-        kafka = EmbeddedKafka.builder().brokerProperty("log.retention.ms", "-1").build();
-        kafka.start();
         kafka.createTopics(Map.of(READINGS, PARTITIONS, "models", 1)); // the job reads model updates (topics.models)
         input.produce(kafka.bootstrapServers(), READINGS);
         Path dir = Path.of("target", "standalone-cluster");
@@ -149,9 +152,6 @@ class StandaloneClusterITCase {
             for (String bulky : List.of("blobs", "upload", "tmp", "javacpp-cache")) {
                 deleteRecursively(cluster.directory().resolve(bulky));
             }
-        }
-        if (kafka != null) {
-            kafka.close();
         }
     }
 
@@ -300,7 +300,7 @@ class StandaloneClusterITCase {
         }
         long before = Long.parseLong(properties.getProperty("forecastsBefore"));
         ClusterInput fixtureInput = SavepointFixture.input();
-        SavepointFixture.createTopics(kafka);
+        SavepointFixture.createTopics(kafka.broker());
         fixtureInput.produce(kafka.bootstrapServers(), SavepointFixture.READINGS);
         Path savepoint = cluster.directory().resolve("fixture-" + fixture.getFileName());
         SavepointFixture.copy(fixture, savepoint);
