@@ -10,12 +10,14 @@ import io.streamcell.embedded.EmbeddedKafka;
 import io.streamcell.job.Durations;
 import io.streamcell.testing.EmbeddedKafkaExtension;
 import io.streamcell.testing.KafkaTestClients;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -167,7 +169,7 @@ class SoakRun {
         }
     }
 
-    private Path jobConfig(Path dir, EmbeddedKafka kafka) throws java.io.IOException {
+    private Path jobConfig(Path dir, EmbeddedKafka kafka) throws IOException {
         Path config = dir.resolve("job.yaml");
         Files.writeString(
                 config,
@@ -222,7 +224,7 @@ class SoakRun {
     }
 
     /** VmRSS of a process, from /proc (Linux). */
-    private static double residentMb(long pid) throws java.io.IOException {
+    private static double residentMb(long pid) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
             if (line.startsWith("VmRSS:")) {
                 return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
@@ -283,11 +285,10 @@ class SoakRun {
         }
     }
 
-    private static void deleteRecursively(Path dir) throws java.io.IOException {
+    private static void deleteRecursively(Path dir) throws IOException {
         if (Files.exists(dir)) {
             try (Stream<Path> files = Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder())
-                        .forEach(f -> f.toFile().delete());
+                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
             }
         }
     }

@@ -12,11 +12,16 @@ import io.streamcell.replay.ReplayEngine;
 import io.streamcell.state.KeyState;
 import io.streamcell.testing.EmbeddedKafkaExtension;
 import io.streamcell.testing.KafkaTestClients;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -100,12 +105,12 @@ class StandaloneClusterITCase {
         boolean nd4jInLib = !"job-jar".equals(System.getProperty("streamcell.it.nd4j"));
         List<String> lib = List.of(Files.readString(target.resolve("cluster-lib-classpath.txt"))
                 .trim()
-                .split(java.io.File.pathSeparator));
+                .split(File.pathSeparator));
         String classpath = Files.readString(target.resolve("provided-classpath.txt"))
                         .trim()
-                + java.io.File.pathSeparator
+                + File.pathSeparator
                 + String.join(
-                        java.io.File.pathSeparator,
+                        File.pathSeparator,
                         nd4jInLib
                                 ? lib
                                 : lib.stream()
@@ -131,11 +136,10 @@ class StandaloneClusterITCase {
         return builder.start();
     }
 
-    private static void deleteRecursively(Path dir) throws java.io.IOException {
+    private static void deleteRecursively(Path dir) throws IOException {
         if (Files.exists(dir)) {
             try (Stream<Path> files = Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder())
-                        .forEach(f -> f.toFile().delete());
+                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
             }
         }
     }
@@ -387,8 +391,8 @@ class StandaloneClusterITCase {
     private static Forecast decode(ByteBuffer bytes) {
         try {
             return Forecast.getDecoder().decode(bytes.duplicate());
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -518,7 +522,7 @@ class StandaloneClusterITCase {
                 return max;
             }
             Matcher matcher = Pattern.compile(Pattern.quote(NativeMath.class.getName()))
-                    .matcher(Files.readString(log, java.nio.charset.StandardCharsets.ISO_8859_1));
+                    .matcher(Files.readString(log, StandardCharsets.ISO_8859_1));
             int count = 0;
             while (matcher.find()) {
                 count++;

@@ -20,6 +20,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
@@ -100,7 +101,7 @@ class HostileInputITCase {
     @EnumSource(JobConfig.SteppingMode.class)
     void hostileRecordsBecomeDeadLettersWithTheirReasonAndValidForecastsEqualACleanRun(JobConfig.SteppingMode mode)
             throws Exception {
-        String run = mode.name().toLowerCase(java.util.Locale.ROOT);
+        String run = mode.name().toLowerCase(Locale.ROOT);
         JobConfig config = JobConfig.builder()
                 .bootstrapServers(kafka.bootstrapServers())
                 .readingsTopic("readings-" + run)

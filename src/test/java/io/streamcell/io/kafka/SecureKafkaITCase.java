@@ -19,12 +19,14 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.stream.LongStream;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.admin.Admin;
@@ -163,16 +165,14 @@ class SecureKafkaITCase {
         assertThat(forecastsByKey.keySet()).isEqualTo(replayed.keySet());
         stepsByKey.forEach((key, steps) -> assertThat(steps)
                 .as("%s steps in order, once each", key)
-                .isEqualTo(java.util.stream.LongStream.rangeClosed(1, steps.size())
-                        .boxed()
-                        .toList()));
+                .isEqualTo(LongStream.rangeClosed(1, steps.size()).boxed().toList()));
         forecastsByKey.forEach((key, forecasts) -> {
             List<float[]> expected = replayed.get(key);
             assertThat(forecasts).as(key).hasSameSizeAs(expected);
             for (int i = 0; i < forecasts.size(); i++) {
                 assertThat(forecasts.get(i))
                         .as("%s forecast %d", key, i)
-                        .containsExactly(java.util.Arrays.copyOf(expected.get(i), forecasts.get(i).length));
+                        .containsExactly(Arrays.copyOf(expected.get(i), forecasts.get(i).length));
             }
         });
         assertThat(logs).as("the capture saw the Kafka clients' configuration").contains("sasl.jaas.config = [hidden]");
