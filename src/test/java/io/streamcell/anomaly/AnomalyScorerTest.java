@@ -3,6 +3,7 @@ package io.streamcell.anomaly;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -217,7 +218,7 @@ class AnomalyScorerTest {
         spikes.spike(3);
         assertThat(spikes.state).hasSize(spikes.scorer.stateSize()).hasSize(7);
 
-        float[] previous = java.util.Arrays.copyOf(spikes.state, spikes.scorer.previousStateSize());
+        float[] previous = Arrays.copyOf(spikes.state, spikes.scorer.previousStateSize());
         float[] restored = spikes.scorer.fromPreviousLayout(previous);
 
         assertThat(restored).hasSize(7).startsWith(previous);

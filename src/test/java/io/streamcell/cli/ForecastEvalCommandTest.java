@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Locale;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,7 +20,7 @@ class ForecastEvalCommandTest {
         Path csv = temp.resolve("series.csv");
         StringBuilder text = new StringBuilder("date,load,temp\n");
         Instant start = Instant.parse("2020-01-01T00:00:00Z");
-        java.util.SplittableRandom random = new java.util.SplittableRandom(1);
+        SplittableRandom random = new SplittableRandom(1);
         for (int t = 0; t < 700; t++) {
             text.append(start.plusSeconds(3600L * t))
                     .append(',')

@@ -3,12 +3,12 @@ package io.streamcell.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streamcell.avro.ModelUpdate;
-import io.streamcell.embedded.EmbeddedKafka;
 import io.streamcell.io.avro.ModelUpdateDecoder;
 import io.streamcell.model.GoldenFixtures;
 import io.streamcell.model.RecurrentModel;
 import io.streamcell.model.io.ModelDirectory;
 import io.streamcell.model.io.ModelUpdates;
+import io.streamcell.testing.EmbeddedKafkaExtension;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,9 +21,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -31,19 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
  * accepts; and {@code run}'s start-up check of the topics it reads.
  */
 class PublishModelCommandITCase {
-    private static EmbeddedKafka kafka;
-
-    @BeforeAll
-    static void startKafka() {
-        kafka = EmbeddedKafka.builder().build();
-        kafka.start();
-        kafka.createTopics(Map.of("models-cli", 1));
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        kafka.close();
-    }
+    @RegisterExtension
+    static final EmbeddedKafkaExtension kafka =
+            EmbeddedKafkaExtension.builder().topic("models-cli", 1).build();
 
     @Test
     void publishesInlineAndByReferenceUpdatesThatValidate() throws Exception {

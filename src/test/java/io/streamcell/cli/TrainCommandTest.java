@@ -14,6 +14,7 @@ import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
@@ -228,7 +229,7 @@ class TrainCommandTest {
         assertThat(run.exitCode()).isEqualTo(StreamCellCli.EXIT_FAILURE);
         assertThat(run.err()).contains("already exists");
 
-        String[] forced = java.util.Arrays.copyOf(args, args.length + 1);
+        String[] forced = Arrays.copyOf(args, args.length + 1);
         forced[args.length] = "--force";
         CliRun again = CliRun.of(forced);
         assertThat(again.exitCode()).as(again.err()).isZero();

@@ -4,18 +4,13 @@ import io.streamcell.anomaly.AnomalyScorer;
 import io.streamcell.embedded.EmbeddedKafka;
 import io.streamcell.model.GoldenFixtures;
 import io.streamcell.model.io.ModelDirectory;
-import io.streamcell.testing.KafkaTestClients;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.stream.Stream;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 
 /**
  * A savepoint of the job written by an earlier release, kept under {@code src/test/resources/savepoints/}
@@ -23,12 +18,8 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
  * {@link #input()} over its first {@link #STEPS_BEFORE} steps (no flush), on topics named as below,
  * and was stopped with a savepoint (without draining) once everything it could emit was committed.
  *
- * <p>Written by {@link #main} (refuses to overwrite; see the README beside the fixtures):
- * <pre>
- *   ./streamcell --help >/dev/null   # builds target/streamcell.jar
- *   mvn -B -q test-compile exec:java -Dexec.classpathScope=test \
- *       -Dexec.mainClass=io.streamcell.cluster.SavepointFixture -Dexec.args=NAME
- * </pre>
+ * <p>Written by {@code SavepointFixtureWriter} in {@code src/tools/java} (refuses to overwrite; the
+ * command is in the README beside the fixtures).
  */
 final class SavepointFixture {
     static final String MODEL = "gru_before_2layer_in3_h20_2targets_horizon2";
@@ -110,60 +101,6 @@ final class SavepointFixture {
 
     static void createTopics(EmbeddedKafka kafka) {
         kafka.createTopics(Map.of(READINGS, PARTITIONS, FORECASTS, 1, ANOMALIES, 1, DEAD_LETTERS, 1));
-    }
-
-    public static void main(String[] args) throws Exception {
-        String name = args.length > 0 ? args[0] : "savepoint";
-        Path target = resources().resolve(name);
-        if (Files.exists(target)) {
-            throw new IllegalStateException(target + " exists: fixtures are written once and never rewritten");
-        }
-        Path work = Files.createTempDirectory("savepoint-fixture");
-        ClusterInput input = input();
-        try (EmbeddedKafka kafka =
-                EmbeddedKafka.builder().brokerProperty("log.retention.ms", "-1").build()) {
-            kafka.start();
-            createTopics(kafka);
-            input.produce(kafka.bootstrapServers(), READINGS, 0, KEYS * STEPS_BEFORE, false);
-            try (StandaloneCluster cluster = StandaloneClusterITCase.startCluster(work.resolve("cluster"))) {
-                String jar = cluster.uploadJar(Path.of("target", "streamcell.jar"));
-                String job = cluster.runJar(
-                        jar,
-                        List.of(
-                                "run",
-                                "--config",
-                                jobConfig(work, kafka.bootstrapServers()).toString()),
-                        null);
-                cluster.awaitRunning(job, Duration.ofMinutes(2));
-                long committed = awaitQuiet(kafka.bootstrapServers());
-                String savepoint = cluster.stopWithSavepoint(job, work.resolve("savepoints"));
-                copy(Path.of(java.net.URI.create(savepoint)), target);
-                Properties properties = new Properties();
-                properties.setProperty("forecastsBefore", Long.toString(committed));
-                try (var out = Files.newBufferedWriter(target.resolve(PROPERTIES))) {
-                    properties.store(out, "forecasts committed before the savepoint");
-                }
-                System.out.println("wrote " + target + " (" + committed + " forecasts committed before it)");
-            }
-        }
-    }
-
-    /** Counts committed forecasts until none has come for five seconds. */
-    private static long awaitQuiet(String bootstrapServers) {
-        try (KafkaConsumer<byte[], byte[]> consumer = KafkaTestClients.readCommittedConsumer(bootstrapServers)) {
-            KafkaTestClients.assignFromStart(consumer, FORECASTS);
-            long count = 0;
-            long quietSince = System.nanoTime();
-            while (count == 0
-                    || System.nanoTime() - quietSince < Duration.ofSeconds(5).toNanos()) {
-                int n = consumer.poll(Duration.ofMillis(500)).count();
-                if (n > 0) {
-                    count += n;
-                    quietSince = System.nanoTime();
-                }
-            }
-            return count;
-        }
     }
 
     static void copy(Path from, Path to) throws IOException {

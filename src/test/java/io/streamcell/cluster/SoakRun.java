@@ -8,13 +8,16 @@ import io.streamcell.demo.ReadingProducer;
 import io.streamcell.demo.SensorSimulator;
 import io.streamcell.embedded.EmbeddedKafka;
 import io.streamcell.job.Durations;
+import io.streamcell.testing.EmbeddedKafkaExtension;
 import io.streamcell.testing.KafkaTestClients;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -27,6 +30,7 @@ import java.util.stream.Stream;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The soak run ({@code mvn -B -Psoak verify}; not part of the default build): the demo pipeline
@@ -47,6 +51,13 @@ class SoakRun {
     private static final int READING_PARTITIONS = 4;
     private static final double MB = 1024.0 * 1024.0;
 
+    @RegisterExtension
+    static final EmbeddedKafkaExtension kafka = EmbeddedKafkaExtension.builder()
+            .brokerProperty("log.retention.ms", "-1")
+            .topics(Map.of(
+                    READINGS, READING_PARTITIONS, "forecasts", 2, "anomalies", 1, "dead-letters", 1, "models", 1))
+            .build();
+
     private final Duration duration = Durations.parse(System.getProperty("soak.duration", "30m"));
     private final int rate = Integer.getInteger("soak.rate", 5000);
     private final int keys = Integer.getInteger("soak.keys", 1000);
@@ -61,109 +72,104 @@ class SoakRun {
         Duration window = duration.dividedBy(6);
         SoakReport report = new SoakReport(window, window);
         List<String> accounting = new ArrayList<>();
-        try (EmbeddedKafka kafka =
-                EmbeddedKafka.builder().brokerProperty("log.retention.ms", "-1").build()) {
-            kafka.start();
-            kafka.createTopics(Map.of(
-                    READINGS, READING_PARTITIONS, "forecasts", 2, "anomalies", 1, "dead-letters", 1, "models", 1));
-            try (StandaloneCluster cluster = StandaloneClusterITCase.startCluster(dir.resolve("cluster"))) {
-                for (int tm : cluster.liveTaskManagers()) {
-                    report.started("taskmanager-" + tm, 0);
-                }
-                String jarId = cluster.uploadJar(Path.of("target", "streamcell.jar"));
-                String job = cluster.runJar(
-                        jarId, List.of("run", "--config", jobConfig(dir, kafka).toString()), null);
-                cluster.awaitRunning(job, Duration.ofMinutes(2));
+        try (StandaloneCluster cluster = StandaloneClusterITCase.startCluster(dir.resolve("cluster"))) {
+            for (int tm : cluster.liveTaskManagers()) {
+                report.started("taskmanager-" + tm, 0);
+            }
+            String jarId = cluster.uploadJar(Path.of("target", "streamcell.jar"));
+            String job = cluster.runJar(
+                    jarId,
+                    List.of("run", "--config", jobConfig(dir, kafka.broker()).toString()),
+                    null);
+            cluster.awaitRunning(job, Duration.ofMinutes(2));
 
-                SensorSimulator simulator =
-                        SensorSimulator.builder().seed(42).keyCount(keys).build();
-                ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
-                try (ReadingProducer producer =
-                                new ReadingProducer(kafka.bootstrapServers(), READINGS, simulator, rate, 42);
-                        DemoSummary summary =
-                                new DemoSummary(kafka.bootstrapServers(), "forecasts", "dead-letters", producer)) {
-                    long start = System.nanoTime();
-                    producer.start();
-                    summary.start();
-                    sampler.scheduleAtFixedRate(
-                            () -> sample(cluster, job, summary, report, minutesSince(start)),
-                            0,
-                            sampleEvery.toMillis(),
-                            TimeUnit.MILLISECONDS);
+            SensorSimulator simulator =
+                    SensorSimulator.builder().seed(42).keyCount(keys).build();
+            ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
+            try (ReadingProducer producer =
+                            new ReadingProducer(kafka.bootstrapServers(), READINGS, simulator, rate, 42);
+                    DemoSummary summary =
+                            new DemoSummary(kafka.bootstrapServers(), "forecasts", "dead-letters", producer)) {
+                long start = System.nanoTime();
+                producer.start();
+                summary.start();
+                sampler.scheduleAtFixedRate(
+                        () -> sample(cluster, job, summary, report, minutesSince(start)),
+                        0,
+                        sampleEvery.toMillis(),
+                        TimeUnit.MILLISECONDS);
 
-                    sleepUntil(start, duration.dividedBy(3));
-                    String killed = killOneTaskManager(cluster, job, report, minutesSince(start));
-                    accounting.add("TaskManager failure: kill -9 of " + killed + " at minute "
-                            + String.format(Locale.ROOT, "%.1f", minutesSince(start)) + "; the job recovered ("
-                            + cluster.failures(job) + " failure(s) in its exception history)");
-                    sleepUntil(start, duration);
-                    double endMinute = minutesSince(start);
-                    producer.stop();
-                    sampler.shutdown();
-                    sampler.awaitTermination(1, TimeUnit.MINUTES);
-                    assertThat(producer.failure()).as("the reading producer").isNull();
+                sleepUntil(start, duration.dividedBy(3));
+                String killed = killOneTaskManager(cluster, job, report, minutesSince(start));
+                accounting.add("TaskManager failure: kill -9 of " + killed + " at minute "
+                        + String.format(Locale.ROOT, "%.1f", minutesSince(start)) + "; the job recovered ("
+                        + cluster.failures(job) + " failure(s) in its exception history)");
+                sleepUntil(start, duration);
+                double endMinute = minutesSince(start);
+                producer.stop();
+                sampler.shutdown();
+                sampler.awaitTermination(1, TimeUnit.MINUTES);
+                assertThat(producer.failure()).as("the reading producer").isNull();
 
-                    // The newest readings wait for the watermark (event-time ordering): readings far
-                    // in the future on every partition release them; those stay pending themselves.
-                    flushWatermarks(kafka);
-                    summary.awaitQuiet(Duration.ofMinutes(3));
-                    DemoSummary.Totals totals = summary.totals();
-                    String status = cluster.jobStatus(job);
-                    cluster.cancel(job);
+                // The newest readings wait for the watermark (event-time ordering): readings far
+                // in the future on every partition release them; those stay pending themselves.
+                flushWatermarks(kafka.broker());
+                summary.awaitQuiet(Duration.ofMinutes(3));
+                DemoSummary.Totals totals = summary.totals();
+                String status = cluster.jobStatus(job);
+                cluster.cancel(job);
 
-                    accounting.add(String.format(
-                            Locale.ROOT,
-                            "readings sent: %,d (%,d malformed on purpose); committed forecasts: %,d; dead letters: "
-                                    + "%,d %s; unaccounted: %,d",
-                            totals.sent(),
-                            totals.malformed(),
-                            totals.forecasts(),
-                            totals.deadLetters(),
-                            totals.deadLettersByReason(),
-                            totals.unaccounted()));
-                    List<SoakReport.Verdict> verdicts = report.verdicts(endMinute);
-                    Map<String, String> settings = new LinkedHashMap<>();
-                    settings.put(
-                            "duration",
-                            Durations.format(duration) + ", sampled every " + Durations.format(sampleEvery));
-                    settings.put(
-                            "input",
-                            String.format(
-                                    Locale.ROOT, "%,d readings/s over %,d sensors (the demo's simulator)", rate, keys));
-                    settings.put(
-                            "cluster",
-                            "1 JobManager + 2 TaskManagers (2 slots, 352 MB heap each), job parallelism 2, "
-                                    + "heap state, checkpoints every 5 s, exactly-once sinks");
-                    settings.put(
-                            "windows",
-                            "early = minutes " + minutes(window) + "–" + minutes(window.multipliedBy(2))
-                                    + " of each process's life; last = the final " + minutes(window) + " minutes");
-                    String markdown = SoakReport.markdown(settings, verdicts, accounting);
-                    Files.writeString(dir.resolve("report.md"), markdown);
-                    report.write(
-                            dir,
-                            String.format(
-                                    Locale.ROOT,
-                                    "StreamCell soak: %s at %,d readings/s, %,d sensors",
-                                    Durations.format(duration),
-                                    rate,
-                                    keys));
-                    System.out.println(markdown);
+                accounting.add(String.format(
+                        Locale.ROOT,
+                        "readings sent: %,d (%,d malformed on purpose); committed forecasts: %,d; dead letters: "
+                                + "%,d %s; unaccounted: %,d",
+                        totals.sent(),
+                        totals.malformed(),
+                        totals.forecasts(),
+                        totals.deadLetters(),
+                        totals.deadLettersByReason(),
+                        totals.unaccounted()));
+                List<SoakReport.Verdict> verdicts = report.verdicts(endMinute);
+                Map<String, String> settings = new LinkedHashMap<>();
+                settings.put(
+                        "duration", Durations.format(duration) + ", sampled every " + Durations.format(sampleEvery));
+                settings.put(
+                        "input",
+                        String.format(
+                                Locale.ROOT, "%,d readings/s over %,d sensors (the demo's simulator)", rate, keys));
+                settings.put(
+                        "cluster",
+                        "1 JobManager + 2 TaskManagers (2 slots, 352 MB heap each), job parallelism 2, "
+                                + "heap state, checkpoints every 5 s, exactly-once sinks");
+                settings.put(
+                        "windows",
+                        "early = minutes " + minutes(window) + "–" + minutes(window.multipliedBy(2))
+                                + " of each process's life; last = the final " + minutes(window) + " minutes");
+                String markdown = SoakReport.markdown(settings, verdicts, accounting);
+                Files.writeString(dir.resolve("report.md"), markdown);
+                report.write(
+                        dir,
+                        String.format(
+                                Locale.ROOT,
+                                "StreamCell soak: %s at %,d readings/s, %,d sensors",
+                                Durations.format(duration),
+                                rate,
+                                keys));
+                System.out.println(markdown);
 
-                    assertThat(status).as("the job ran to the end").isEqualTo("RUNNING");
-                    assertThat(totals.unaccounted())
-                            .as("readings neither forecast nor dead-lettered (lost, if "
-                                    + "positive; duplicated, if negative)")
-                            .isZero();
-                    assertThat(verdicts)
-                            .as("growth within bounds (target/soak/report.md)")
-                            .allMatch(SoakReport.Verdict::held);
-                }
+                assertThat(status).as("the job ran to the end").isEqualTo("RUNNING");
+                assertThat(totals.unaccounted())
+                        .as("readings neither forecast nor dead-lettered (lost, if "
+                                + "positive; duplicated, if negative)")
+                        .isZero();
+                assertThat(verdicts)
+                        .as("growth within bounds (target/soak/report.md)")
+                        .allMatch(SoakReport.Verdict::held);
             }
         }
     }
 
-    private Path jobConfig(Path dir, EmbeddedKafka kafka) throws java.io.IOException {
+    private Path jobConfig(Path dir, EmbeddedKafka kafka) throws IOException {
         Path config = dir.resolve("job.yaml");
         Files.writeString(
                 config,
@@ -218,7 +224,7 @@ class SoakRun {
     }
 
     /** VmRSS of a process, from /proc (Linux). */
-    private static double residentMb(long pid) throws java.io.IOException {
+    private static double residentMb(long pid) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
             if (line.startsWith("VmRSS:")) {
                 return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
@@ -279,11 +285,10 @@ class SoakRun {
         }
     }
 
-    private static void deleteRecursively(Path dir) throws java.io.IOException {
+    private static void deleteRecursively(Path dir) throws IOException {
         if (Files.exists(dir)) {
             try (Stream<Path> files = Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder())
-                        .forEach(f -> f.toFile().delete());
+                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
             }
         }
     }

@@ -3,7 +3,6 @@ package io.streamcell.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streamcell.avro.Forecast;
-import io.streamcell.embedded.EmbeddedKafka;
 import io.streamcell.io.csv.ReadingsCsvReader.Row;
 import io.streamcell.model.GoldenFixtures;
 import io.streamcell.model.RecurrentModel;
@@ -11,12 +10,18 @@ import io.streamcell.model.io.ModelDirectory;
 import io.streamcell.model.kernel.NativeMath;
 import io.streamcell.replay.ReplayEngine;
 import io.streamcell.state.KeyState;
+import io.streamcell.testing.EmbeddedKafkaExtension;
 import io.streamcell.testing.KafkaTestClients;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +39,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The job jar on a real standalone Flink cluster (one JobManager and two TaskManager processes,
@@ -63,7 +69,12 @@ class StandaloneClusterITCase {
     private static final int PARTITIONS = 6;
     private static final String READINGS = "cluster-readings";
 
-    private EmbeddedKafka kafka;
+    // The outputs carry the readings' event times (2023) as record timestamps: keep them past 7 days.
+    @RegisterExtension
+    static final EmbeddedKafkaExtension kafka = EmbeddedKafkaExtension.builder()
+            .brokerProperty("log.retention.ms", "-1")
+            .build();
+
     private StandaloneCluster cluster;
     private String jarId;
     private Path modelDirectory;
@@ -76,9 +87,6 @@ class StandaloneClusterITCase {
         modelDirectory = GoldenFixtures.root().resolve(MODEL).resolve("model");
         RecurrentModel model = ModelDirectory.load(modelDirectory.toString());
         input = new ClusterInput(1000, 200, PARTITIONS, model.config().features());
-        // The outputs carry the readings' event times (2023) as record timestamps: keep them past 7 days.
-        kafka = EmbeddedKafka.builder().brokerProperty("log.retention.ms", "-1").build();
-        kafka.start();
         kafka.createTopics(Map.of(READINGS, PARTITIONS, "models", 1)); // the job reads model updates (topics.models)
         input.produce(kafka.bootstrapServers(), READINGS);
         Path dir = Path.of("target", "standalone-cluster");
@@ -97,12 +105,12 @@ class StandaloneClusterITCase {
         boolean nd4jInLib = !"job-jar".equals(System.getProperty("streamcell.it.nd4j"));
         List<String> lib = List.of(Files.readString(target.resolve("cluster-lib-classpath.txt"))
                 .trim()
-                .split(java.io.File.pathSeparator));
+                .split(File.pathSeparator));
         String classpath = Files.readString(target.resolve("provided-classpath.txt"))
                         .trim()
-                + java.io.File.pathSeparator
+                + File.pathSeparator
                 + String.join(
-                        java.io.File.pathSeparator,
+                        File.pathSeparator,
                         nd4jInLib
                                 ? lib
                                 : lib.stream()
@@ -128,11 +136,10 @@ class StandaloneClusterITCase {
         return builder.start();
     }
 
-    private static void deleteRecursively(Path dir) throws java.io.IOException {
+    private static void deleteRecursively(Path dir) throws IOException {
         if (Files.exists(dir)) {
             try (Stream<Path> files = Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder())
-                        .forEach(f -> f.toFile().delete());
+                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
             }
         }
     }
@@ -149,9 +156,6 @@ class StandaloneClusterITCase {
             for (String bulky : List.of("blobs", "upload", "tmp", "javacpp-cache")) {
                 deleteRecursively(cluster.directory().resolve(bulky));
             }
-        }
-        if (kafka != null) {
-            kafka.close();
         }
     }
 
@@ -300,7 +304,7 @@ class StandaloneClusterITCase {
         }
         long before = Long.parseLong(properties.getProperty("forecastsBefore"));
         ClusterInput fixtureInput = SavepointFixture.input();
-        SavepointFixture.createTopics(kafka);
+        SavepointFixture.createTopics(kafka.broker());
         fixtureInput.produce(kafka.bootstrapServers(), SavepointFixture.READINGS);
         Path savepoint = cluster.directory().resolve("fixture-" + fixture.getFileName());
         SavepointFixture.copy(fixture, savepoint);
@@ -387,8 +391,8 @@ class StandaloneClusterITCase {
     private static Forecast decode(ByteBuffer bytes) {
         try {
             return Forecast.getDecoder().decode(bytes.duplicate());
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -518,7 +522,7 @@ class StandaloneClusterITCase {
                 return max;
             }
             Matcher matcher = Pattern.compile(Pattern.quote(NativeMath.class.getName()))
-                    .matcher(Files.readString(log, java.nio.charset.StandardCharsets.ISO_8859_1));
+                    .matcher(Files.readString(log, StandardCharsets.ISO_8859_1));
             int count = 0;
             while (matcher.find()) {
                 count++;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.streamcell.io.csv.ReadingsCsvReader.Row;
 import io.streamcell.model.GoldenFixtures;
 import io.streamcell.model.RecurrentModel;
+import io.streamcell.model.kernel.StepKernel;
 import io.streamcell.state.KeyState;
 import java.io.IOException;
 import java.time.Duration;
@@ -90,7 +91,7 @@ class KeyStepperTest {
             KeyStepper.Outcome expected = stepper.step(whole, row.epochMillis(), row.features());
             KeyStepper.Scored scored = stepper.beforeStep(split, row.epochMillis(), row.features());
             float[] forecast = new float[model.outputSize()];
-            new io.streamcell.model.kernel.StepKernel(model).step(split.recurrent(), row.features(), forecast);
+            new StepKernel(model).step(split.recurrent(), row.features(), forecast);
             KeyStepper.Outcome actual = stepper.afterStep(split, row.epochMillis(), forecast, scored);
             assertThat(actual.forecast()).containsExactly(expected.forecast());
             assertThat(actual.errors()).isEqualTo(expected.errors());

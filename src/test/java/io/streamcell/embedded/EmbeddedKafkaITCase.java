@@ -3,6 +3,7 @@ package io.streamcell.embedded;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.streamcell.testing.EmbeddedKafkaExtension;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,33 +25,22 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A real KRaft broker in this JVM: topics, transactions as exactly-once sinks use them, and a clean restart. */
 class EmbeddedKafkaITCase {
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
 
-    private static EmbeddedKafka kafka;
-
-    @BeforeAll
-    static void startBroker() {
-        kafka = EmbeddedKafka.builder().build();
-        kafka.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        kafka.close();
-    }
+    @RegisterExtension
+    static final EmbeddedKafkaExtension kafka = EmbeddedKafkaExtension.builder().build();
 
     @Test
     void createsTopicsWithTheRequestedPartitionCounts() throws Exception {
         kafka.createTopics(Map.of("readings", 3, "forecasts", 1));
         kafka.createTopics(2, "anomalies", "dead-letters");
 
-        try (Admin admin = Admin.create(kafka.clientProperties())) {
+        try (Admin admin = kafka.admin()) {
             Map<String, TopicDescription> topics = admin.describeTopics(
                             List.of("readings", "forecasts", "anomalies", "dead-letters"))
                     .allTopicNames()
@@ -140,7 +130,7 @@ class EmbeddedKafkaITCase {
     }
 
     private static KafkaProducer<String, String> transactionalProducer(String transactionalId) {
-        return transactionalProducer(kafka, transactionalId);
+        return transactionalProducer(kafka.broker(), transactionalId);
     }
 
     private static KafkaProducer<String, String> transactionalProducer(EmbeddedKafka broker, String transactionalId) {
@@ -151,7 +141,7 @@ class EmbeddedKafkaITCase {
     }
 
     private static List<String> readAll(String topic, String isolationLevel) {
-        return readAll(kafka, topic, isolationLevel);
+        return readAll(kafka.broker(), topic, isolationLevel);
     }
 
     /** Every value visible at the given isolation level, read from the beginning up to the end offsets. */

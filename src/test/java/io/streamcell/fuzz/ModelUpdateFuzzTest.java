@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
 
@@ -75,7 +76,7 @@ class ModelUpdateFuzzTest {
             weights[data.consumeInt(0, weights.length - 1)] = data.consumeByte();
         }
         if (data.consumeBoolean()) {
-            weights = java.util.Arrays.copyOf(weights, data.consumeInt(0, weights.length + 16));
+            weights = Arrays.copyOf(weights, data.consumeInt(0, weights.length + 16));
         }
         ModelUpdate.Builder builder = ModelUpdate.newBuilder()
                 .setModelId(data.consumeBoolean() ? "sensor-model" : data.consumeString(8))
@@ -93,7 +94,7 @@ class ModelUpdateFuzzTest {
             encoded[data.consumeInt(0, encoded.length - 1)] = data.consumeByte();
         }
         if (data.consumeBoolean()) {
-            encoded = java.util.Arrays.copyOf(encoded, data.consumeInt(0, encoded.length));
+            encoded = Arrays.copyOf(encoded, data.consumeInt(0, encoded.length));
         }
         return encoded;
     }

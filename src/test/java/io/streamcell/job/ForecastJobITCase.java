@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.streamcell.avro.AnomalyAlert;
 import io.streamcell.avro.DeadLetter;
 import io.streamcell.avro.Forecast;
-import io.streamcell.embedded.EmbeddedKafka;
 import io.streamcell.io.csv.ReadingsCsvReader.Row;
 import io.streamcell.model.GoldenFixtures;
 import io.streamcell.replay.ReplayEngine;
+import io.streamcell.testing.EmbeddedKafkaExtension;
 import io.streamcell.testing.KafkaTestClients;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -23,8 +23,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -38,18 +37,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class ForecastJobITCase {
     private static final String CASE = "gru_before_2layer_in3_h20_2targets_horizon2";
-    private static EmbeddedKafka kafka;
 
-    @BeforeAll
-    static void startKafka() {
-        kafka = EmbeddedKafka.builder().build();
-        kafka.start();
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        kafka.close();
-    }
+    @RegisterExtension
+    static final EmbeddedKafkaExtension kafka = EmbeddedKafkaExtension.builder().build();
 
     static Stream<Arguments> modes() {
         return Stream.of(

@@ -14,6 +14,7 @@ import org.apache.flink.metrics.Metric;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.metrics.SimpleCounter;
 import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 
 /** The operator metrics by name, as Flink's reporters see them (group path joined by dots). */
@@ -82,7 +83,7 @@ class ForecastMetricsTest {
         expected += 1e-3 * (0 - expected);
         expected += 1e-3 * (1 - expected);
         assertThat((Double) ((Gauge<?>) metrics.get("streamcell.onlineError")).getValue())
-                .isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-12));
+                .isCloseTo(expected, Offset.offset(1e-12));
 
         Gauge<?> v1 = (Gauge<?>) metrics.get("streamcell.model_version=v1.modelInfo");
         assertThat(v1.getValue()).isEqualTo(1);

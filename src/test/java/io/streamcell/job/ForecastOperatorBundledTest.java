@@ -27,11 +27,13 @@ import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The forecast operator bundled against per event, both in Flink's keyed
@@ -470,7 +472,7 @@ class ForecastOperatorBundledTest {
      * times, versions), values within 1e-4 relative over thousands of steps.
      */
     @ParameterizedTest(name = "{0}")
-    @org.junit.jupiter.params.provider.ValueSource(
+    @ValueSource(
             strings = {
                 "lstm_1layer_in8_h16",
                 "gru_after_1layer_in8_h16",
@@ -511,9 +513,7 @@ class ForecastOperatorBundledTest {
                 for (int v = 0; v < e.values.length; v++) {
                     assertThat(a.values[v])
                             .as("%s forecast %d value %d", key, i, v)
-                            .isCloseTo(
-                                    e.values[v],
-                                    org.assertj.core.data.Offset.offset(1e-4f * Math.max(1f, Math.abs(e.values[v]))));
+                            .isCloseTo(e.values[v], Offset.offset(1e-4f * Math.max(1f, Math.abs(e.values[v]))));
                 }
             }
         });

@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streamcell.avro.DeadLetter;
 import io.streamcell.avro.Forecast;
-import io.streamcell.embedded.EmbeddedKafka;
 import io.streamcell.io.avro.ReadingLimits;
 import io.streamcell.io.avro.SingleObject;
 import io.streamcell.io.csv.ReadingsCsvReader.Row;
 import io.streamcell.model.GoldenFixtures;
 import io.streamcell.replay.ReplayEngine;
+import io.streamcell.testing.EmbeddedKafkaExtension;
 import io.streamcell.testing.KafkaTestClients;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -20,6 +20,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
@@ -35,8 +36,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.config.TopicConfig;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -93,25 +93,15 @@ class HostileInputITCase {
     /** What the dead letter of a hostile record must say: its kind, and the key and value bytes it keeps. */
     private record Expected(Hostile kind, byte[] key, byte[] value) {}
 
-    private static EmbeddedKafka kafka;
-
-    @BeforeAll
-    static void startKafka() {
-        kafka = EmbeddedKafka.builder().build();
-        kafka.start();
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        kafka.close();
-    }
+    @RegisterExtension
+    static final EmbeddedKafkaExtension kafka = EmbeddedKafkaExtension.builder().build();
 
     /** Both stepping modes: the hostile records never reach the operator, the valid ones must step alike. */
     @ParameterizedTest
     @EnumSource(JobConfig.SteppingMode.class)
     void hostileRecordsBecomeDeadLettersWithTheirReasonAndValidForecastsEqualACleanRun(JobConfig.SteppingMode mode)
             throws Exception {
-        String run = mode.name().toLowerCase(java.util.Locale.ROOT);
+        String run = mode.name().toLowerCase(Locale.ROOT);
         JobConfig config = JobConfig.builder()
                 .bootstrapServers(kafka.bootstrapServers())
                 .readingsTopic("readings-" + run)

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.streamcell.avro.DeadLetter;
 import io.streamcell.avro.Forecast;
 import io.streamcell.core.KeyStepper;
-import io.streamcell.embedded.EmbeddedKafka;
 import io.streamcell.io.avro.ModelUpdateDecoder;
 import io.streamcell.io.csv.ReadingsCsvReader.Row;
 import io.streamcell.model.GoldenFixtures;
@@ -13,6 +12,7 @@ import io.streamcell.model.ModelVariants;
 import io.streamcell.model.RecurrentModel;
 import io.streamcell.model.io.ModelUpdates;
 import io.streamcell.state.KeyState;
+import io.streamcell.testing.EmbeddedKafkaExtension;
 import io.streamcell.testing.KafkaTestClients;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -29,8 +29,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -45,18 +44,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 class ModelHotSwapITCase {
     private static final String CASE = "gru_before_2layer_in3_h20_2targets_horizon2";
     private static final int COPIES = 4; // each fixture key four times over: 16 keys
-    private static EmbeddedKafka kafka;
 
-    @BeforeAll
-    static void startKafka() {
-        kafka = EmbeddedKafka.builder().build();
-        kafka.start();
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        kafka.close();
-    }
+    @RegisterExtension
+    static final EmbeddedKafkaExtension kafka = EmbeddedKafkaExtension.builder().build();
 
     @ParameterizedTest
     @EnumSource(value = JobConfig.SteppingMode.class)

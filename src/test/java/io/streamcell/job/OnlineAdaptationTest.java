@@ -12,6 +12,7 @@ import io.streamcell.model.RecurrentModel;
 import io.streamcell.model.io.ModelDirectory;
 import io.streamcell.replay.ReplayEngine;
 import io.streamcell.state.KeyState;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,7 +29,7 @@ class OnlineAdaptationTest {
     private final GoldenFixtures.Case fixture = GoldenFixtures.load("lstm_1layer_in8_h16");
     private final RecurrentModel model = fixture.model();
 
-    OnlineAdaptationTest() throws java.io.IOException {}
+    OnlineAdaptationTest() throws IOException {}
 
     /** Mean squared one-step error of one key over its second half. */
     private double secondHalfMse(RecurrentModel model, List<Row> rows, Adaptation adaptation, KeyState state) {

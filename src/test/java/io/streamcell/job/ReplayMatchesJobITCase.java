@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streamcell.avro.Forecast;
 import io.streamcell.cli.StreamCellCli;
-import io.streamcell.embedded.EmbeddedKafka;
 import io.streamcell.io.csv.ReadingsCsvReader.Row;
 import io.streamcell.model.GoldenFixtures;
+import io.streamcell.testing.EmbeddedKafkaExtension;
 import io.streamcell.testing.KafkaTestClients;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -23,9 +23,8 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
@@ -39,21 +38,12 @@ import picocli.CommandLine;
 class ReplayMatchesJobITCase {
     private static final String CASE = "gru_before_2layer_in3_h20_2targets_horizon2";
     private static final long PAUSE_MILLIS = Duration.ofHours(1).toMillis();
-    private static EmbeddedKafka kafka;
+
+    @RegisterExtension
+    static final EmbeddedKafkaExtension kafka = EmbeddedKafkaExtension.builder().build();
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void startKafka() {
-        kafka = EmbeddedKafka.builder().build();
-        kafka.start();
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        kafka.close();
-    }
 
     @Test
     void replayWithTheJobsConfigurationGivesTheJobsForecastsAndScores() throws Exception {

@@ -2,13 +2,16 @@ package io.streamcell.online;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import io.streamcell.online.OnlineForecastProtocol.Recipe;
 import io.streamcell.online.OnlineForecastProtocol.Result;
 import io.streamcell.online.OnlineForecastProtocol.Split;
 import io.streamcell.train.TrainingListener;
+import java.time.Instant;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 class OnlineForecastProtocolTest {
@@ -61,9 +64,7 @@ class OnlineForecastProtocolTest {
                 values[t][c] = state[c] + c * Math.sin(2 * Math.PI * t / 144);
             }
         }
-        List<String> names = java.util.stream.IntStream.range(0, columns)
-                .mapToObj(c -> "c" + c)
-                .toList();
+        List<String> names = IntStream.range(0, columns).mapToObj(c -> "c" + c).toList();
         return new MultivariateTable(names, times, values);
     }
 
@@ -158,11 +159,10 @@ class OnlineForecastProtocolTest {
     @Test
     void calendarTermsPlaceMondayMidnightAtTheStartOfTheWeek() {
         double[] terms = new double[6];
-        long monday = java.time.Instant.parse("2024-01-01T00:00:00Z").toEpochMilli();
+        long monday = Instant.parse("2024-01-01T00:00:00Z").toEpochMilli();
         ReadoutFeatures.calendarTerms(monday, terms, 0);
-        assertThat(terms)
-                .containsExactly(new double[] {0, 1, 0, 1, 0, 1}, org.assertj.core.api.Assertions.within(1e-12));
+        assertThat(terms).containsExactly(new double[] {0, 1, 0, 1, 0, 1}, within(1e-12));
         ReadoutFeatures.calendarTerms(monday + 6 * HOUR, terms, 0); // a quarter of the day
-        assertThat(terms[0]).isCloseTo(1, org.assertj.core.api.Assertions.within(1e-12));
+        assertThat(terms[0]).isCloseTo(1, within(1e-12));
     }
 }

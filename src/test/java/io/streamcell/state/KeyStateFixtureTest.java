@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * <p>A fixture is written once, when a layout is introduced, and never again: the v1 file guards
  * the savepoints taken by releases with layout 1. To write the fixture of a new layout (after
  * adding its expected states below and making it {@code CURRENT_LAYOUT}):
- * run {@link KeyStateFixtureWriter}, which writes {@code key-state-v<CURRENT_LAYOUT>.bin} and refuses
+ * run {@code KeyStateFixtureWriter} (src/tools, {@code -Ptools}), which writes {@code key-state-v<CURRENT_LAYOUT>.bin} and refuses
  * to overwrite an existing file.
  */
 class KeyStateFixtureTest {

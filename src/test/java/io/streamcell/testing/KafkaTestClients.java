@@ -2,6 +2,8 @@ package io.streamcell.testing;
 
 import io.streamcell.avro.Forecast;
 import io.streamcell.avro.SensorReading;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
@@ -61,8 +63,8 @@ public final class KafkaTestClients {
                     .setValues(values)
                     .build()
                     .toByteBuffer();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
         byte[] bytes = new byte[buffer.remaining()];
         buffer.get(bytes);

@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -114,7 +115,7 @@ class TrainerTest {
             for (int r = 0; r < f.forecasts().length; r++) {
                 assertThat(replayed.get(f.key()).get(f.firstStep() + r))
                         .as("key %s step %d", f.key(), f.firstStep() + r)
-                        .isCloseTo(f.forecasts()[r][0], org.assertj.core.data.Offset.offset(1e-4));
+                        .isCloseTo(f.forecasts()[r][0], Offset.offset(1e-4));
             }
         }
     }
@@ -216,8 +217,7 @@ class TrainerTest {
     void cosineScheduleDecaysFromTheRateToItsFloor() {
         TrainingOptions options = TrainingOptions.defaults().learningRate(0.01).epochs(10);
         assertThat(options.learningRateAt(0)).isEqualTo(0.01);
-        assertThat(options.learningRateAt(5))
-                .isCloseTo(0.01 * (0.05 + 0.95 * 0.5), org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(options.learningRateAt(5)).isCloseTo(0.01 * (0.05 + 0.95 * 0.5), Offset.offset(1e-12));
         assertThat(options.learningRateAt(9)).isGreaterThan(0.0005).isLessThan(options.learningRateAt(8));
         assertThat(options.schedule(TrainingOptions.Schedule.CONSTANT).learningRateAt(9))
                 .isEqualTo(0.01);
@@ -236,9 +236,8 @@ class TrainerTest {
         g.get("head.bias")[0] = 3;
         g.get("head.weight")[0] = 4;
         assertThat(Trainer.clip(g, 1.0)).isEqualTo(5.0);
-        assertThat(Math.hypot(g.get("head.bias")[0], g.get("head.weight")[0]))
-                .isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-6));
-        assertThat(Trainer.clip(g, 0)).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(Math.hypot(g.get("head.bias")[0], g.get("head.weight")[0])).isCloseTo(1.0, Offset.offset(1e-6));
+        assertThat(Trainer.clip(g, 0)).isCloseTo(1.0, Offset.offset(1e-6));
     }
 
     @Test
@@ -260,8 +259,8 @@ class TrainerTest {
         Trainer.Adam adam = new Trainer.Adam(p);
         adam.step(p, g, 0.1, 0.5);
         // bias-corrected first step: m̂ / √v̂ = g / |g|; decoupled decay first: θ (1 - 0.1 · 0.5)
-        assertThat(p.get("head.bias")[0]).isCloseTo(2.0 * 0.95 + 0.1, org.assertj.core.data.Offset.offset(1e-7));
-        assertThat(p.get("head.weight")[0]).isCloseTo(0.95 - 0.1, org.assertj.core.data.Offset.offset(1e-7));
+        assertThat(p.get("head.bias")[0]).isCloseTo(2.0 * 0.95 + 0.1, Offset.offset(1e-7));
+        assertThat(p.get("head.weight")[0]).isCloseTo(0.95 - 0.1, Offset.offset(1e-7));
         assertThat(p.get("rnn.weight_ih_l0")).containsOnly(0.0);
     }
 }

@@ -5,6 +5,7 @@ import io.streamcell.model.ModelConfig;
 import io.streamcell.model.RecurrentModel;
 import io.streamcell.model.Scaler;
 import io.streamcell.model.TestModels;
+import java.util.Arrays;
 import java.util.List;
 
 /** Tiny models for the evaluation tests: untrained, small fixed weights. */
@@ -19,12 +20,12 @@ public final class EvalFixtures {
     public static RecurrentModel tinyModel(List<String> features, List<String> targets) {
         float[] inMean = new float[features.size()];
         float[] inStd = new float[features.size()];
-        java.util.Arrays.fill(inMean, 50f);
-        java.util.Arrays.fill(inStd, 30f);
+        Arrays.fill(inMean, 50f);
+        Arrays.fill(inStd, 30f);
         float[] outMean = new float[targets.size()];
         float[] outStd = new float[targets.size()];
-        java.util.Arrays.fill(outMean, 50f);
-        java.util.Arrays.fill(outStd, 30f);
+        Arrays.fill(outMean, 50f);
+        Arrays.fill(outStd, 30f);
         ModelConfig config = ModelConfig.builder()
                 .cell(CellType.LSTM)
                 .hiddenSize(2)

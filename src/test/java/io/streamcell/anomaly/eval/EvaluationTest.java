@@ -18,8 +18,10 @@ import java.io.IOException;
 import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntToDoubleFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
@@ -181,7 +183,7 @@ class EvaluationTest {
                 .matcher(html);
         int count = 0;
         while (images.find()) {
-            byte[] png = java.util.Base64.getDecoder().decode(images.group(1));
+            byte[] png = Base64.getDecoder().decode(images.group(1));
             assertThat(png).startsWith((byte) 0x89, (byte) 'P', (byte) 'N', (byte) 'G');
             count++;
         }
@@ -218,8 +220,8 @@ class EvaluationTest {
         return n;
     }
 
-    private static void writeResultFile(
-            Path file, LabelledCorpus.File source, java.util.function.IntToDoubleFunction score) throws IOException {
+    private static void writeResultFile(Path file, LabelledCorpus.File source, IntToDoubleFunction score)
+            throws IOException {
         Files.createDirectories(file.getParent());
         List<String> in = Files.readAllLines(source.path());
         try (Writer writer = Files.newBufferedWriter(file)) {

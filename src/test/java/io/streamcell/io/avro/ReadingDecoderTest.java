@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -232,7 +233,7 @@ class ReadingDecoderTest {
     @Test
     void shouldJudgeAheadOfTheClockByTheClockAsItMovesOn() {
         long day = Duration.ofDays(1).toMillis();
-        java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(NOW);
+        AtomicLong now = new AtomicLong(NOW);
         ReadingDecoder moving = new ReadingDecoder(FEATURES, ReadingLimits.DEFAULTS, List.of(), now::get);
         byte[] early = reading("s1", NOW + day + 1, values(1, 2));
 

@@ -5,8 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ReadingsCsvReaderTest {
 
@@ -107,11 +111,9 @@ class ReadingsCsvReaderTest {
     }
 
     @Test
-    void bytesThatAreNotUtf8AreAFormatError(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
-            throws IOException {
-        java.nio.file.Path file = dir.resolve("latin1.csv");
-        java.nio.file.Files.write(
-                file, "timestamp,a\n1,caf\u00e9\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+    void bytesThatAreNotUtf8AreAFormatError(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("latin1.csv");
+        Files.write(file, "timestamp,a\n1,caf\u00e9\n".getBytes(StandardCharsets.ISO_8859_1));
         assertThatThrownBy(() -> {
                     try (ReadingsCsvReader reader = ReadingsCsvReader.open(file, List.of("a"))) {
                         reader.next();

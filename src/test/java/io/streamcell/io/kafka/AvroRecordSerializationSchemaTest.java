@@ -8,6 +8,7 @@ import io.streamcell.io.avro.ForecastRecord;
 import io.streamcell.io.deadletter.DeadLetterRecord;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.List;
 import org.apache.flink.util.InstantiationUtil;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -46,7 +47,7 @@ class AvroRecordSerializationSchemaTest {
     @Test
     void shouldCapFutureTimestampsAtTheWallClockSoTheBrokerAcceptsThem() {
         var schema = AvroRecordSerializationSchema.forecasts("forecasts", List.of("t"), 1);
-        long year2199 = java.time.Instant.parse("2199-12-31T23:59:59Z").toEpochMilli();
+        long year2199 = Instant.parse("2199-12-31T23:59:59Z").toEpochMilli();
         ForecastRecord forecast = new ForecastRecord("s1", year2199, new float[] {1f}, "v1", 1L, null);
 
         long before = System.currentTimeMillis();

@@ -11,6 +11,7 @@ import io.streamcell.job.JobConfigLoader;
 import io.streamcell.job.KafkaForecastJob;
 import io.streamcell.model.GoldenFixtures;
 import io.streamcell.replay.ReplayEngine;
+import io.streamcell.testing.EmbeddedKafkaExtension;
 import io.streamcell.testing.KafkaTestClients;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,12 +19,14 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.stream.LongStream;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.admin.Admin;
@@ -37,6 +40,7 @@ import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.apache.logging.log4j.Level;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -54,9 +58,34 @@ class SecureKafkaITCase {
 
     private static final String USER = "streamcell-job";
     private static final String CASE = "lstm_1layer_in8_h16";
+    private static final String SECURE_LISTENER = "listener.name.secure.";
 
     @TempDir
     Path directory;
+
+    /** Made by the test before it starts the broker, which serves TLS with their key store. */
+    private TestCertificates certificates;
+
+    /**
+     * Started by the test inside its log capture, and stopped there, so that the broker's own logs are
+     * searched for secrets too.
+     */
+    @RegisterExtension
+    final EmbeddedKafkaExtension secureBroker = EmbeddedKafkaExtension.builder()
+            .listener("INTERNAL", SecurityProtocol.PLAINTEXT) // inter-broker and the admin of this test
+            .listener("SECURE", SecurityProtocol.SASL_SSL)
+            .brokerProperty("sasl.enabled.mechanisms", "SCRAM-SHA-512")
+            .brokerProperty(
+                    SECURE_LISTENER + "scram-sha-512.sasl.jaas.config",
+                    "org.apache.kafka.common.security.scram.ScramLoginModule required;")
+            .brokerProperty(SECURE_LISTENER + "ssl.keystore.type", "PKCS12")
+            .configure(broker -> broker.brokerProperty(
+                            SECURE_LISTENER + "ssl.keystore.location",
+                            certificates.brokerKeystore().toString())
+                    .brokerProperty(SECURE_LISTENER + "ssl.keystore.password", certificates.keystorePassword()))
+            .quietLogs(false)
+            .startedByTest()
+            .build();
 
     @Test
     void jobRunsOverTlsAndScramWithConfigurationOnlyAndSecretsStayOutOfLogs() throws Exception {
@@ -66,7 +95,7 @@ class SecureKafkaITCase {
                 .isNotBlank();
         String keystorePassword = randomSecret();
         String truststorePassword = randomSecret();
-        TestCertificates certificates = TestCertificates.create(directory, keystorePassword, truststorePassword);
+        certificates = TestCertificates.create(directory, keystorePassword, truststorePassword);
         Path secretsFile = directory.resolve("kafka-secrets.properties");
         Files.writeString(secretsFile, "truststore.password=" + truststorePassword + "\n");
 
@@ -76,8 +105,7 @@ class SecureKafkaITCase {
         Map<String, List<float[]>> forecastsByKey = new LinkedHashMap<>();
         Map<String, List<Long>> stepsByKey = new LinkedHashMap<>();
         try (LogCapture capture = new LogCapture(Level.INFO)) {
-            try (EmbeddedKafka kafka = secureBroker(certificates)) {
-                kafka.start();
+            try (EmbeddedKafka kafka = secureBroker.start()) {
                 createScramUser(kafka.bootstrapServers("INTERNAL"), scramPassword);
                 kafka.createTopics(1, "readings", "forecasts", "anomalies", "dead-letters", "models");
 
@@ -137,16 +165,14 @@ class SecureKafkaITCase {
         assertThat(forecastsByKey.keySet()).isEqualTo(replayed.keySet());
         stepsByKey.forEach((key, steps) -> assertThat(steps)
                 .as("%s steps in order, once each", key)
-                .isEqualTo(java.util.stream.LongStream.rangeClosed(1, steps.size())
-                        .boxed()
-                        .toList()));
+                .isEqualTo(LongStream.rangeClosed(1, steps.size()).boxed().toList()));
         forecastsByKey.forEach((key, forecasts) -> {
             List<float[]> expected = replayed.get(key);
             assertThat(forecasts).as(key).hasSameSizeAs(expected);
             for (int i = 0; i < forecasts.size(); i++) {
                 assertThat(forecasts.get(i))
                         .as("%s forecast %d", key, i)
-                        .containsExactly(java.util.Arrays.copyOf(expected.get(i), forecasts.get(i).length));
+                        .containsExactly(Arrays.copyOf(expected.get(i), forecasts.get(i).length));
             }
         });
         assertThat(logs).as("the capture saw the Kafka clients' configuration").contains("sasl.jaas.config = [hidden]");
@@ -155,24 +181,6 @@ class SecureKafkaITCase {
                 .doesNotContain(scramPassword)
                 .doesNotContain(keystorePassword)
                 .doesNotContain(truststorePassword);
-    }
-
-    private static EmbeddedKafka secureBroker(TestCertificates certificates) {
-        String secure = "listener.name.secure.";
-        return EmbeddedKafka.builder()
-                .listener("INTERNAL", SecurityProtocol.PLAINTEXT) // inter-broker and the admin of this test
-                .listener("SECURE", SecurityProtocol.SASL_SSL)
-                .brokerProperty("sasl.enabled.mechanisms", "SCRAM-SHA-512")
-                .brokerProperty(
-                        secure + "scram-sha-512.sasl.jaas.config",
-                        "org.apache.kafka.common.security.scram.ScramLoginModule required;")
-                .brokerProperty(secure + "ssl.keystore.type", "PKCS12")
-                .brokerProperty(
-                        secure + "ssl.keystore.location",
-                        certificates.brokerKeystore().toString())
-                .brokerProperty(secure + "ssl.keystore.password", certificates.keystorePassword())
-                .quietLogs(false)
-                .build();
     }
 
     /** What a user puts under {@code kafka.properties}: TLS, SCRAM, and secrets by reference. */

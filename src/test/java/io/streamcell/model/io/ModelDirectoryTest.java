@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamcell.model.GoldenFixtures;
 import io.streamcell.model.ModelFormatException;
 import io.streamcell.model.RecurrentModel;
 import io.streamcell.model.Tensor;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -55,12 +57,12 @@ class ModelDirectoryTest {
         byte[] config = ("{\"format\":\"streamcell-model/1\",\"cell\":\"gru\",\"input_size\":1,\"hidden_size\":2,"
                         + "\"num_layers\":1,\"features\":[\"v\"],\"targets\":[\"v\"],\"version\":\"x\","
                         + "\"provenance\":{\"training\":{\"loss\":[1,-1e999]}}}")
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                .getBytes(StandardCharsets.UTF_8);
         assertThatThrownBy(() -> ModelDirectory.parseConfig(config, "m/config.json"))
                 .isInstanceOf(ModelFormatException.class)
                 .hasMessage("m/config.json: provenance.training.loss[1] is a number beyond the double range");
         byte[] surrogate = ("{\"format\":\"streamcell-model/1\",\"provenance\":{\"sha\":\"ab\\ud800\"}}")
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                .getBytes(StandardCharsets.UTF_8);
         assertThatThrownBy(() -> ModelDirectory.parseConfig(surrogate, "m/config.json"))
                 .isInstanceOf(ModelFormatException.class)
                 .hasMessage("m/config.json: provenance.sha holds an unpaired UTF-16 surrogate");
@@ -195,8 +197,7 @@ class ModelDirectoryTest {
         Path model = copyOf("lstm_1layer_in8_h16");
         editConfig(
                 model,
-                config -> ((com.fasterxml.jackson.databind.node.ArrayNode)
-                                config.get("target_scaler").get("std"))
+                config -> ((ArrayNode) config.get("target_scaler").get("std"))
                         .set(0, JSON.getNodeFactory().numberNode(0.0)));
 
         assertThatThrownBy(() -> ModelDirectory.read(model))

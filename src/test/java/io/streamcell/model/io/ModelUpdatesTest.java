@@ -16,6 +16,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -147,7 +148,7 @@ class ModelUpdatesTest {
     @Test
     void shouldRejectModelsWithOtherFeaturesTargetsOrHorizon() throws Exception {
         ModelConfig c = running.config();
-        List<String> otherFeatures = new java.util.ArrayList<>(c.features());
+        List<String> otherFeatures = new ArrayList<>(c.features());
         otherFeatures.set(0, "something_else");
         ModelConfig features =
                 c.toBuilder().features(otherFeatures).version("v2").build();

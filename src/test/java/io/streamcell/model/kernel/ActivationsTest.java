@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.function.DoubleUnaryOperator;
+import java.util.function.IntToDoubleFunction;
 import org.junit.jupiter.api.Test;
 
 /** The float sigmoid/tanh against double-precision references; no timing here. */
@@ -38,8 +39,7 @@ class ActivationsTest {
         return Arrays.copyOf(xs, i);
     }
 
-    private static double maxRelativeError(
-            float[] xs, java.util.function.IntToDoubleFunction actual, DoubleUnaryOperator exact) {
+    private static double maxRelativeError(float[] xs, IntToDoubleFunction actual, DoubleUnaryOperator exact) {
         double worst = 0;
         for (int i = 0; i < xs.length; i++) {
             float x = xs[i];

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 
+import com.sun.management.ThreadMXBean;
 import io.streamcell.model.CellType;
 import io.streamcell.model.GruReset;
 import io.streamcell.model.RecurrentModel;
@@ -156,7 +157,7 @@ class KernelsTest {
 
     @Test
     void stepsDoNotAllocate() {
-        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
         for (CellType cell : CellType.values()) {
             for (GruReset reset : GruReset.values()) {
                 if (cell == CellType.LSTM && reset == GruReset.BEFORE) {

@@ -28,7 +28,7 @@ import java.util.function.Function;
  * to choose the scorer's setting on generated corpora before measuring it on NAB. Arguments: pairs
  * {@code DATA_DIR LABELS_JSON}; prints one line per variant and corpus. Run from the repository root:
  * <pre>
- *   mvn -B -q test-compile exec:java -Dexec.classpathScope=test \
+ *   mvn -B -q -Ptools test-compile exec:java \
  *       -Dexec.mainClass=io.streamcell.anomaly.eval.ScoreSuppressionSweep \
  *       -Dexec.args="/tmp/gen1/data /tmp/gen1/labels/combined_windows.json ..."
  * </pre>

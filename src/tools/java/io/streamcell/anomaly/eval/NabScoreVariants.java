@@ -17,7 +17,7 @@ import java.util.function.*;
  * sparser score before changing {@link io.streamcell.anomaly.AnomalyScorer}. Run from the repository
  * root (the NAB data is not in the repository):
  * <pre>
- *   mvn -B -q test-compile exec:java -Dexec.classpathScope=test \
+ *   mvn -B -q -Ptools test-compile exec:java \
  *       -Dexec.mainClass=io.streamcell.anomaly.eval.NabScoreVariants \
  *       -Dexec.args="../shared/data/nab/data ../shared/data/nab/labels/combined_windows.json"
  * </pre>

@@ -8,13 +8,19 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Development tool (test scope, not part of the default test run): scores a NAB results directory, or
+ * Development tool (src/tools, built only with {@code -Ptools}): scores a NAB results directory, or
  * NAB's null / perfect detectors built on a data directory, with the three published profiles.
  *
  * <pre>
  * NabScoreTool LABELS.json results/DETECTOR      # a detector's result CSVs (NAB layout)
  * NabScoreTool LABELS.json --null DATA_DIR       # constant 0.5 on every row of every data file
  * NabScoreTool LABELS.json --perfect DATA_DIR    # 1.0 on each window's first row, 0 elsewhere
+ * </pre>
+ *
+ * Run from the repository root:
+ * <pre>
+ *   mvn -B -q -Ptools test-compile exec:java -Dexec.mainClass=io.streamcell.anomaly.nab.NabScoreTool \
+ *       -Dexec.args="LABELS.json --null DATA_DIR"
  * </pre>
  */
 public final class NabScoreTool {

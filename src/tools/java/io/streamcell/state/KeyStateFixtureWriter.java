@@ -11,7 +11,7 @@ import org.apache.flink.core.memory.DataOutputSerializer;
  * Writes the serializer fixture of the current layout (see {@link KeyStateFixtureTest}); run once,
  * when a layout is introduced, from the repository root:
  * <pre>
- *   mvn -B -q test-compile exec:java -Dexec.classpathScope=test \
+ *   mvn -B -q -Ptools test-compile exec:java \
  *       -Dexec.mainClass=io.streamcell.state.KeyStateFixtureWriter
  * </pre>
  * It refuses to overwrite an existing fixture: those guard released savepoints.
