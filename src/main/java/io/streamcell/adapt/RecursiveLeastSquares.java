@@ -16,7 +16,7 @@ package io.streamcell.adapt;
  * huge step. The bound keeps P no larger than the prior.
  *
  * <p>An optional process noise q adds {@code qI} to P after each update (the Kalman filter of
- * weights that drift as a random walk). It keeps the filter adapting when the inputs are nearly
+ * weights that drift as a random walk), as long as the trace stays within the same bound. It keeps the filter adapting when the inputs are nearly
  * collinear, as a recurrent model's hidden units often are: there P otherwise collapses in the
  * float-stored state and the readout stops learning. It also forgets, so it is 0 where the inputs
  * are well conditioned (the forecast-eval recipe).
@@ -144,8 +144,11 @@ public final class RecursiveLeastSquares implements LinearReadout {
             for (int q = base; q < state.length; q++) {
                 state[q] = (float) (state[q] / forgetting);
             }
+            trace /= forgetting;
         }
-        if (processNoise > 0) {
+        // The noise is bounded by the same cap: added after it unconditionally, it grows P without
+        // limit in directions the inputs stop exciting, and the next input there takes a huge step.
+        if (processNoise > 0 && trace + inputs * processNoise <= maxTrace) {
             p = base;
             for (int i = 0; i < inputs; i++) {
                 state[p] = (float) (state[p] + processNoise);

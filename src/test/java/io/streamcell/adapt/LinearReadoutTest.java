@@ -182,4 +182,36 @@ class LinearReadoutTest {
         }
         return x;
     }
+
+    /**
+     * Inputs that excite one direction only (saturated hidden units sit still for thousands of
+     * events): with forgetting and process noise, P must stay within the prior's trace, or the first
+     * input in another direction takes a huge step. Before the cap covered the noise, the trace
+     * grew past 15 times its start over 14,400 events.
+     */
+    @Test
+    void processNoiseCannotWindTheCovarianceUp() {
+        int inputs = 3;
+        RecursiveLeastSquares rls = new RecursiveLeastSquares(inputs, 1, 0.999, 1.0, 1e-3);
+        float[] state = rls.initialState();
+        double[] phi = {1, 0, 0};
+        double[] error = {0.1};
+        for (int t = 0; t < 14_400; t++) {
+            rls.learn(state, phi, error);
+        }
+        double trace = 0;
+        int p = inputs;
+        for (int i = 0; i < inputs; i++) {
+            trace += state[p];
+            p += inputs - i;
+        }
+        assertThat(trace).isLessThanOrEqualTo(inputs * 1.0 * (1 + 1e-6));
+        double[] out = new double[1];
+        double[] across = {0, 1, 1};
+        rls.learn(state, across, new double[] {1});
+        rls.predict(state, across, out);
+        assertThat(Math.abs(out[0]))
+                .as("a unit error in a fresh direction moves the forecast by at most it")
+                .isLessThan(1.0);
+    }
 }
