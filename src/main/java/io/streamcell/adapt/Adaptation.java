@@ -18,6 +18,8 @@ public record Adaptation(Method method, double forgetting, double initialVarianc
     private static final long serialVersionUID = 1L;
 
     public enum Method {
+        /** No online adaptation, whatever the model says. */
+        OFF,
         RLS,
         NLMS
     }
@@ -28,14 +30,22 @@ public record Adaptation(Method method, double forgetting, double initialVarianc
     /** On a recurrent model's hidden state: see {@code OnlineAdaptationTest} for the series it was checked on. */
     public static final double DEFAULT_PROCESS_NOISE = 1e-3;
 
+    /**
+     * Adaptation turned off whatever the model says. (Null stands for "as the model says": a model
+     * with a forecast recipe adapts its readout unless it says otherwise; any other model does not.)
+     */
+    public static final Adaptation OFF = new Adaptation(
+            Method.OFF, DEFAULT_FORGETTING, DEFAULT_INITIAL_VARIANCE, DEFAULT_STEP_SIZE, DEFAULT_PROCESS_NOISE);
+
     public Adaptation {
         readout(method, forgetting, initialVariance, stepSize, processNoise, 1, 1); // validates the settings
     }
 
-    /** {@code off} (null), {@code rls} or {@code nlms}, with the default settings. */
+    /** {@code model} (null), {@code off}, {@code rls} or {@code nlms}, with the default settings. */
     public static Adaptation parse(String mode) {
         return switch (mode.trim().toLowerCase(Locale.ROOT)) {
-            case "off", "none" -> null;
+            case "model" -> null;
+            case "off", "none" -> OFF;
             case "rls" ->
                 new Adaptation(
                         Method.RLS,
@@ -50,7 +60,8 @@ public record Adaptation(Method method, double forgetting, double initialVarianc
                         DEFAULT_INITIAL_VARIANCE,
                         DEFAULT_STEP_SIZE,
                         DEFAULT_PROCESS_NOISE);
-            default -> throw new IllegalArgumentException("adaptation must be off, rls or nlms, got '" + mode + "'");
+            default ->
+                throw new IllegalArgumentException("adaptation must be model, off, rls or nlms, got '" + mode + "'");
         };
     }
 
@@ -62,7 +73,12 @@ public record Adaptation(Method method, double forgetting, double initialVarianc
         return new Adaptation(method, forgetting, initialVariance, value, processNoise);
     }
 
-    /** A readout of this kind with {@code inputs} inputs and {@code outputs} outputs. */
+    /** Whether this turns online learning off. */
+    public boolean off() {
+        return method == Method.OFF;
+    }
+
+    /** A readout of this kind with {@code inputs} inputs and {@code outputs} outputs; null when {@link #off()}. */
     public LinearReadout readout(int inputs, int outputs) {
         return readout(method, forgetting, initialVariance, stepSize, processNoise, inputs, outputs);
     }
@@ -76,6 +92,7 @@ public record Adaptation(Method method, double forgetting, double initialVarianc
             int inputs,
             int outputs) {
         return switch (method) {
+            case OFF -> null;
             case RLS -> new RecursiveLeastSquares(inputs, outputs, forgetting, initialVariance, processNoise);
             case NLMS -> new NormalisedLms(inputs, outputs, stepSize);
         };

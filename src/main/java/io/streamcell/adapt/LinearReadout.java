@@ -1,5 +1,7 @@
 package io.streamcell.adapt;
 
+import java.util.Arrays;
+
 /**
  * A linear map {@code y = Wᵀφ} from {@link #inputs()} features to {@link #outputs()} values that
  * learns online from its own errors. Its weights and any learner statistics live in a caller-held
@@ -17,23 +19,33 @@ public interface LinearReadout {
     float[] initialState();
 
     /** {@code out = Wᵀφ}. */
-    void predict(float[] state, double[] phi, double[] out);
+    default void predict(float[] state, double[] phi, double[] out) {
+        predict(state, 0, phi, out);
+    }
+
+    /** {@code out = Wᵀφ} for a readout state stored from {@code offset} of {@code state}. */
+    void predict(float[] state, int offset, double[] phi, double[] out);
 
     /**
      * Learns one example, given as its input φ and the a-priori error {@code e = y - Wᵀφ} (the
      * observation minus what {@link #predict} said before this update).
      */
-    void learn(float[] state, double[] phi, double[] error);
+    default void learn(float[] state, double[] phi, double[] error) {
+        learn(state, 0, phi, error);
+    }
 
-    /** {@code out = Wᵀφ} for weights stored row-major at the start of {@code state}. */
-    static void multiply(float[] state, double[] phi, double[] out, int inputs, int outputs) {
-        java.util.Arrays.fill(out, 0, outputs, 0);
+    /** {@link #learn(float[], double[], double[])} for a readout state stored from {@code offset}. */
+    void learn(float[] state, int offset, double[] phi, double[] error);
+
+    /** {@code out = Wᵀφ} for weights stored row-major from {@code offset} of {@code state}. */
+    static void multiply(float[] state, int offset, double[] phi, double[] out, int inputs, int outputs) {
+        Arrays.fill(out, 0, outputs, 0);
         for (int d = 0; d < inputs; d++) {
             double v = phi[d];
             if (v == 0) {
                 continue;
             }
-            int row = d * outputs;
+            int row = offset + d * outputs;
             for (int k = 0; k < outputs; k++) {
                 out[k] += state[row + k] * v;
             }

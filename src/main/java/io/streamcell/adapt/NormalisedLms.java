@@ -47,12 +47,12 @@ public final class NormalisedLms implements LinearReadout {
     }
 
     @Override
-    public void predict(float[] state, double[] phi, double[] out) {
-        LinearReadout.multiply(state, phi, out, inputs, outputs);
+    public void predict(float[] state, int offset, double[] phi, double[] out) {
+        LinearReadout.multiply(state, offset, phi, out, inputs, outputs);
     }
 
     @Override
-    public void learn(float[] state, double[] phi, double[] error) {
+    public void learn(float[] state, int offset, double[] phi, double[] error) {
         double norm = EPSILON;
         for (int d = 0; d < inputs; d++) {
             norm += phi[d] * phi[d];
@@ -63,7 +63,7 @@ public final class NormalisedLms implements LinearReadout {
             if (g == 0) {
                 continue;
             }
-            int row = d * outputs;
+            int row = offset + d * outputs;
             for (int k = 0; k < outputs; k++) {
                 state[row + k] = (float) (state[row + k] + g * error[k]);
             }

@@ -95,13 +95,13 @@ public final class RecursiveLeastSquares implements LinearReadout {
     }
 
     @Override
-    public void predict(float[] state, double[] phi, double[] out) {
-        LinearReadout.multiply(state, phi, out, inputs, outputs);
+    public void predict(float[] state, int offset, double[] phi, double[] out) {
+        LinearReadout.multiply(state, offset, phi, out, inputs, outputs);
     }
 
     @Override
-    public void learn(float[] state, double[] phi, double[] error) {
-        int base = inputs * outputs;
+    public void learn(float[] state, int offset, double[] phi, double[] error) {
+        int base = offset + inputs * outputs;
         // π = Pφ over the packed upper triangle
         java.util.Arrays.fill(pi, 0);
         int p = base;
@@ -122,7 +122,7 @@ public final class RecursiveLeastSquares implements LinearReadout {
         // W += g eᵀ with g = π / denominator
         for (int d = 0; d < inputs; d++) {
             double g = pi[d] / denominator;
-            int row = d * outputs;
+            int row = offset + d * outputs;
             for (int k = 0; k < outputs; k++) {
                 state[row + k] = (float) (state[row + k] + g * error[k]);
             }
@@ -141,7 +141,7 @@ public final class RecursiveLeastSquares implements LinearReadout {
             }
         }
         if (trace / forgetting <= maxTrace && forgetting < 1) {
-            for (int q = base; q < state.length; q++) {
+            for (int q = base, end = offset + stateSize(); q < end; q++) {
                 state[q] = (float) (state[q] / forgetting);
             }
             trace /= forgetting;

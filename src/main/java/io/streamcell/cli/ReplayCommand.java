@@ -50,9 +50,9 @@ final class ReplayCommand implements Callable<Integer> {
 
     @Option(
             names = "--adaptation",
-            paramLabel = "off|rls|nlms",
+            paramLabel = "model|off|rls|nlms",
             description = "Adapt each key online as the job's adaptation.mode does, with default settings "
-                    + "(default: off; not with --config, which sets adaptation.*).")
+                    + "(default: model, as the model says; not with --config, which sets adaptation.*).")
     private String adaptation;
 
     @Option(
@@ -83,7 +83,7 @@ final class ReplayCommand implements Callable<Integer> {
             loaded = model != null ? ModelDirectory.read(model) : ModelDirectory.load(ModelDirectory.ZERO_SHOT_MODEL);
             int size = batch == null ? 1 : batch;
             settings = StepSettings.DEFAULTS
-                    .withAdaptation(Adaptation.parse(adaptation == null ? "off" : adaptation))
+                    .withAdaptation(Adaptation.parse(adaptation == null ? "model" : adaptation))
                     .withBundles(StepSettings.Kernel.BLAS, size);
         }
         long start = System.nanoTime();

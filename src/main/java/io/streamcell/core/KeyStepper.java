@@ -27,6 +27,10 @@ import java.util.Arrays;
  *       the key's own running statistics ({@link OnlineNormaliser}, learned from this event first),
  *       and its forecasts are mapped back to the target features' units with them.
  * </ol>
+ * A model with a forecast recipe ({@link io.streamcell.model.ForecastSpec}) forecasts through the
+ * key's {@link Forecaster} instead: it takes the row before the recurrent step (statistics,
+ * history, learning the forecast the row completes, the network's input) and makes the forecast
+ * after it; the rest of this paragraph is about the other models.
  * With online {@link Adaptation}, each key also owns a linear readout on the model's top hidden
  * state (plus a constant) that corrects the first horizon step of the forecast, in the model's
  * output units (for an online-normalised model: the key's normalised units). It learns from each
@@ -48,6 +52,9 @@ public final class KeyStepper {
     private final double[] readoutInput; // φ: top hidden state, then 1
     private final double[] readoutOutput;
     private final double[] targetScale; // raw units per model-output unit of each target, for this event
+    private final Forecaster forecaster; // null: the model has no forecast recipe
+    private final int architecture;
+    private final int assumedArchitecture; // of states that did not record theirs
 
     /** The result of one event. */
     public record Outcome(
@@ -76,10 +83,20 @@ public final class KeyStepper {
 
     /**
      * @param resetAfterGap null never resets a key because of a gap
-     * @param adaptation null: no online adaptation
+     * @param adaptation null: as the model says (see {@link Adaptation#OFF})
      */
     public KeyStepper(RecurrentModel model, Duration resetAfterGap, Adaptation adaptation) {
+        this(model, resetAfterGap, adaptation, model.config().architectureFingerprint());
+    }
+
+    /**
+     * @param assumedArchitecture the architecture a state that did not record its own was made by
+     *     (states of earlier releases): that of the model serving when they were restored
+     */
+    public KeyStepper(RecurrentModel model, Duration resetAfterGap, Adaptation adaptation, int assumedArchitecture) {
         this.model = model;
+        this.architecture = model.config().architectureFingerprint();
+        this.assumedArchitecture = assumedArchitecture;
         this.kernel = new StepKernel(model);
         this.resetAfterGapMillis = resetAfterGap == null ? Long.MAX_VALUE : resetAfterGap.toMillis();
         this.targetFeature = model.config().targets().stream()
@@ -91,7 +108,12 @@ public final class KeyStepper {
                 ? null
                 : model.config().onlineNormalisation().normaliser(model.inputSize());
         int targets = targetFeature.length;
-        this.readout = adaptation == null || !scorable
+        boolean recipe = model.config().forecast() != null;
+        this.forecaster = recipe
+                ? new Forecaster(
+                        model, adaptation == null ? model.config().forecast().adapt() : !adaptation.off())
+                : null;
+        this.readout = adaptation == null || !scorable || recipe
                 ? null
                 : adaptation.readout(model.config().hiddenSize() + 1, targets);
         this.readoutInput = new double[model.config().hiddenSize() + 1];
@@ -146,11 +168,14 @@ public final class KeyStepper {
             }
         }
         float[] modelInput = features;
-        if (normaliser != null) {
+        if (forecaster != null) {
+            modelInput = new float[forecaster.networkInputs()];
+        } else if (normaliser != null) {
             modelInput = new float[features.length];
             state.setInputStats(normaliser.normalise(state.inputStats(), features, modelInput));
         }
         if (!scorable || !state.hasLastForecast()) {
+            observe(state, eventTime, features, modelInput);
             return new Scored(null, reset, null, null, null, modelInput);
         }
         int targets = targetFeature.length;
@@ -167,11 +192,30 @@ public final class KeyStepper {
         if (learns && detection.score().likelihood() < AnomalyScorer.DEFAULTS.learnCutoff()) {
             learnReadout(state, errors);
         }
+        observe(state, eventTime, features, modelInput);
         return new Scored(errors, reset, detection, observed, expected, modelInput);
+    }
+
+    /** The forecast recipe takes the row, after it was scored: it learns what the row reveals. */
+    private void observe(KeyState state, long eventTime, float[] features, float[] networkInput) {
+        if (forecaster != null) {
+            forecaster.observe(forecasterState(state), state.steps() + 1, eventTime, features, networkInput);
+        }
+    }
+
+    private float[] forecasterState(KeyState state) {
+        if (state.forecaster().length != forecaster.stateSize()) {
+            state.setForecaster(forecaster.initialState());
+        }
+        return state.forecaster();
     }
 
     /** The part of {@link #step} after the recurrent state moved and {@code forecast} was made. */
     public Outcome afterStep(KeyState state, long eventTime, float[] forecast, Scored scored) {
+        if (forecaster != null) {
+            forecaster.forecast(
+                    state.forecaster(), state.steps() + 1, eventTime, forecast, state.recurrent(), forecast);
+        }
         if (readout != null) { // the key's correction of horizon step 1, from the new hidden state
             readout.predict(readoutState(state), readoutInput(state), readoutOutput);
             for (int j = 0; j < readoutOutput.length; j++) {
@@ -226,9 +270,12 @@ public final class KeyStepper {
     }
 
     private boolean needsReset(KeyState state, long eventTime) {
-        if (!state.fits(model)) {
+        int recorded =
+                state.architecture() == KeyState.UNKNOWN_ARCHITECTURE ? assumedArchitecture : state.architecture();
+        if (!state.fits(model) || recorded != architecture) {
             return true;
         }
+        state.setArchitecture(architecture);
         return state.hasEventTime() && eventTime - state.lastEventTime() > resetAfterGapMillis;
     }
 }

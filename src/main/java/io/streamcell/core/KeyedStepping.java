@@ -41,11 +41,17 @@ public final class KeyedStepping<K, T> implements AutoCloseable {
     }
 
     private final StepSettings settings;
+    private final int restoredArchitecture;
     private KeyStepper stepper;
     private KeyBatchKernel kernel; // null when stepping per event
 
+    /**
+     * @param model the model serving from the start (after a restore: the one the states were
+     *     checkpointed under)
+     */
     public KeyedStepping(RecurrentModel model, StepSettings settings) {
         this.settings = settings;
+        this.restoredArchitecture = model.config().architectureFingerprint();
         install(model);
     }
 
@@ -58,9 +64,12 @@ public final class KeyedStepping<K, T> implements AutoCloseable {
         return stepper.model();
     }
 
-    /** Serves {@code model} from the next reading on; the caller resets keys whose state it cannot use. */
+    /**
+     * Serves {@code model} from the next reading on. A key whose state another architecture made
+     * is reset when its next reading comes (the state records its architecture).
+     */
     public void install(RecurrentModel model) {
-        stepper = new KeyStepper(model, settings.resetAfterGap(), settings.adaptation());
+        stepper = new KeyStepper(model, settings.resetAfterGap(), settings.adaptation(), restoredArchitecture);
         if (kernel != null) {
             kernel.close();
         }

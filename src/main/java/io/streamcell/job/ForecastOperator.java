@@ -70,7 +70,9 @@ import org.slf4j.LoggerFactory;
  * only, as every instance sees it) and the old model keeps serving. A valid one is installed after
  * the bundle was flushed with the old model, so the switch falls between two readings and every
  * output is made, and stamped, by exactly one model. Keys keep their state when the architecture is
- * the same, and are all reset at the switch (counted in {@code stateResets}) when it is not. The
+ * the same; when it is not, each key's state is reset when its next reading comes (its state
+ * records the architecture that made it; counted in {@code stateResets}), so a switch costs no scan
+ * of every key. The
  * update's bytes go into broadcast state, so a restored job serves the same model from its first
  * reading.
  *
@@ -267,36 +269,13 @@ public final class ForecastOperator extends AbstractStreamOperator<ForecastRecor
         currentUpdate.put(candidate.modelId(), candidate.bytes());
         models.install(candidate);
         RecurrentModel model = candidate.model();
-        stepping.install(model);
-        if (reset) { // every key's hidden state belongs to the old architecture
-            resetEveryKey(model);
-        }
+        stepping.install(model); // keys of another architecture reset on their next reading, not all now
         metrics.modelUpdatesApplied.inc();
         LOG.info(
                 "Model {} replaced {}{}",
                 model.version(),
                 previous,
-                reset ? " (new architecture: every key's state was reset)" : "");
-    }
-
-    private void resetEveryKey(RecurrentModel model) throws Exception {
-        Object keyBefore = getCurrentKey();
-        getKeyedStateBackend()
-                .applyToAllKeys(
-                        VoidNamespace.INSTANCE,
-                        VoidNamespaceSerializer.INSTANCE,
-                        keyStateDescriptor(),
-                        (key, state) -> {
-                            KeyState keyed = state.value();
-                            if (keyed != null) {
-                                keyed.reset(model);
-                                state.update(keyed);
-                                metrics.stateResets.inc();
-                            }
-                        });
-        if (keyBefore != null) {
-            setCurrentKey(keyBefore);
-        }
+                reset ? " (new architecture: each key's state is reset when its next reading comes)" : "");
     }
 
     /** The watermark passed {@code timer}'s time: the key's readings of that time are stepped. */

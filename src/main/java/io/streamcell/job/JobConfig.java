@@ -186,7 +186,7 @@ public record JobConfig(
         private Duration idleTimeout = Duration.ofSeconds(30);
         private Duration stateTtl;
         private Duration resetAfterGap;
-        private String adaptationMode = "off";
+        private String adaptationMode = "model";
         private double adaptationForgetting = Adaptation.DEFAULT_FORGETTING;
         private double adaptationStepSize = Adaptation.DEFAULT_STEP_SIZE;
         private double adaptationProcessNoise = Adaptation.DEFAULT_PROCESS_NOISE;
@@ -417,7 +417,7 @@ public record JobConfig(
             Adaptation adaptation = null;
             try {
                 adaptation = Adaptation.parse(adaptationMode);
-                if (adaptation != null) {
+                if (adaptation != null && !adaptation.off()) {
                     adaptation = new Adaptation(
                             adaptation.method(),
                             adaptationForgetting,

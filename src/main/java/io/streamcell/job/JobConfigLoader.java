@@ -131,9 +131,11 @@ public final class JobConfigLoader {
                     (b, v) -> b.resetAfterGap(optionalDuration(v))),
             new Option(
                     "adaptation.mode",
-                    "off",
-                    "off, rls or nlms: each key learns a linear correction of the "
-                            + "forecast on the model's top hidden state from its own errors (README: Online adaptation)",
+                    "model",
+                    "model, off, rls or nlms: whether each key's readout learns online from its own errors; model: as "
+                            + "the model says (a model with a forecast recipe adapts, others do not); for models "
+                            + "without one, rls or nlms learn a correction on the top hidden state (README: Online "
+                            + "adaptation)",
                     JobConfig.Builder::adaptation),
             new Option(
                     "adaptation.forgetting",

@@ -4,12 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.zip.CRC32;
 
 /**
  * The {@code config.json} of a model directory ({@code format: "streamcell-model/1"}): architecture,
@@ -38,6 +40,10 @@ import java.util.Set;
  * @param provenance who made it, from what, when ({@link ModelProvenance}); never null, may be empty
  * @param onlineNormalisation per-key online input normalisation ({@link OnlineNormaliser}), or null
  *     for none; config field {@code online_normalisation: {half_life, scale_floor, clip}}
+ * @param forecast how the model forecasts each target's change per key ({@link ForecastSpec}), or
+ *     null for a model that forecasts with the network's head alone; with it the network reads the
+ *     features' squashed values in the forecast's units (then the calendar terms, if it reads them),
+ *     so its scalers are the identity and {@code input_size} counts the calendar terms
  */
 public record ModelConfig(
         CellType cell,
@@ -52,7 +58,8 @@ public record ModelConfig(
         Scaler targetScaler,
         String version,
         ModelProvenance provenance,
-        OnlineNormalisation onlineNormalisation) {
+        OnlineNormalisation onlineNormalisation,
+        ForecastSpec forecast) {
 
     /** Settings of per-key online input normalisation (see {@link OnlineNormaliser}). */
     public record OnlineNormalisation(double halfLife, double scaleFloor, double clip) {
@@ -92,7 +99,8 @@ public record ModelConfig(
             "target_scaler",
             "version",
             "provenance",
-            "online_normalisation");
+            "online_normalisation",
+            "forecast");
 
     public ModelConfig {
         Objects.requireNonNull(cell, "cell");
@@ -101,16 +109,23 @@ public record ModelConfig(
         targets = List.copyOf(targets);
         Objects.requireNonNull(version, "version");
         provenance = provenance == null ? ModelProvenance.EMPTY : provenance;
-        inputScaler = inputScaler == null ? Scaler.identity(features.size()) : inputScaler;
+        int networkInputs = features.size()
+                + (forecast != null && forecast.calendar().network()
+                        ? forecast.calendar().terms()
+                        : 0);
+        inputScaler = inputScaler == null ? Scaler.identity(networkInputs) : inputScaler;
         targetScaler = targetScaler == null ? Scaler.identity(targets.size()) : targetScaler;
         checkRange("input_size", inputSize, 1, MAX_INPUT_SIZE);
         checkRange("hidden_size", hiddenSize, 1, MAX_HIDDEN_SIZE);
         checkRange("num_layers", numLayers, 1, MAX_LAYERS);
         checkRange("horizon", horizon, 1, MAX_HORIZON);
         checkRange("targets count", targets.size(), 1, MAX_TARGETS);
-        if (features.size() != inputSize) {
-            throw new IllegalArgumentException(
-                    "features lists " + features.size() + " names but input_size is " + inputSize);
+        if (networkInputs != inputSize) {
+            throw new IllegalArgumentException("features lists " + features.size() + " names"
+                    + (networkInputs != features.size()
+                            ? " (plus " + (networkInputs - features.size()) + " calendar terms)"
+                            : "")
+                    + " but input_size is " + inputSize);
         }
         checkNames("features", features);
         checkNames("targets", targets);
@@ -126,6 +141,40 @@ public record ModelConfig(
             throw new IllegalArgumentException("online_normalisation needs every target among the features "
                     + "(forecasts are mapped back with the target feature's statistics); targets "
                     + shown(targets.toString()) + ", features " + shown(features.toString()));
+        }
+        if (forecast != null) {
+            checkForecast(forecast, features, targets, horizon, inputScaler, targetScaler, onlineNormalisation);
+        }
+    }
+
+    private static void checkForecast(
+            ForecastSpec forecast,
+            List<String> features,
+            List<String> targets,
+            int horizon,
+            Scaler inputScaler,
+            Scaler targetScaler,
+            OnlineNormalisation onlineNormalisation) {
+        if (onlineNormalisation != null) {
+            throw new IllegalArgumentException("online_normalisation and forecast cannot be combined: "
+                    + "forecast.units {\"online\": ...} normalises per key");
+        }
+        if (!features.containsAll(targets)) {
+            throw new IllegalArgumentException("forecast needs every target among the features (it forecasts the "
+                    + "change from the target's last value); targets " + shown(targets.toString()) + ", features "
+                    + shown(features.toString()));
+        }
+        if (!inputScaler.isIdentity() || !targetScaler.isIdentity()) {
+            throw new IllegalArgumentException("with forecast, input_scaler and target_scaler must be the identity "
+                    + "(the network reads and forecasts in forecast.units)");
+        }
+        if (!forecast.units().isOnline() && forecast.units().mean().length != features.size()) {
+            throw new IllegalArgumentException("forecast.units has "
+                    + forecast.units().mean().length + " columns but there are " + features.size() + " features");
+        }
+        if (forecast.limits() != null && forecast.limits().length != targets.size() * horizon) {
+            throw new IllegalArgumentException("forecast.limits has " + forecast.limits().length
+                    + " values, expected targets x horizon = " + targets.size() * horizon);
         }
     }
 
@@ -148,12 +197,28 @@ public record ModelConfig(
                 .targetScaler(targetScaler)
                 .version(version)
                 .provenance(provenance)
-                .onlineNormalisation(onlineNormalisation);
+                .onlineNormalisation(onlineNormalisation)
+                .forecast(forecast);
     }
 
     /** This config with another provenance. */
     public ModelConfig withProvenance(ModelProvenance value) {
         return toBuilder().provenance(value).build();
+    }
+
+    /**
+     * What a key's recurrent state means, as a number: equal for two configs exactly when one's
+     * hidden and cell states are the other's shape and order (cell type, input size, hidden size,
+     * layers), never 0. Keyed state records it, so a state made by another architecture of the same
+     * size is reset rather than misread.
+     */
+    public int architectureFingerprint() {
+        CRC32 crc = new CRC32();
+        crc.update(
+                ("cell=" + cell.configName() + ";input=" + inputSize + ";hidden=" + hiddenSize + ";layers=" + numLayers)
+                        .getBytes(StandardCharsets.UTF_8));
+        int value = (int) crc.getValue();
+        return value == 0 ? 1 : value;
     }
 
     /** Number of head outputs: {@code targets.size() * horizon}. */
@@ -218,6 +283,7 @@ public record ModelConfig(
                     .version(requiredText(root, "version", source))
                     .provenance(provenance(root, source))
                     .onlineNormalisation(onlineNormalisation(root, source))
+                    .forecast(root.hasNonNull("forecast") ? ForecastSpec.fromJson(root.get("forecast")) : null)
                     .build();
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(source + ": " + e.getMessage(), e);
@@ -247,6 +313,9 @@ public record ModelConfig(
             node.put("half_life", onlineNormalisation.halfLife());
             node.put("scale_floor", onlineNormalisation.scaleFloor());
             node.put("clip", onlineNormalisation.clip());
+        }
+        if (forecast != null) {
+            root.set("forecast", forecast.toJson(mapper));
         }
         return root;
     }
@@ -461,6 +530,7 @@ public record ModelConfig(
         private String version;
         private ModelProvenance provenance;
         private OnlineNormalisation onlineNormalisation;
+        private ForecastSpec forecast;
 
         private Builder() {}
 
@@ -534,13 +604,24 @@ public record ModelConfig(
             return this;
         }
 
+        /** Null for a model that forecasts with the network's head alone. */
+        public Builder forecast(ForecastSpec value) {
+            forecast = value;
+            return this;
+        }
+
         /** @throws IllegalArgumentException or NullPointerException naming the field at fault */
         public ModelConfig build() {
             Objects.requireNonNull(features, "features");
             return new ModelConfig(
                     cell,
                     gruReset,
-                    inputSize != null ? inputSize : features.size(),
+                    inputSize != null
+                            ? inputSize
+                            : features.size()
+                                    + (forecast != null && forecast.calendar().network()
+                                            ? forecast.calendar().terms()
+                                            : 0),
                     hiddenSize,
                     numLayers,
                     features,
@@ -550,7 +631,8 @@ public record ModelConfig(
                     targetScaler,
                     version,
                     provenance,
-                    onlineNormalisation);
+                    onlineNormalisation,
+                    forecast);
         }
     }
 }

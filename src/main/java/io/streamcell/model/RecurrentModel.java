@@ -71,14 +71,41 @@ public final class RecurrentModel {
     private final float[] headWeights; // H rows × outputs columns (W_head transposed)
     private final float[] headBias;
     private final Map<String, Tensor> stateDict;
+    private final InitialReadout readout; // null: none (or no forecast spec)
 
     private RecurrentModel(
-            ModelConfig config, Layer[] layers, float[] headWeights, float[] headBias, Map<String, Tensor> stateDict) {
+            ModelConfig config,
+            Layer[] layers,
+            float[] headWeights,
+            float[] headBias,
+            Map<String, Tensor> stateDict,
+            InitialReadout readout) {
         this.config = config;
         this.layers = layers;
         this.headWeights = headWeights;
         this.headBias = headBias;
         this.stateDict = stateDict;
+        this.readout = readout;
+    }
+
+    /**
+     * The readout a new key starts from (a model with a {@link ForecastSpec} only), or null: a new
+     * key's readout starts from zero weights.
+     */
+    public InitialReadout readout() {
+        return readout;
+    }
+
+    /**
+     * This model with {@code initial} as the readout a new key starts from.
+     *
+     * @throws IllegalArgumentException if the model has no {@link ForecastSpec}
+     */
+    public RecurrentModel withReadout(InitialReadout initial) {
+        if (initial != null && config.forecast() == null) {
+            throw new IllegalArgumentException("a readout belongs to a model with a forecast spec");
+        }
+        return new RecurrentModel(config, layers, headWeights, headBias, stateDict, initial);
     }
 
     /**
@@ -136,7 +163,7 @@ public final class RecurrentModel {
         int outputs = config.outputSize();
         float[] headWeights = transpose(ordered.get("head.weight").data(), outputs, hidden);
         float[] headBias = ordered.get("head.bias").data().clone();
-        return new RecurrentModel(config, layers, headWeights, headBias, ordered);
+        return new RecurrentModel(config, layers, headWeights, headBias, ordered, null);
     }
 
     /** Tensor names and shapes a model with this config must have, in state_dict order. */

@@ -26,6 +26,12 @@ import org.apache.flink.api.common.typeinfo.TypeInfo;
  *   <li>{@link #readout()}: the key's online-adapted readout (weights and learner statistics of
  *       {@link io.streamcell.adapt.LinearReadout}; empty when the job does not adapt, and for a new
  *       key). Since layout 3.
+ *   <li>{@link #forecaster()}: the per-key state of a model's forecast recipe (history, readout,
+ *       calibration; {@code io.streamcell.core.Forecaster}; empty for a model without one, and for a
+ *       new key). Since layout 4.
+ *   <li>{@link #architecture()}: the fingerprint of the model architecture the state was made by
+ *       ({@link io.streamcell.model.ModelConfig#architectureFingerprint()}), or
+ *       {@link #UNKNOWN_ARCHITECTURE} for a state of an earlier layout. Since layout 4.
  * </ul>
  *
  * <p>The array accessors return the live arrays, not copies: the step kernel writes the new hidden
@@ -51,6 +57,11 @@ public final class KeyState {
     private float[] anomalyStats;
     private float[] inputStats;
     private float[] readout = EMPTY;
+    private float[] forecaster = EMPTY;
+    private int architecture = UNKNOWN_ARCHITECTURE;
+
+    /** {@link #architecture()} of a state written before states recorded it. */
+    public static final int UNKNOWN_ARCHITECTURE = 0;
 
     /**
      * A state holding the given arrays (taken over, not copied).
@@ -75,7 +86,9 @@ public final class KeyState {
 
     /** A new key's state for {@code model}: zero hidden state, no forecast, no events. */
     public static KeyState fresh(RecurrentModel model) {
-        return fresh(model.stateSize());
+        KeyState state = fresh(model.stateSize());
+        state.architecture = model.config().architectureFingerprint();
+        return state;
     }
 
     /** A new key's state with {@code stateSize} zero recurrent floats, no forecast, no events. */
@@ -86,12 +99,13 @@ public final class KeyState {
     /** Resets this state to {@link #fresh(RecurrentModel) fresh(model)} in place. */
     public void reset(RecurrentModel model) {
         reset(model.stateSize());
+        architecture = model.config().architectureFingerprint();
     }
 
     /**
      * Resets this state to {@link #fresh(int) fresh(stateSize)} in place: the recurrent array is
      * zeroed (reallocated only if its length differs), the forecast and the anomaly statistics are
-     * dropped, the step count and the event time cleared.
+     * dropped, the step count and the event time cleared, the architecture unknown.
      */
     public void reset(int stateSize) {
         checkStateSize(stateSize);
@@ -106,6 +120,8 @@ public final class KeyState {
         anomalyStats = EMPTY;
         inputStats = EMPTY;
         readout = EMPTY;
+        forecaster = EMPTY;
+        architecture = UNKNOWN_ARCHITECTURE;
     }
 
     /**
@@ -129,6 +145,8 @@ public final class KeyState {
                 cloneOrEmpty(anomalyStats),
                 cloneOrEmpty(inputStats));
         copy.readout = cloneOrEmpty(readout);
+        copy.forecaster = cloneOrEmpty(forecaster);
+        copy.architecture = architecture;
         return copy;
     }
 
@@ -141,6 +159,8 @@ public final class KeyState {
         anomalyStats = copyInto(other.anomalyStats, anomalyStats);
         inputStats = copyInto(other.inputStats, inputStats);
         readout = copyInto(other.readout, readout);
+        forecaster = copyInto(other.forecaster, forecaster);
+        architecture = other.architecture;
     }
 
     /** Replaces every field (arrays taken over), for deserializing into a reused instance. */
@@ -151,9 +171,13 @@ public final class KeyState {
             long lastEventTime,
             float[] anomalyStats,
             float[] inputStats,
-            float[] readout) {
+            float[] readout,
+            float[] forecaster,
+            int architecture) {
         assign(recurrent, lastForecast, steps, lastEventTime, anomalyStats, inputStats);
         this.readout = Objects.requireNonNull(readout, "readout");
+        this.forecaster = Objects.requireNonNull(forecaster, "forecaster");
+        this.architecture = architecture;
     }
 
     private void assign(
@@ -249,6 +273,40 @@ public final class KeyState {
         readout = copyInto(Objects.requireNonNull(state, "state"), readout);
     }
 
+    /** The per-key state of the model's forecast recipe (empty without one); live, not a copy. */
+    public float[] forecaster() {
+        return forecaster;
+    }
+
+    /** Stores {@code state} by value, overwriting the current array in place when lengths match. */
+    public void setForecaster(float[] state) {
+        forecaster = copyInto(Objects.requireNonNull(state, "state"), forecaster);
+    }
+
+    /** This state with {@link #forecaster()} set (taken over, not copied); for building states in one expression. */
+    public KeyState withForecaster(float[] state) {
+        forecaster = Objects.requireNonNull(state, "state");
+        return this;
+    }
+
+    /**
+     * The fingerprint of the model architecture that made this state, or
+     * {@link #UNKNOWN_ARCHITECTURE} for a state of an earlier release.
+     */
+    public int architecture() {
+        return architecture;
+    }
+
+    public void setArchitecture(int value) {
+        architecture = value;
+    }
+
+    /** This state with {@link #architecture()} set; for building states in one expression. */
+    public KeyState withArchitecture(int value) {
+        architecture = value;
+        return this;
+    }
+
     /** This state with {@link #readout()} set (taken over, not copied); for building states in one expression. */
     public KeyState withReadout(float[] state) {
         readout = Objects.requireNonNull(state, "state");
@@ -265,7 +323,9 @@ public final class KeyState {
                         && sameBits(lastForecast, that.lastForecast)
                         && sameBits(anomalyStats, that.anomalyStats)
                         && sameBits(inputStats, that.inputStats)
-                        && sameBits(readout, that.readout);
+                        && sameBits(readout, that.readout)
+                        && sameBits(forecaster, that.forecaster)
+                        && architecture == that.architecture;
     }
 
     @Override
@@ -276,7 +336,9 @@ public final class KeyState {
         hash = 31 * hash + bitsHash(lastForecast);
         hash = 31 * hash + bitsHash(anomalyStats);
         hash = 31 * hash + bitsHash(inputStats);
-        return 31 * hash + bitsHash(readout);
+        hash = 31 * hash + bitsHash(readout);
+        hash = 31 * hash + bitsHash(forecaster);
+        return 31 * hash + architecture;
     }
 
     @Override
@@ -287,7 +349,9 @@ public final class KeyState {
                 + ", lastForecast=" + describe(lastForecast)
                 + ", anomalyStats=" + describe(anomalyStats)
                 + ", inputStats=" + describe(inputStats)
-                + ", readout=" + describe(readout) + "]";
+                + ", readout=" + describe(readout)
+                + ", forecaster=" + describe(forecaster)
+                + ", architecture=" + Integer.toHexString(architecture) + "]";
     }
 
     private static String describe(float[] values) {

@@ -32,8 +32,11 @@ public final class KeyStateSerializer extends TypeSerializer<KeyState> {
     /** Layout 2 plus the online-adapted readout ({@link KeyState#readout()}). */
     public static final int LAYOUT_V3 = 3;
 
+    /** Layout 3 plus the model architecture's fingerprint and the forecast recipe's state. */
+    public static final int LAYOUT_V4 = 4;
+
     /** The layout {@link #INSTANCE} writes. */
-    public static final int CURRENT_LAYOUT = LAYOUT_V3;
+    public static final int CURRENT_LAYOUT = LAYOUT_V4;
 
     /**
      * Most floats any one array of a key's state may hold (4 MiB). Far above any model the
@@ -62,7 +65,7 @@ public final class KeyStateSerializer extends TypeSerializer<KeyState> {
         if (layout == CURRENT_LAYOUT) {
             return INSTANCE;
         }
-        if (layout == LAYOUT_V1 || layout == LAYOUT_V2) {
+        if (layout == LAYOUT_V1 || layout == LAYOUT_V2 || layout == LAYOUT_V3) {
             return new KeyStateSerializer(layout);
         }
         throw new IllegalArgumentException("unknown key-state layout " + layout + " (this StreamCell knows " + LAYOUT_V1
@@ -88,7 +91,9 @@ public final class KeyStateSerializer extends TypeSerializer<KeyState> {
                 + arraySize(state.lastForecast().length)
                 + arraySize(state.anomalyStats().length)
                 + arraySize(state.inputStats().length)
-                + arraySize(state.readout().length);
+                + arraySize(state.readout().length)
+                + Integer.BYTES
+                + arraySize(state.forecaster().length);
     }
 
     private static int arraySize(int length) {
@@ -143,6 +148,10 @@ public final class KeyStateSerializer extends TypeSerializer<KeyState> {
         if (layout >= LAYOUT_V3) {
             writeFloats(target, record.readout(), "readout");
         }
+        if (layout >= LAYOUT_V4) {
+            target.writeInt(record.architecture());
+            writeFloats(target, record.forecaster(), "forecaster");
+        }
     }
 
     @Override
@@ -154,8 +163,12 @@ public final class KeyStateSerializer extends TypeSerializer<KeyState> {
         float[] anomalyStats = readFloats(source, "anomalyStats", EMPTY);
         float[] inputStats = layout >= LAYOUT_V2 ? readFloats(source, "inputStats", EMPTY) : EMPTY;
         float[] readout = layout >= LAYOUT_V3 ? readFloats(source, "readout", EMPTY) : EMPTY;
+        int architecture = layout >= LAYOUT_V4 ? source.readInt() : KeyState.UNKNOWN_ARCHITECTURE;
+        float[] forecaster = layout >= LAYOUT_V4 ? readFloats(source, "forecaster", EMPTY) : EMPTY;
         return new KeyState(recurrent, lastForecast, steps, lastEventTime, anomalyStats, inputStats)
-                .withReadout(readout);
+                .withReadout(readout)
+                .withForecaster(forecaster)
+                .withArchitecture(architecture);
     }
 
     @Override
@@ -167,7 +180,18 @@ public final class KeyStateSerializer extends TypeSerializer<KeyState> {
         float[] anomalyStats = readFloats(source, "anomalyStats", reuse.anomalyStats());
         float[] inputStats = layout >= LAYOUT_V2 ? readFloats(source, "inputStats", reuse.inputStats()) : EMPTY;
         float[] readout = layout >= LAYOUT_V3 ? readFloats(source, "readout", reuse.readout()) : EMPTY;
-        reuse.assign(recurrent, lastForecast, steps, lastEventTime, anomalyStats, inputStats, readout);
+        int architecture = layout >= LAYOUT_V4 ? source.readInt() : KeyState.UNKNOWN_ARCHITECTURE;
+        float[] forecaster = layout >= LAYOUT_V4 ? readFloats(source, "forecaster", reuse.forecaster()) : EMPTY;
+        reuse.assign(
+                recurrent,
+                lastForecast,
+                steps,
+                lastEventTime,
+                anomalyStats,
+                inputStats,
+                readout,
+                forecaster,
+                architecture);
         return reuse;
     }
 
@@ -183,6 +207,10 @@ public final class KeyStateSerializer extends TypeSerializer<KeyState> {
         }
         if (layout >= LAYOUT_V3) {
             copyFloats(source, target, "readout");
+        }
+        if (layout >= LAYOUT_V4) {
+            target.writeInt(source.readInt());
+            copyFloats(source, target, "forecaster");
         }
     }
 

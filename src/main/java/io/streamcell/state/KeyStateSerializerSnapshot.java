@@ -67,6 +67,17 @@ import org.apache.flink.core.memory.DataOutputView;
  * the H = 64 LSTM above takes 538 bytes. With an RLS readout on its top hidden state
  * (D = 65 inputs, one output) the readout adds 4·(65 + 65·66/2) = 8,840 bytes; with NLMS, 260.
  *
+ * <h2>Key-state bytes, layout 4</h2>
+ * Layout 3, then:
+ * <pre>
+ *           4       architecture    int: the model architecture's fingerprint; 0 = unknown
+ *           1–3     nC              varint
+ *           4·nC    forecaster      float bits; nC = 0: the model has no forecast recipe (or the key is new)
+ * </pre>
+ * States of layouts 1 to 3 read as layout 4 with an unknown architecture (taken to be the model
+ * serving when they are restored) and no forecaster state. A model without a forecast recipe adds
+ * 5 bytes a key.
+ *
  * <h2>Evolution rules</h2>
  * <ol>
  *   <li>Never change the bytes of a released layout. The committed fixtures under

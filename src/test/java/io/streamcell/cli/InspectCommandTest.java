@@ -31,8 +31,10 @@ class InspectCommandTest {
         assertThat(json.get("cell").asText()).isEqualTo("lstm");
         assertThat(json.get("outputs").asInt()).isEqualTo(6);
         assertThat(json.get("state_bytes_per_key").asInt()).isEqualTo(2 * 2 * 32 * 4);
-        // h and c of 2 layers + a 6-value forecast, two longs, and five varint array lengths (128 takes 2 bytes)
-        assertThat(json.get("keyed_state_bytes_per_key").asInt()).isEqualTo(4 * (128 + 6) + 16 + 2 + 1 + 1 + 1 + 1);
+        // h and c of 2 layers + a 6-value forecast, two longs, six varint array lengths (128 takes 2 bytes)
+        // and the architecture's int
+        assertThat(json.get("keyed_state_bytes_per_key").asInt())
+                .isEqualTo(4 * (128 + 6) + 16 + 2 + 1 + 1 + 1 + 1 + 1 + 4);
         assertThat(json.get("provenance").get("tool").asText()).isEqualTo("export_pytorch.py");
     }
 

@@ -81,6 +81,21 @@ class KeyStateFixtureTest {
         };
     }
 
+    /** The states in key-state-v4.bin. Never change them: the committed bytes hold these values. */
+    static KeyState[] v4States() {
+        KeyState[] v3 = v3States();
+        return new KeyState[] {
+            v3[0].copy(),
+            v3[1].copy().withArchitecture(0x1234_abcd).withForecaster(new float[] {3f, -0.5f, 1e-9f, 7e9f}),
+            v3[2].copy().withArchitecture(-7),
+        };
+    }
+
+    @Test
+    void readsTheLayout4FixtureIntoTheSameStates() throws IOException {
+        readsFixture("key-state-v4.bin", KeyStateSerializer.LAYOUT_V4, v4States());
+    }
+
     @Test
     void readsTheLayout3FixtureIntoTheSameStates() throws IOException {
         readsFixture("key-state-v3.bin", KeyStateSerializer.LAYOUT_V3, v3States());

@@ -164,10 +164,11 @@ class KeyStateSerializerTest {
 
     @Test
     void serializedSizeCountsVarintLengthBytes() {
-        assertThat(KeyStateSerializer.serializedSize(KeyState.fresh(0))).isEqualTo(16 + 5);
-        assertThat(KeyStateSerializer.serializedSize(KeyState.fresh(127))).isEqualTo(16 + 1 + 508 + 4);
-        assertThat(KeyStateSerializer.serializedSize(KeyState.fresh(128))).isEqualTo(16 + 2 + 512 + 4);
-        assertThat(KeyStateSerializer.serializedSize(KeyState.fresh(16_384))).isEqualTo(16 + 3 + 65_536 + 4);
+        // two longs, six array lengths, the architecture's int
+        assertThat(KeyStateSerializer.serializedSize(KeyState.fresh(0))).isEqualTo(16 + 6 + 4);
+        assertThat(KeyStateSerializer.serializedSize(KeyState.fresh(127))).isEqualTo(16 + 1 + 508 + 5 + 4);
+        assertThat(KeyStateSerializer.serializedSize(KeyState.fresh(128))).isEqualTo(16 + 2 + 512 + 5 + 4);
+        assertThat(KeyStateSerializer.serializedSize(KeyState.fresh(16_384))).isEqualTo(16 + 3 + 65_536 + 5 + 4);
         assertThat(KeyStateSerializer.varintSize(KeyStateSerializer.MAX_ARRAY_LENGTH))
                 .isEqualTo(3);
     }

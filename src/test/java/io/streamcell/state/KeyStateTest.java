@@ -25,7 +25,8 @@ class KeyStateTest {
         assertThat(state.hasEventTime()).isFalse();
         assertThat(state.anomalyStats()).isEmpty();
         assertThat(state.fits(LSTM)).isTrue();
-        assertThat(state).isEqualTo(KeyState.fresh(LSTM.stateSize()));
+        assertThat(state.architecture()).isEqualTo(LSTM.config().architectureFingerprint());
+        assertThat(state).isEqualTo(KeyState.fresh(LSTM.stateSize()).withArchitecture(state.architecture()));
     }
 
     @Test

@@ -16,21 +16,21 @@ import org.apache.flink.core.memory.DataOutputSerializer;
  * </pre>
  * It refuses to overwrite an existing fixture: those guard released savepoints.
  */
-final class KeyStateFixtureWriter {
+public final class KeyStateFixtureWriter {
     private static final Path FIXTURE_DIR = Paths.get("src", "test", "resources", "state");
 
     private KeyStateFixtureWriter() {}
 
     public static void main(String[] args) throws IOException {
-        if (KeyStateSerializer.CURRENT_LAYOUT != KeyStateSerializer.LAYOUT_V3) {
+        if (KeyStateSerializer.CURRENT_LAYOUT != KeyStateSerializer.LAYOUT_V4) {
             throw new IllegalStateException("add the expected states of layout " + KeyStateSerializer.CURRENT_LAYOUT
-                    + " to KeyStateFixtureTest and write them here instead of v3States()");
+                    + " to KeyStateFixtureTest and write them here instead of v4States()");
         }
         Path file = FIXTURE_DIR.resolve("key-state-v" + KeyStateSerializer.CURRENT_LAYOUT + ".bin");
         if (Files.exists(file)) {
             throw new IllegalStateException(file + " exists and guards released savepoints; it is never rewritten");
         }
-        KeyState[] states = KeyStateFixtureTest.v3States();
+        KeyState[] states = KeyStateFixtureTest.v4States();
         DataOutputSerializer out = new DataOutputSerializer(4096);
         TypeSerializerSnapshot.writeVersionedSnapshot(out, KeyStateSerializer.INSTANCE.snapshotConfiguration());
         out.writeInt(states.length);

@@ -5,9 +5,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.streamcell.files.AtomicFiles;
+import io.streamcell.model.InitialReadout;
 import io.streamcell.model.ModelConfig;
 import io.streamcell.model.ModelFormatException;
 import io.streamcell.model.RecurrentModel;
+import io.streamcell.model.Tensor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +22,8 @@ import java.util.Map;
 public final class ModelDirectory {
     public static final String CONFIG_FILE = "config.json";
     public static final String WEIGHTS_FILE = "weights.safetensors";
+    /** The initial per-key readout of a model with a forecast recipe (optional). */
+    public static final String READOUT_FILE = "readout.safetensors";
     /** A config.json larger than this is not a config. */
     public static final long MAX_CONFIG_BYTES = 16L * 1024 * 1024;
 
@@ -44,7 +48,23 @@ public final class ModelDirectory {
             throw new ModelFormatException(weights + ": missing weights file");
         }
         Safetensors.Contents contents = Safetensors.read(weights);
-        return RecurrentModel.fromStateDict(config, contents.tensors(), weights.toString());
+        RecurrentModel model = RecurrentModel.fromStateDict(config, contents.tensors(), weights.toString());
+        Path readout = directory.resolve(READOUT_FILE);
+        if (!Files.isRegularFile(readout)) {
+            return model;
+        }
+        return withReadout(model, Safetensors.read(readout).tensors(), readout.toString());
+    }
+
+    private static RecurrentModel withReadout(RecurrentModel model, Map<String, Tensor> tensors, String source) {
+        ModelConfig config = model.config();
+        if (config.forecast() == null) {
+            throw new ModelFormatException(
+                    source + ": a readout belongs to a model with a 'forecast' object in " + CONFIG_FILE);
+        }
+        int stateSize = config.forecast().learnerStateSize(config.hiddenSize(), config.horizon());
+        return model.withReadout(
+                InitialReadout.fromTensors(tensors, config.targets().size(), stateSize, config.outputSize(), source));
     }
 
     /** The bundled zero-shot model: feature and target {@code value}, normalised per key online. */
@@ -67,8 +87,20 @@ public final class ModelDirectory {
         byte[] weightBytes = resource(base + "/" + WEIGHTS_FILE, location);
         ModelConfig config = parseConfig(configBytes, location + "/" + CONFIG_FILE);
         String weightsSource = location + "/" + WEIGHTS_FILE;
-        return RecurrentModel.fromStateDict(
+        RecurrentModel model = RecurrentModel.fromStateDict(
                 config, Safetensors.parse(weightBytes, weightsSource).tensors(), weightsSource);
+        byte[] readoutBytes = optionalResource(base + "/" + READOUT_FILE);
+        if (readoutBytes == null) {
+            return model;
+        }
+        String readoutSource = location + "/" + READOUT_FILE;
+        return withReadout(model, Safetensors.parse(readoutBytes, readoutSource).tensors(), readoutSource);
+    }
+
+    private static byte[] optionalResource(String name) throws IOException {
+        try (var in = ModelDirectory.class.getResourceAsStream(name)) {
+            return in == null ? null : in.readNBytes((int) Math.min(Safetensors.MAX_FILE_BYTES, Integer.MAX_VALUE - 8));
+        }
     }
 
     private static byte[] resource(String name, String location) throws IOException {
@@ -123,6 +155,12 @@ public final class ModelDirectory {
                 directory.resolve(WEIGHTS_FILE),
                 model.stateDict(),
                 Map.of("format", "pt", "streamcell_version", model.version()));
+        Path readout = directory.resolve(READOUT_FILE);
+        if (model.readout() != null) {
+            Safetensors.write(readout, model.readout().tensors(), Map.of("format", "streamcell-readout"));
+        } else {
+            Files.deleteIfExists(readout);
+        }
         AtomicFiles.writeFile(
                 directory.resolve(CONFIG_FILE),
                 out -> JSON.writeValue(out, model.config().toJson(JSON)));

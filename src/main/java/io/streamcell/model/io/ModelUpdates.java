@@ -98,10 +98,7 @@ public final class ModelUpdates {
      * type, input size, hidden size and number of layers. Otherwise keys must start afresh.
      */
     public static boolean sameArchitecture(ModelConfig a, ModelConfig b) {
-        return a.cell() == b.cell()
-                && a.inputSize() == b.inputSize()
-                && a.hiddenSize() == b.hiddenSize()
-                && a.numLayers() == b.numLayers();
+        return a.architectureFingerprint() == b.architectureFingerprint();
     }
 
     /** An update carrying {@code model} inline. */
