@@ -2,10 +2,12 @@ package io.streamcell.cli;
 
 import io.streamcell.files.AtomicFiles;
 import io.streamcell.model.CellType;
+import io.streamcell.model.ForecastSpec;
 import io.streamcell.model.GruReset;
 import io.streamcell.model.ModelProvenance;
 import io.streamcell.model.RecurrentModel;
 import io.streamcell.model.io.ModelDirectory;
+import io.streamcell.train.ForecastTrainer;
 import io.streamcell.train.KeySeries;
 import io.streamcell.train.Trainer;
 import io.streamcell.train.TrainingListener;
@@ -19,8 +21,11 @@ import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.DateTimeException;
+import java.time.ZoneId;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -201,6 +206,43 @@ final class TrainCommand implements Callable<Integer> {
                     + "be a feature. The validation table is then in normalised units. Example: 500,0.001,10.")
     private List<Double> onlineNormalisation;
 
+    @Option(
+            names = "--head-only",
+            description = "Train the network's head to forecast the targets' levels, without the forecast recipe "
+                    + "(as models were before it; needed for --online-normalisation).")
+    private boolean headOnly;
+
+    @Option(
+            names = "--time-zone",
+            defaultValue = "UTC",
+            paramLabel = "ZONE",
+            description = "Zone of the calendar terms (time of day and week), e.g. Europe/Berlin "
+                    + "(default: ${DEFAULT-VALUE}).")
+    private String timeZone;
+
+    @Option(
+            names = "--recurrent-features",
+            defaultValue = "forecast",
+            paramLabel = "forecast|hidden|none",
+            description = "What the network adds to each target's readout: its change forecast, its hidden state "
+                    + "(more state per key), or nothing (default: ${DEFAULT-VALUE}).")
+    private String recurrentFeatures;
+
+    @Option(
+            names = "--readout",
+            defaultValue = "rls",
+            paramLabel = "rls|nlms",
+            description = "The per-key readout's learner; nlms keeps less state per key (default: ${DEFAULT-VALUE}).")
+    private String readout;
+
+    @Option(
+            names = "--adaptation",
+            defaultValue = "on",
+            paramLabel = "on|off",
+            description = "Whether the job adapts each key's readout online unless its configuration says otherwise "
+                    + "(default: ${DEFAULT-VALUE}).")
+    private String adaptation;
+
     @Option(names = "--quiet", description = "No progress on stderr.")
     private boolean quiet;
 
@@ -258,8 +300,11 @@ final class TrainCommand implements Callable<Integer> {
             err.flush();
         }
         long start = System.nanoTime();
-        TrainingResult result = Trainer.train(
-                series, features, targets, options, quiet ? TrainingListener.NONE : new ProgressLine(err));
+        TrainingListener listener = quiet ? TrainingListener.NONE : new ProgressLine(err);
+        if (!headOnly && onlineNormalisation == null) {
+            return trainRecipe(series, options, listener, start);
+        }
+        TrainingResult result = Trainer.train(series, features, targets, options, listener);
         double seconds = (System.nanoTime() - start) / 1e9;
 
         ModelProvenance trained = result.provenance();
@@ -294,6 +339,81 @@ final class TrainCommand implements Callable<Integer> {
                 out);
         stdout.flush();
         return 0;
+    }
+
+    /** The default: the network and the per-key forecast recipe, validated along the job's own path. */
+    private int trainRecipe(List<KeySeries> series, TrainingOptions options, TrainingListener listener, long start)
+            throws IOException {
+        if (!adaptation.equals("on") && !adaptation.equals("off")) {
+            throw new IllegalArgumentException("--adaptation must be on or off, got '" + adaptation + "'");
+        }
+        ForecastSpec.RecurrentFeatures network;
+        try {
+            network = ForecastSpec.RecurrentFeatures.valueOf(recurrentFeatures.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(
+                    "--recurrent-features must be forecast, hidden or none, got '" + recurrentFeatures + "'");
+        }
+        ZoneId zone;
+        try {
+            zone = ZoneId.of(timeZone);
+        } catch (DateTimeException e) {
+            throw new IllegalArgumentException("--time-zone '" + timeZone + "' is not a time zone: " + e.getMessage());
+        }
+        ForecastTrainer.Recipe recipe = new ForecastTrainer.Recipe(zone, network, readout, adaptation.equals("on"));
+        ForecastTrainer.Result result = ForecastTrainer.train(series, features, targets, options, recipe, listener);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        ModelProvenance trained = result.model().config().provenance();
+        ModelProvenance provenance = trained.withTool(
+                        "streamcell train " + trained.versions().streamcell())
+                .withInput(trained.input()
+                        .withFile(input.toAbsolutePath().normalize().toString(), sha256(input)));
+        if (result.worseThanNaive()) {
+            provenance = provenance.withWarning(WORSE_THAN_NAIVE);
+        }
+        RecurrentModel model = result.model().withProvenance(provenance);
+        writeAtomically(model);
+
+        PrintWriter stdout = spec.commandLine().getOut();
+        TrainingResult.Metrics m = result.metrics();
+        stdout.printf(
+                "validation: %d forecast values of %d key(s), each key's series replayed as the job steps it, "
+                        + "original units%n",
+                m.model().count(), series.size());
+        printScores(stdout, m);
+        TrainingResult net = result.network();
+        stdout.printf(
+                "network: best epoch %d of %d run%s (validation MSE of changes in units %.5g); %d parameters; "
+                        + "%.1f s; model %s -> %s%n",
+                net.bestEpoch(),
+                net.epochsRun(),
+                net.stoppedEarly() ? ", early stop" : "",
+                net.metrics().model().mse(),
+                net.parameters().size(),
+                seconds,
+                model.version(),
+                out);
+        if (result.worseThanNaive()) {
+            stdout.printf("warning: %s%n", WORSE_THAN_NAIVE);
+        }
+        stdout.flush();
+        return 0;
+    }
+
+    static final String WORSE_THAN_NAIVE =
+            "the model forecast the validation rows no better than the last value (MSE above); more training data, "
+                    + "or a longer --val, may help";
+
+    private static void printScores(PrintWriter stdout, TrainingResult.Metrics m) {
+        stdout.printf("%-24s %14s %14s %10s%n", "forecast", "MSE", "MAE", "values");
+        for (TrainingResult.Score score : m.all()) {
+            String name = score == m.seasonalNaive() ? score.name() + " (" + m.season() + ")" : score.name();
+            if (score.count() == 0) {
+                stdout.printf("%-24s %14s %14s %10d%n", name, "n/a", "n/a", 0);
+            } else {
+                stdout.printf("%-24s %14.6g %14.6g %10d%n", name, score.mse(), score.mae(), score.count());
+            }
+        }
     }
 
     /** Writes into a temporary sibling directory, then moves it to --out (replacing it under --force). */

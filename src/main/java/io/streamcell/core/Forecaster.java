@@ -6,8 +6,6 @@ import io.streamcell.adapt.RecursiveLeastSquares;
 import io.streamcell.model.ForecastSpec;
 import io.streamcell.model.InitialReadout;
 import io.streamcell.model.RecurrentModel;
-import java.time.Instant;
-import java.time.zone.ZoneRules;
 import java.util.Arrays;
 
 /**
@@ -57,7 +55,6 @@ import java.util.Arrays;
  */
 public final class Forecaster {
     private static final double MIN_SCALE = 1e-30;
-    private static final long DAY_MILLIS = 86_400_000L;
     /** A forecast's squared error grows at most this many times its running scale in one update. */
     private static final double MAX_SCALE_GROWTH = 100;
 
@@ -80,8 +77,7 @@ public final class Forecaster {
     private final double[] ewmaRates;
     private final double calibrationRate;
     private final double guardRate;
-    private final ZoneRules zone;
-    private final long fixedOffsetMillis; // Long.MIN_VALUE: the zone has transitions
+    private final CalendarTerms calendarTerms;
 
     // offsets into a key's state
     private final int mean;
@@ -147,9 +143,7 @@ public final class Forecaster {
                 Arrays.stream(spec.ewmaHalfLives()).map(Forecaster::rate).toArray();
         this.calibrationRate = spec.calibrationHalfLife() > 0 ? rate(spec.calibrationHalfLife()) : 0;
         this.guardRate = rate(spec.guardHalfLife());
-        this.zone = spec.calendar().zone().getRules();
-        this.fixedOffsetMillis =
-                zone.isFixedOffset() ? zone.getOffset(Instant.EPOCH).getTotalSeconds() * 1000L : Long.MIN_VALUE;
+        this.calendarTerms = new CalendarTerms(spec.calendar());
 
         int e = ewmaRates.length;
         this.mean = 1;
@@ -202,6 +196,18 @@ public final class Forecaster {
         return features + (spec.calendar().network() ? calendar.length : 0);
     }
 
+    /** The readout of a key's state, as a model's initial readout (what {@code train} fits). */
+    public InitialReadout readoutOf(float[] s) {
+        float[][] states = new float[targets][];
+        for (int j = 0; j < targets; j++) {
+            states[j] = Arrays.copyOfRange(s, readout + j * learnerSize, readout + (j + 1) * learnerSize);
+        }
+        return new InitialReadout(
+                states,
+                Arrays.copyOfRange(s, errorScale, errorScale + outputs),
+                Arrays.copyOfRange(s, calibration, calibration + 2 * outputs));
+    }
+
     /** A new key's state: no history, the model's initial readout. */
     public float[] initialState() {
         float[] s = new float[size];
@@ -251,7 +257,7 @@ public final class Forecaster {
             networkInput[i] = (float) squash((x[i] - center[i]) / sigma[i]);
         }
         if (spec.calendar().network()) {
-            calendarTerms(eventTime, calendar);
+            calendarTerms.write(eventTime, calendar, 0);
             for (int c = 0; c < calendar.length; c++) {
                 networkInput[features + c] = (float) calendar[c];
             }
@@ -270,7 +276,7 @@ public final class Forecaster {
             float[] s, long n, long eventTime, float[] networkOutput, float[] recurrent, float[] forecast) {
         System.arraycopy(networkOutput, 0, network, 0, outputs); // the caller may pass forecast itself
         units(s);
-        calendarTerms(eventTime, calendar);
+        calendarTerms.write(eventTime, calendar, 0);
         int slot = pending + slot(n) * slotSize;
         int head = row(n);
         for (int j = 0; j < targets; j++) {
@@ -441,27 +447,8 @@ public final class Forecaster {
         return (int) Math.floorMod(n - 1, (long) horizon);
     }
 
-    /** Sine and cosine of the time of day and of the week, local time in the model's zone. */
-    void calendarTerms(long epochMillis, double[] terms) {
-        long offset = fixedOffsetMillis != Long.MIN_VALUE
-                ? fixedOffsetMillis
-                : zone.getOffset(Instant.ofEpochMilli(epochMillis)).getTotalSeconds() * 1000L;
-        long local = epochMillis + offset;
-        double day = Math.floorMod(local, DAY_MILLIS) / (double) DAY_MILLIS;
-        long days = Math.floorDiv(local, DAY_MILLIS);
-        double week = (Math.floorMod(days + 3, 7) + day) / 7; // 1970-01-01 was a Thursday; Monday 00:00 is 0
-        int p = 0;
-        for (int h = 1; h <= spec.calendar().dayHarmonics(); h++) {
-            terms[p++] = Math.sin(2 * Math.PI * h * day);
-            terms[p++] = Math.cos(2 * Math.PI * h * day);
-        }
-        for (int h = 1; h <= spec.calendar().weekHarmonics(); h++) {
-            terms[p++] = Math.sin(2 * Math.PI * h * week);
-            terms[p++] = Math.cos(2 * Math.PI * h * week);
-        }
-    }
-
-    static double squash(double value) {
+    /** {@code sign(u)·ln(1 + |u|)}: about linear within ±1, logarithmic beyond. */
+    public static double squash(double value) {
         return Math.copySign(Math.log1p(Math.abs(value)), value);
     }
 }

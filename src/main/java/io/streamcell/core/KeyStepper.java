@@ -125,6 +125,11 @@ public final class KeyStepper {
         return model;
     }
 
+    /** The forecast recipe's per-key forecaster, or null for a model without one. */
+    public Forecaster forecaster() {
+        return forecaster;
+    }
+
     /**
      * Advances {@code state} (in place) with one event.
      *

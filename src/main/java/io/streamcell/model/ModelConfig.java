@@ -42,8 +42,9 @@ import java.util.zip.CRC32;
  *     for none; config field {@code online_normalisation: {half_life, scale_floor, clip}}
  * @param forecast how the model forecasts each target's change per key ({@link ForecastSpec}), or
  *     null for a model that forecasts with the network's head alone; with it the network reads the
- *     features' squashed values in the forecast's units (then the calendar terms, if it reads them),
- *     so its scalers are the identity and {@code input_size} counts the calendar terms
+ *     features' squashed values in the forecast's units (then the calendar terms, if it reads them:
+ *     {@code input_size} and {@code input_scaler} count them) and forecasts each target's change
+ *     per step in those units (through {@code target_scaler})
  */
 public record ModelConfig(
         CellType cell,
@@ -143,7 +144,7 @@ public record ModelConfig(
                     + shown(targets.toString()) + ", features " + shown(features.toString()));
         }
         if (forecast != null) {
-            checkForecast(forecast, features, targets, horizon, inputScaler, targetScaler, onlineNormalisation);
+            checkForecast(forecast, features, targets, horizon, onlineNormalisation);
         }
     }
 
@@ -152,8 +153,6 @@ public record ModelConfig(
             List<String> features,
             List<String> targets,
             int horizon,
-            Scaler inputScaler,
-            Scaler targetScaler,
             OnlineNormalisation onlineNormalisation) {
         if (onlineNormalisation != null) {
             throw new IllegalArgumentException("online_normalisation and forecast cannot be combined: "
@@ -163,10 +162,6 @@ public record ModelConfig(
             throw new IllegalArgumentException("forecast needs every target among the features (it forecasts the "
                     + "change from the target's last value); targets " + shown(targets.toString()) + ", features "
                     + shown(features.toString()));
-        }
-        if (!inputScaler.isIdentity() || !targetScaler.isIdentity()) {
-            throw new IllegalArgumentException("with forecast, input_scaler and target_scaler must be the identity "
-                    + "(the network reads and forecasts in forecast.units)");
         }
         if (!forecast.units().isOnline() && forecast.units().mean().length != features.size()) {
             throw new IllegalArgumentException("forecast.units has "

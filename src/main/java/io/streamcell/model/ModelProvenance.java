@@ -228,6 +228,30 @@ public record ModelProvenance(
                 tool, value, options, seed, training, metrics, versions, created, extraWithout(INPUT));
     }
 
+    /**
+     * This provenance with {@code warning} added to its {@code warnings} (an extra field: a list of
+     * sentences about the model a user should know, e.g. that it lost to the last value).
+     */
+    public ModelProvenance withWarning(String warning) {
+        ObjectNode copy = extra.deepCopy();
+        JsonNode existing = copy.get(WARNINGS);
+        ArrayNode warnings = existing instanceof ArrayNode array ? array : copy.putArray(WARNINGS);
+        warnings.add(warning);
+        return new ModelProvenance(tool, input, options, seed, training, metrics, versions, created, copy);
+    }
+
+    /** The {@code warnings} of {@link #withWarning}, in order. */
+    public List<String> warnings() {
+        List<String> list = new ArrayList<>();
+        JsonNode node = extra.get(WARNINGS);
+        if (node instanceof ArrayNode array) {
+            array.forEach(w -> list.add(w.asText()));
+        }
+        return list;
+    }
+
+    private static final String WARNINGS = "warnings";
+
     private ObjectNode extraWithout(String field) {
         ObjectNode copy = extra.deepCopy();
         copy.remove(field);

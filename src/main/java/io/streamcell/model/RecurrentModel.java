@@ -96,6 +96,11 @@ public final class RecurrentModel {
         return readout;
     }
 
+    /** This model with its config's provenance replaced. */
+    public RecurrentModel withProvenance(ModelProvenance provenance) {
+        return new RecurrentModel(config.withProvenance(provenance), layers, headWeights, headBias, stateDict, readout);
+    }
+
     /**
      * This model with {@code initial} as the readout a new key starts from.
      *

@@ -22,10 +22,11 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * One key's readings in time order: {@code features[t]} are the model inputs at step t and
- * {@code targets[t]} the target columns' values at step t (in original units).
+ * One key's readings in time order: {@code features[t]} are the model inputs at step t,
+ * {@code targets[t]} the target columns' values at step t (in original units) and {@code times[t]}
+ * its event time (epoch milliseconds; null when not known).
  */
-public record KeySeries(String key, double[][] features, double[][] targets) {
+public record KeySeries(String key, double[][] features, double[][] targets, long[] times) {
 
     public KeySeries {
         Objects.requireNonNull(key, "key");
@@ -33,6 +34,15 @@ public record KeySeries(String key, double[][] features, double[][] targets) {
             throw new IllegalArgumentException(
                     "key '" + key + "': " + features.length + " feature rows but " + targets.length + " target rows");
         }
+        if (times != null && times.length != features.length) {
+            throw new IllegalArgumentException(
+                    "key '" + key + "': " + features.length + " feature rows but " + times.length + " times");
+        }
+    }
+
+    /** A series without event times. */
+    public KeySeries(String key, double[][] features, double[][] targets) {
+        this(key, features, targets, null);
     }
 
     public int length() {
@@ -70,7 +80,9 @@ public record KeySeries(String key, double[][] features, double[][] targets) {
         byKey.forEach((key, rows) -> {
             double[][] x = new double[rows.size()][features.size()];
             double[][] y = new double[rows.size()][targets.size()];
+            long[] times = new long[rows.size()];
             for (int t = 0; t < rows.size(); t++) {
+                times[t] = rows.get(t).epochMillis();
                 float[] values = rows.get(t).features();
                 for (int i = 0; i < features.size(); i++) {
                     x[t][i] = values[i];
@@ -79,7 +91,7 @@ public record KeySeries(String key, double[][] features, double[][] targets) {
                     y[t][j] = values[targetIndex[j]];
                 }
             }
-            series.add(new KeySeries(key, x, y));
+            series.add(new KeySeries(key, x, y, times));
         });
         return series;
     }
