@@ -316,8 +316,8 @@ public final class ForecastTrainer {
         }
         return new TrainingResult.Metrics(
                 score("model", sums, counts, 0),
-                score("naive", sums, counts, 1),
-                score("seasonal-naive", sums, counts, 2),
+                score("naive last value", sums, counts, 1),
+                score("seasonal naive", sums, counts, 2),
                 season);
     }
 
