@@ -1,13 +1,17 @@
 package io.streamcell.cli;
 
+import io.streamcell.core.Forecaster;
 import io.streamcell.io.csv.CsvFormatException;
-import io.streamcell.online.MultivariateTable;
-import io.streamcell.online.OnlineForecastProtocol;
-import io.streamcell.online.OnlineForecastProtocol.Recipe;
-import io.streamcell.online.OnlineForecastProtocol.Result;
-import io.streamcell.online.OnlineForecastProtocol.Score;
-import io.streamcell.online.OnlineForecastProtocol.Split;
+import io.streamcell.io.csv.MultivariateTable;
+import io.streamcell.model.CellType;
+import io.streamcell.model.RecurrentModel;
+import io.streamcell.model.io.ModelDirectory;
+import io.streamcell.replay.ForecastEvaluation;
+import io.streamcell.replay.ForecastEvaluation.Result;
+import io.streamcell.replay.ForecastEvaluation.Score;
+import io.streamcell.replay.ForecastEvaluation.Split;
 import io.streamcell.train.TrainingListener;
+import io.streamcell.train.TrainingOptions;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,17 +22,17 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code streamcell forecast-eval}: the FSNet/OneNet online forecasting protocol with StreamCell's recipe. */
+/** {@code streamcell forecast-eval}: the FSNet/OneNet online forecasting protocol, along the job's own path. */
 @Command(
         name = "forecast-eval",
         description = {
             "Run the online forecasting protocol on a CSV of one multivariate series (a time column and numeric "
-                    + "columns; every numeric column is a feature and a target): z-score with the training rows, "
-                    + "train on them, then walk the test rows once, predicting the next --horizon rows and then "
-                    + "learning from the revealed values.",
-            "The recipe is fixed: an LSTM trained offline supplies recurrent features to a linear readout that "
-                    + "adapts online by recursive least squares (see OnlineForecastProtocol). Progress goes to "
-                    + "stderr; stdout ends with the line MSE=<n> MAE=<n> (test split, normalised units)."
+                    + "columns; every numeric column is a feature and a target): train with `train`'s defaults on "
+                    + "the training and validation rows (or take --model), then stream every row through the "
+                    + "job's own per-key code as replay does, forecasting the next --horizon rows before seeing "
+                    + "them and learning from a forecast once its last row has arrived.",
+            "Scores are in the space z-scored with the training rows. Progress goes to stderr; stdout ends with "
+                    + "the line MSE=<n> MAE=<n> (test split)."
         })
 final class ForecastEvalCommand implements Callable<Integer> {
     @Spec
@@ -53,17 +57,30 @@ final class ForecastEvalCommand implements Callable<Integer> {
     private int horizon;
 
     @Option(
-            names = "--delayed-feedback",
-            description = "Learn from a forecast only once all its H rows have arrived (what a live stream sees), "
-                    + "instead of right after predicting (the papers' protocol).")
-    private boolean delayedFeedback;
+            names = "--model",
+            paramLabel = "DIR",
+            description = "Stream through this model instead of training one (its features must be columns).")
+    private Path model;
+
+    @Option(
+            names = "--output",
+            paramLabel = "OUT.csv",
+            description = "Also write every row's forecast, as replay writes it (key 'series').")
+    private Path output;
 
     @Option(
             names = "--hidden",
             defaultValue = "64",
-            paramLabel = "UNITS",
-            description = "LSTM units feeding the readout; 0 runs the readout alone (default: ${DEFAULT-VALUE}).")
+            paramLabel = "H",
+            description = "Hidden size of the network trained (as train's --hidden; default: ${DEFAULT-VALUE}).")
     private int hidden;
+
+    @Option(
+            names = "--cell",
+            defaultValue = "lstm",
+            paramLabel = "lstm|gru",
+            description = "Cell of the network trained (default: ${DEFAULT-VALUE}).")
+    private String cell;
 
     @Option(names = "--quiet", description = "No progress on stderr.")
     private boolean quiet;
@@ -82,38 +99,41 @@ final class ForecastEvalCommand implements Callable<Integer> {
             if (!quiet) {
                 err.printf(
                         Locale.ROOT,
-                        "%s: %d rows, %d columns %s, time column: %s%n",
+                        "%s: %d rows, %d columns %s%n",
                         input,
                         table.rows(),
                         table.columns().size(),
-                        table.columns(),
-                        table.times() == null ? "none" : "yes");
+                        table.columns());
             }
-            result = OnlineForecastProtocol.run(
+            RecurrentModel given = model == null ? null : ModelDirectory.read(model);
+            result = ForecastEvaluation.run(
                     table,
                     new Split(split.get(0), split.get(1), split.get(2)),
                     horizon,
-                    delayedFeedback,
-                    Recipe.DEFAULT.withHidden(hidden),
-                    quiet ? TrainingListener.NONE : new TrainCommand.ProgressLine(err));
+                    given,
+                    TrainingOptions.defaults()
+                            .cell(CellType.fromConfigName(cell))
+                            .hidden(hidden)
+                            .version("forecast-eval"),
+                    quiet ? TrainingListener.NONE : new TrainCommand.ProgressLine(err),
+                    output);
         } catch (CsvFormatException | IllegalArgumentException e) {
             err.println("forecast-eval: " + e.getMessage());
             return StreamCellCli.EXIT_FAILURE;
         }
-        if (!quiet) {
+        if (!quiet && result.model().config().forecast() != null) {
+            Forecaster forecaster = new Forecaster(result.model(), true);
             err.printf(
                     Locale.ROOT,
-                    "LSTM: %d epochs in %.1f s; readout: %d inputs, streams walked in %.1f s%n",
-                    result.trainingEpochs(),
+                    "model %s: trained in %.1f s; readout: %d inputs per target, %d floats of state per key; rows "
+                            + "streamed in %.1f s%n",
+                    result.model().version(),
                     result.trainingSeconds(),
-                    result.readoutInputs(),
+                    forecaster.readoutInputs(),
+                    forecaster.stateSize(),
                     result.streamSeconds());
         }
-        out.printf(
-                Locale.ROOT,
-                "horizon %d, %s feedback, normalised units%n",
-                horizon,
-                delayedFeedback ? "delayed" : "immediate");
+        out.printf(Locale.ROOT, "horizon %d, feedback as the job gets it, normalised units%n", horizon);
         out.printf(Locale.ROOT, "%-12s %-10s %9s %9s %9s%n", "split", "forecaster", "samples", "MSE", "MAE");
         row(out, "validation", "streamcell", result.validation());
         row(out, "validation", "naive", result.naiveValidation());

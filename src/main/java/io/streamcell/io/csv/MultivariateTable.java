@@ -1,10 +1,8 @@
-package io.streamcell.online;
+package io.streamcell.io.csv;
 
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvParser;
-import io.streamcell.io.csv.CsvFormatException;
-import io.streamcell.io.csv.Timestamps;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;

@@ -1,9 +1,8 @@
-package io.streamcell.online;
+package io.streamcell.io.csv;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.streamcell.io.csv.CsvFormatException;
 import java.io.StringReader;
 import org.junit.jupiter.api.Test;
 
