@@ -4,7 +4,7 @@ import io.streamcell.adapt.Adaptation;
 import io.streamcell.adapt.LinearReadout;
 import io.streamcell.anomaly.AlertPolicy;
 import io.streamcell.anomaly.AnomalyDetector;
-import io.streamcell.anomaly.AnomalyScorer;
+import io.streamcell.anomaly.ChannelDetector;
 import io.streamcell.model.OnlineNormaliser;
 import io.streamcell.model.RecurrentModel;
 import io.streamcell.model.kernel.StepKernel;
@@ -20,8 +20,8 @@ import java.util.Arrays;
  *   <li><b>reset</b> the key's state if it does not fit the model (restored from a model of another
  *       shape) or if the event comes more than {@code resetAfterGap} after the key's last one;
  *   <li><b>score</b>: the observed targets against the forecast made after the previous event
- *       (horizon step 1), turned into an anomaly score by the key's {@link AnomalyScorer}
- *       statistics, before the state learns anything from this event;
+ *       (horizon step 1), turned into an anomaly score by the key's {@link AnomalyDetector}, before
+ *       the state learns anything from this event;
  *   <li><b>step</b> the recurrent state one event forward and keep the new forecast for the next
  *       event's score. A model with {@code online_normalisation} sees the features standardised by
  *       the key's own running statistics ({@link OnlineNormaliser}, learned from this event first),
@@ -36,8 +36,7 @@ import java.util.Arrays;
  * output units (for an online-normalised model: the key's normalised units). It learns from each
  * observation's error right after the error is scored (score before learn), except from steps the
  * anomaly statistics reject as outliers, and is dropped with the rest of the state on a reset. Its
- * size per key is {@link LinearReadout#stateSize()} floats: for RLS on H = 64 and one target,
- * 65 + 65·66/2 = 2,210; for NLMS, 65.
+ * size per key is {@link LinearReadout#stateSize()} floats.
  * Not thread-safe (it owns the kernel's scratch buffers): one per operator instance.
  */
 public final class KeyStepper {
@@ -53,6 +52,9 @@ public final class KeyStepper {
     private final double[] readoutOutput;
     private final double[] targetScale; // raw units per model-output unit of each target, for this event
     private final Forecaster forecaster; // null: the model has no forecast recipe
+    /** The legacy readout does not learn from an observation the detector scores at this level (tail 1e-4). */
+    private static final double OUTLIER_LEVEL = 0.4;
+
     private final int architecture;
     private final int assumedArchitecture; // of states that did not record theirs
 
@@ -68,7 +70,7 @@ public final class KeyStepper {
             /** Whether the key's state was reset before this event. */
             boolean reset,
             /** The anomaly score of this observation; null when {@code errors} is null. */
-            AnomalyScorer.Score score,
+            AnomalyDetector.Score score,
             /** The alert to raise for this observation, or null. */
             AlertPolicy.Severity alert,
             /** The observed targets (null when not scored). */
@@ -103,7 +105,7 @@ public final class KeyStepper {
                 .mapToInt(target -> model.config().features().indexOf(target))
                 .toArray();
         this.scorable = Arrays.stream(targetFeature).allMatch(i -> i >= 0);
-        this.detector = new AnomalyDetector(targetFeature.length, AnomalyScorer.DEFAULTS, AlertPolicy.DEFAULTS);
+        this.detector = new AnomalyDetector(targetFeature.length, ChannelDetector.DEFAULTS, AlertPolicy.DEFAULTS);
         this.normaliser = model.config().onlineNormalisation() == null
                 ? null
                 : model.config().onlineNormalisation().normaliser(model.inputSize());
@@ -191,10 +193,10 @@ public final class KeyStepper {
             observed[j] = features[targetFeature[j]];
             errors[j] = observed[j] - expected[j];
         }
-        // score before learn: the statistics learn this error only after scoring it
-        AnomalyDetector.Detection detection = detector.detect(state.anomalyStats(), errors);
+        // score before learn: the statistics learn this observation only after scoring it
+        AnomalyDetector.Detection detection = detector.detect(state.anomalyStats(), observed, expected);
         state.setAnomalyStats(detection.state());
-        if (learns && detection.score().likelihood() < AnomalyScorer.DEFAULTS.learnCutoff()) {
+        if (learns && detection.score().level() < OUTLIER_LEVEL) {
             learnReadout(state, errors);
         }
         observe(state, eventTime, features, modelInput);

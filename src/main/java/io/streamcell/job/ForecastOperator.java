@@ -322,7 +322,8 @@ public final class ForecastOperator extends AbstractStreamOperator<ForecastRecor
         metrics.stepped(outcome);
         String version = stepping.model().version();
         output.collect(reading.record(ForecastOutputs.forecast(reading.reading(), outcome, version)));
-        AnomalyAlertRecord alert = ForecastOutputs.alert(reading.reading(), outcome, version);
+        AnomalyAlertRecord alert = ForecastOutputs.alert(
+                reading.reading(), outcome, stepping.model().config().targets(), version);
         if (alert != null) {
             output.collect(ForecastOutputs.ALERTS, reading.record(alert));
         }

@@ -1,11 +1,14 @@
 package io.streamcell.job;
 
+import io.streamcell.anomaly.AnomalyDetector;
+import io.streamcell.anomaly.ChannelDetector;
 import io.streamcell.core.KeyStepper;
 import io.streamcell.io.avro.AnomalyAlertRecord;
 import io.streamcell.io.avro.DecodedRecord;
 import io.streamcell.io.avro.ForecastRecord;
 import io.streamcell.io.deadletter.DeadLetterReason;
 import io.streamcell.io.deadletter.DeadLetterRecord;
+import java.util.List;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.util.OutputTag;
 
@@ -34,20 +37,28 @@ final class ForecastOutputs {
                 outcome.score() == null ? null : outcome.score().anomalyScore());
     }
 
-    /** The alert the outcome raises, or null. */
-    static AnomalyAlertRecord alert(DecodedRecord reading, KeyStepper.Outcome outcome, String modelVersion) {
+    /** The alert the outcome raises, or null; {@code targets} are the model's target names. */
+    static AnomalyAlertRecord alert(
+            DecodedRecord reading, KeyStepper.Outcome outcome, List<String> targets, String modelVersion) {
         if (outcome.alert() == null) {
             return null;
         }
+        AnomalyDetector.Score score = outcome.score();
+        ChannelDetector.Result detail = score.detail();
         return new AnomalyAlertRecord(
-                reading.key,
-                reading.eventTime,
-                outcome.observed(),
-                outcome.expected(),
-                outcome.score().level(),
-                (float) outcome.score().likelihood(),
-                outcome.alert().label(),
-                modelVersion);
+                        reading.key,
+                        reading.eventTime,
+                        outcome.observed(),
+                        outcome.expected(),
+                        score.anomalyScore(),
+                        (float) score.likelihood(),
+                        outcome.alert().label(),
+                        modelVersion)
+                .withDetail(
+                        score.channel() == null ? null : score.channel().label(),
+                        score.target() < 0 ? null : targets.get(score.target()),
+                        new float[] {(float) detail.modelError(), (float) detail.novelty(), (float) detail.range()},
+                        (float) detail.normalisedError());
     }
 
     /** A late reading's dead letter, saying why it is late. */

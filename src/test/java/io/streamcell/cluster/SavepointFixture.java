@@ -1,6 +1,5 @@
 package io.streamcell.cluster;
 
-import io.streamcell.anomaly.AnomalyScorer;
 import io.streamcell.embedded.EmbeddedKafka;
 import io.streamcell.model.GoldenFixtures;
 import io.streamcell.model.io.ModelDirectory;
@@ -36,26 +35,16 @@ final class SavepointFixture {
     static final String PROPERTIES = "fixture.properties";
 
     /**
-     * Fixtures saved by releases whose anomaly scorer kept no peak of the level's rises
-     * ({@link AnomalyScorer#previousStateSize()}): their keys restore with a peak of 0.
+     * Fixtures saved by releases whose anomaly detector kept other statistics: their keys restore with
+     * fresh anomaly statistics (the key's forecasts and recurrent state are kept).
      */
-    static final Set<String> SAVED_WITHOUT_PEAK = Set.of("layout3");
+    static final Set<String> SAVED_WITH_AN_EARLIER_DETECTOR = Set.of("layout3");
 
     private SavepointFixture() {}
 
-    /**
-     * A key's anomaly state (detector layout {@code [scorer | policy]}) as a release before the peak
-     * saved it: the same floats without the scorer's last one, the peak. Empty stays empty.
-     */
-    static float[] withoutPeak(float[] anomalyStats, int targets) {
-        if (anomalyStats.length == 0) {
-            return anomalyStats;
-        }
-        int peak = new AnomalyScorer(targets, AnomalyScorer.DEFAULTS).stateSize() - 1;
-        float[] previous = new float[anomalyStats.length - 1];
-        System.arraycopy(anomalyStats, 0, previous, 0, peak);
-        System.arraycopy(anomalyStats, peak + 1, previous, peak, previous.length - peak);
-        return previous;
+    /** A key's anomaly statistics as such a fixture restores them: none (a new key's). */
+    static float[] restoredFromAnEarlierDetector(float[] anomalyStats) {
+        return new float[0];
     }
 
     static ClusterInput input() throws IOException {

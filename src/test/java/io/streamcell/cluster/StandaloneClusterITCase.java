@@ -333,10 +333,12 @@ class StandaloneClusterITCase {
                 (int) expected,
                 0);
 
-        // A fixture saved before the scorer kept a peak restores its keys with a peak of 0: the replay
-        // drops each key's peak at the step the key was saved at (its first step after the restore - 1).
+        // A fixture saved with an earlier anomaly detector restores its keys with fresh anomaly
+        // statistics: the replay drops them at the step the key was saved at (its first step after the
+        // restore - 1).
         Map<String, Long> savedStep = new HashMap<>();
-        if (SavepointFixture.SAVED_WITHOUT_PEAK.contains(fixture.getFileName().toString())) {
+        if (SavepointFixture.SAVED_WITH_AN_EARLIER_DETECTOR.contains(
+                fixture.getFileName().toString())) {
             output.forecasts()
                     .forEach((key, records) ->
                             savedStep.put(key, decode(records.get(0)).getStep() - 1));
@@ -357,9 +359,7 @@ class StandaloneClusterITCase {
                                             : outcome.score().anomalyScore());
                     if (replayed.get(r.key()).size() == savedStep.getOrDefault(r.key(), -1L)) {
                         KeyState state = engine.state(r.key());
-                        state.setAnomalyStats(SavepointFixture.withoutPeak(
-                                state.anomalyStats(),
-                                fixtureModel.config().targets().size()));
+                        state.setAnomalyStats(SavepointFixture.restoredFromAnEarlierDetector(state.anomalyStats()));
                     }
                 });
             }

@@ -3,7 +3,8 @@ package io.streamcell.job;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streamcell.anomaly.AlertPolicy;
-import io.streamcell.anomaly.AnomalyScorer;
+import io.streamcell.anomaly.AnomalyDetector;
+import io.streamcell.anomaly.ChannelDetector;
 import io.streamcell.core.KeyStepper;
 import java.util.Map;
 import java.util.TreeMap;
@@ -54,7 +55,13 @@ class ForecastMetricsTest {
     }
 
     private static KeyStepper.Outcome outcome(float[] errors, AlertPolicy.Severity alert) {
-        AnomalyScorer.Score score = errors == null ? null : new AnomalyScorer.Score(0, 0.5, 0.5f, 0.5f);
+        AnomalyDetector.Score score = errors == null
+                ? null
+                : new AnomalyDetector.Score(
+                        0.5f,
+                        0.5f,
+                        0,
+                        new ChannelDetector.Result(0.5, 0.5, ChannelDetector.Channel.MODEL_ERROR, 0.5, 0, 0, 3));
         return new KeyStepper.Outcome(new float[] {1}, errors, 1, false, score, alert, null, null);
     }
 

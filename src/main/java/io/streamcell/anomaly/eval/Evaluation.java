@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvParser;
 import io.streamcell.anomaly.AlertPolicy;
-import io.streamcell.anomaly.AnomalyScorer;
+import io.streamcell.anomaly.AnomalyDetector;
 import io.streamcell.anomaly.nab.AlertEpisodes;
 import io.streamcell.anomaly.nab.NabLabels;
 import io.streamcell.anomaly.nab.NabResult;
@@ -60,8 +60,8 @@ public final class Evaluation {
     private Evaluation() {}
 
     /**
-     * One replayed file: its rows, what the model made of them (forecast, {@code anomaly_score}, the
-     * scorer's level that the alert policy works on, alert), and its labelled windows.
+     * One replayed file: its rows, what the model made of them (forecast, {@code anomaly_score}, which
+     * the alert policy works on, the detector's level, alert), and its labelled windows.
      */
     public record Series(
             String key,
@@ -90,7 +90,7 @@ public final class Evaluation {
          * that an escalation does not count as a second episode.
          */
         public ScoredSeries alerted() {
-            boolean[] rows = episodeRows(levels, alerts, AlertPolicy.DEFAULTS);
+            boolean[] rows = episodeRows(scores, alerts, AlertPolicy.DEFAULTS);
             double[] flags = new double[rows.length];
             for (int i = 0; i < flags.length; i++) {
                 flags[i] = rows[i] ? 1.0 : 0.0;
@@ -171,10 +171,10 @@ public final class Evaluation {
 
     /**
      * Alert rows, with the gap between two alerts filled when they belong to one policy episode: no run
-     * of {@code quietSteps} levels below {@code reset} lies between them (the policy's episode end; the
-     * policy works on the level, not on {@code anomaly_score}).
+     * of {@code quietSteps} scores below {@code reset} lies between them (the policy's episode end; the
+     * policy works on {@code anomaly_score}).
      */
-    static boolean[] episodeRows(double[] levels, boolean[] alerts, AlertPolicy.Settings policy) {
+    static boolean[] episodeRows(double[] scores, boolean[] alerts, AlertPolicy.Settings policy) {
         boolean[] rows = alerts.clone();
         int previous = -1;
         int quiet = 0;
@@ -188,7 +188,7 @@ public final class Evaluation {
                 previous = i;
                 quiet = 0;
             } else if (previous >= 0) {
-                quiet = (float) levels[i] < policy.reset() ? quiet + 1 : 0;
+                quiet = (float) scores[i] < policy.reset() ? quiet + 1 : 0;
                 if (quiet >= policy.quietSteps()) {
                     previous = -1; // the episode ended: the next alert starts a new one
                 }
@@ -258,7 +258,8 @@ public final class Evaluation {
                     add(row, Float.NaN, null, false);
                 }
 
-                private void add(ReadingsCsvReader.Row row, float forecast, AnomalyScorer.Score score, boolean alert) {
+                private void add(
+                        ReadingsCsvReader.Row row, float forecast, AnomalyDetector.Score score, boolean alert) {
                     texts.add(row.timestampText());
                     try {
                         times.add(NabTimestamps.parse(row.timestampText()));

@@ -42,8 +42,31 @@ public final class AnomalyAlertEncoder implements RecordEncoder<AnomalyAlertReco
                 .setLikelihood(record.likelihood)
                 .setSeverity(record.severity)
                 .setModelVersion(record.modelVersion)
+                .setChannel(record.channel)
+                .setTarget(record.target)
+                .setChannelScores(channelScores(record.channelScores))
+                .setNormalisedError(record.normalisedError)
                 .build();
     }
+
+    /** The channel scores by channel name ({@code model_error}, {@code novelty}, {@code range}), or null. */
+    private static Map<String, Float> channelScores(float[] scores) {
+        if (scores == null) {
+            return null;
+        }
+        if (scores.length != CHANNELS.size()) {
+            throw new IllegalArgumentException(
+                    "an alert's channel scores are " + CHANNELS + ", got " + scores.length + " values");
+        }
+        Map<String, Float> map = new LinkedHashMap<>();
+        for (int c = 0; c < scores.length; c++) {
+            map.put(CHANNELS.get(c), scores[c]);
+        }
+        return map;
+    }
+
+    /** The order of {@link AnomalyAlertRecord#channelScores}. */
+    public static final List<String> CHANNELS = List.of("model_error", "novelty", "range");
 
     private Map<String, Double> byTarget(AnomalyAlertRecord record, float[] values, String field) {
         if (values == null || values.length != targets.size()) {

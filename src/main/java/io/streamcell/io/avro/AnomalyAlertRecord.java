@@ -24,6 +24,14 @@ public class AnomalyAlertRecord {
     public String severity;
     /** Version of the model whose forecast was compared. */
     public String modelVersion;
+    /** The detector channel that gave the score ({@code model_error}, {@code novelty}, {@code range}); null if none. */
+    public String channel;
+    /** The target whose detector gave the score; null if none. */
+    public String target;
+    /** That target's channels: model error, novelty, range; null if none. */
+    public float[] channelScores;
+    /** That target's forecast error in units of its running RMS error; null if none. */
+    public Float normalisedError;
 
     /** For Flink's POJO serializer. */
     public AnomalyAlertRecord() {}
@@ -47,10 +55,21 @@ public class AnomalyAlertRecord {
         this.modelVersion = modelVersion;
     }
 
+    /** This alert with what the detector saw (in place; returns this). */
+    public AnomalyAlertRecord withDetail(String channel, String target, float[] channelScores, Float normalisedError) {
+        this.channel = channel;
+        this.target = target;
+        this.channelScores = channelScores;
+        this.normalisedError = normalisedError;
+        return this;
+    }
+
     @Override
     public String toString() {
         return "AnomalyAlertRecord{key=" + key + ", eventTime=" + eventTime + ", observed="
                 + Arrays.toString(observed) + ", expected=" + Arrays.toString(expected) + ", score=" + score
-                + ", likelihood=" + likelihood + ", severity=" + severity + ", modelVersion=" + modelVersion + "}";
+                + ", likelihood=" + likelihood + ", severity=" + severity + ", modelVersion=" + modelVersion
+                + ", channel=" + channel + ", target=" + target + ", channelScores=" + Arrays.toString(channelScores)
+                + ", normalisedError=" + normalisedError + "}";
     }
 }
