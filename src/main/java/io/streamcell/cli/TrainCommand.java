@@ -243,6 +243,16 @@ final class TrainCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     private String adaptation;
 
+    @Option(
+            names = "--units",
+            defaultValue = "fixed",
+            paramLabel = "fixed|online",
+            description = "fixed: changes are measured in the training rows' mean and standard deviation per "
+                    + "feature; online: in each key's own running ones, for a zero-shot model meant for any series "
+                    + "(its readout is then one least-squares fit over all training series) (default: "
+                    + "${DEFAULT-VALUE}).")
+    private String units;
+
     @Option(names = "--quiet", description = "No progress on stderr.")
     private boolean quiet;
 
@@ -360,7 +370,11 @@ final class TrainCommand implements Callable<Integer> {
         } catch (DateTimeException e) {
             throw new IllegalArgumentException("--time-zone '" + timeZone + "' is not a time zone: " + e.getMessage());
         }
-        ForecastTrainer.Recipe recipe = new ForecastTrainer.Recipe(zone, network, readout, adaptation.equals("on"));
+        if (!units.equals("fixed") && !units.equals("online")) {
+            throw new IllegalArgumentException("--units must be fixed or online, got '" + units + "'");
+        }
+        ForecastTrainer.Recipe recipe =
+                new ForecastTrainer.Recipe(zone, network, readout, adaptation.equals("on"), units.equals("online"));
         ForecastTrainer.Result result = ForecastTrainer.train(series, features, targets, options, recipe, listener);
         double seconds = (System.nanoTime() - start) / 1e9;
         ModelProvenance trained = result.model().config().provenance();

@@ -259,6 +259,8 @@ public final class JobConfigLoader {
         return builder.build();
     }
 
+    private static final String KAFKA_PROPERTIES = "kafka.properties.";
+
     private static void flatten(String prefix, JsonNode node, Map<String, String> into, String source) {
         for (Iterator<Map.Entry<String, JsonNode>> fields = node.fields(); fields.hasNext(); ) {
             Map.Entry<String, JsonNode> field = fields.next();
@@ -269,6 +271,9 @@ public final class JobConfigLoader {
             } else if (value.isArray()) {
                 throw new IllegalArgumentException(
                         source + ": option '" + name + "' must be a single value, not a list");
+            } else if (value.isBoolean() && !name.startsWith(KAFKA_PROPERTIES)) {
+                // YAML 1.1 reads `off` and `on` (also `no`, `yes`) as booleans: they are the option words
+                into.put(name, value.booleanValue() ? "on" : "off");
             } else {
                 into.put(name, value.isNull() ? "none" : value.asText());
             }

@@ -402,6 +402,42 @@ public record ForecastSpec(
                 seasonPeriod);
     }
 
+    /**
+     * This spec as a pooled least-squares fit of the readout over many series wants it: no
+     * forgetting, a wide prior (δ = 100), no calibration and no envelope (a zero-shot model's
+     * readout is fitted so, then every key starts from its weights with this spec's prior).
+     */
+    public ForecastSpec forPooledFit() {
+        Readout r = readout;
+        Readout fit = new Readout(
+                r.method(),
+                1.0,
+                r.minSamplesPerInput(),
+                100.0,
+                r.processNoise(),
+                r.stepSize(),
+                r.huber(),
+                r.huberRate(),
+                r.targetClip());
+        return new ForecastSpec(
+                units,
+                lags,
+                ewmaHalfLives,
+                level,
+                calendar,
+                recurrent,
+                fit,
+                0,
+                calibrationPriorSamples,
+                guardRatio,
+                guardHalfLife,
+                0,
+                scaleHalfLife,
+                limits,
+                true,
+                seasonPeriod);
+    }
+
     /** The {@code forecast} object of config.json. */
     public ObjectNode toJson(ObjectMapper mapper) {
         ObjectNode node = mapper.createObjectNode();

@@ -96,6 +96,27 @@ public final class RecurrentModel {
         return readout;
     }
 
+    /**
+     * This model's weights under another config of the same architecture and shapes (a changed
+     * forecast recipe, version or provenance); without an initial readout.
+     *
+     * @throws IllegalArgumentException if the config's tensors have other shapes
+     */
+    public RecurrentModel withConfig(ModelConfig other) {
+        if (!expectedShapesEqual(other) || other.outputSize() != config.outputSize()) {
+            throw new IllegalArgumentException(
+                    "config " + other.version() + " does not fit the weights of " + config.version());
+        }
+        return new RecurrentModel(other, layers, headWeights, headBias, stateDict, null);
+    }
+
+    private boolean expectedShapesEqual(ModelConfig other) {
+        Map<String, int[]> mine = expectedShapes(config);
+        Map<String, int[]> theirs = expectedShapes(other);
+        return mine.keySet().equals(theirs.keySet())
+                && mine.keySet().stream().allMatch(name -> Arrays.equals(mine.get(name), theirs.get(name)));
+    }
+
     /** This model with its config's provenance replaced. */
     public RecurrentModel withProvenance(ModelProvenance provenance) {
         return new RecurrentModel(config.withProvenance(provenance), layers, headWeights, headBias, stateDict, readout);

@@ -47,11 +47,18 @@ public final class ForecastTrainer {
      * @param recurrent what the network adds to the readout's inputs
      * @param readoutMethod {@code rls} or {@code nlms}
      * @param adapt whether the readout learns online in the job unless the job says otherwise
+     * @param onlineUnits a zero-shot model: every key in its own running units (mean and standard
+     *     deviation), lags that assume no interval, no limits, and a readout fitted by pooled least
+     *     squares over every series, from which each key starts with a fresh prior
      */
     public record Recipe(
-            ZoneId timeZone, ForecastSpec.RecurrentFeatures recurrent, String readoutMethod, boolean adapt) {
+            ZoneId timeZone,
+            ForecastSpec.RecurrentFeatures recurrent,
+            String readoutMethod,
+            boolean adapt,
+            boolean onlineUnits) {
         public static final Recipe DEFAULT =
-                new Recipe(ZoneId.of("UTC"), ForecastSpec.RecurrentFeatures.FORECAST, "rls", true);
+                new Recipe(ZoneId.of("UTC"), ForecastSpec.RecurrentFeatures.FORECAST, "rls", true, false);
 
         public Recipe {
             Objects.requireNonNull(timeZone, "timeZone");
@@ -106,7 +113,11 @@ public final class ForecastTrainer {
         long interval = medianInterval(series, trainRows);
         int period = interval > 0 && 86_400_000L % interval == 0 ? (int) (86_400_000L / interval) : 0;
         ForecastSpec spec = ForecastSpec.defaults(
-                        ForecastSpec.Units.fixed(units[0], units[1]), ForecastSpec.lagsFor(interval), period)
+                        recipe.onlineUnits()
+                                ? ForecastSpec.Units.online(ONLINE_SCALE_FLOOR)
+                                : ForecastSpec.Units.fixed(units[0], units[1]),
+                        recipe.onlineUnits() ? new int[] {1, 2, 3} : ForecastSpec.lagsFor(interval),
+                        recipe.onlineUnits() ? 0 : period)
                 .withCalendar(new ForecastSpec.Calendar(
                         ForecastSpec.DEFAULT_CALENDAR.dayHarmonics(),
                         ForecastSpec.DEFAULT_CALENDAR.weekHarmonics(),
@@ -124,7 +135,9 @@ public final class ForecastTrainer {
                         ForecastSpec.DEFAULT_READOUT.huberRate(),
                         ForecastSpec.DEFAULT_READOUT.targetClip()))
                 .withAdapt(recipe.adapt());
-        spec = spec.withLimits(limits(series, trainRows, target, units[1], opts.horizon()));
+        if (!recipe.onlineUnits()) {
+            spec = spec.withLimits(limits(series, trainRows, target, units[1], opts.horizon()));
+        }
 
         TrainingResult network = trainNetwork(series, target, units, spec, opts, listener);
         ModelConfig config = network.config().toBuilder()
@@ -135,7 +148,10 @@ public final class ForecastTrainer {
                 .version(opts.version())
                 .build();
         RecurrentModel untrained = network.parameters().toModel(config);
-        RecurrentModel model = untrained.withReadout(fitReadout(untrained, series, trainRows, recipe));
+        RecurrentModel model = untrained.withReadout(
+                recipe.onlineUnits()
+                        ? pooledReadout(untrained, series, trainRows)
+                        : fitReadout(untrained, series, trainRows, recipe));
         TrainingResult.Metrics metrics = validate(model, series, trainRows, target, opts.season());
         ModelProvenance net = network.provenance();
         ModelProvenance provenance = new ModelProvenance(
@@ -153,6 +169,9 @@ public final class ForecastTrainer {
                 net.extra());
         return new Result(model.withProvenance(provenance), network, metrics);
     }
+
+    /** The smallest unit of a zero-shot model, relative to the key's level. */
+    static final double ONLINE_SCALE_FLOOR = 1e-3;
 
     /** Per feature: [mean[], std[]] over the training rows (population std; 1 for a constant column). */
     static float[][] units(List<KeySeries> series, int[] trainRows, int features) {
@@ -242,18 +261,33 @@ public final class ForecastTrainer {
         CalendarTerms calendar = new CalendarTerms(spec.calendar());
         int c = calendar.size();
         List<KeySeries> networkSeries = new ArrayList<>(series.size());
+        boolean online = spec.units().isOnline();
+        double rate = 1 - Math.pow(0.5, 1 / spec.scaleHalfLife());
         for (KeySeries s : series) {
             double[][] inputs = new double[s.length()][f + c];
             double[][] changes = new double[s.length()][target.length];
+            double[] mean = new double[f];
+            double[] variance = new double[f];
+            double[] scale = new double[f];
             for (int t = 0; t < s.length(); t++) {
                 double[] x = s.features()[t];
+                double w = Math.max(1.0 / (t + 1), rate); // the Forecaster's running statistics, per key
                 for (int i = 0; i < f; i++) {
-                    inputs[t][i] = Forecaster.squash((x[i] - units[0][i]) / units[1][i]);
+                    double d = x[i] - mean[i];
+                    mean[i] += w * d;
+                    variance[i] = (1 - w) * (variance[i] + w * d * d);
+                    double center = online ? mean[i] : units[0][i];
+                    scale[i] = online
+                            ? Math.max(Math.sqrt(variance[i]), Math.max(ONLINE_SCALE_FLOOR * Math.abs(mean[i]), 1e-30))
+                            : units[1][i];
+                    inputs[t][i] = Forecaster.squash((x[i] - center) / scale[i]);
                 }
                 calendar.write(s.times()[t], inputs[t], f);
                 for (int j = 0; j < target.length && t > 0; j++) {
                     int feature = target[j];
-                    changes[t][j] = (x[feature] - s.features()[t - 1][feature]) / units[1][feature];
+                    double clip = spec.readout().targetClip();
+                    double change = (x[feature] - s.features()[t - 1][feature]) / scale[feature];
+                    changes[t][j] = Math.max(-clip, Math.min(clip, change));
                 }
             }
             networkSeries.add(new KeySeries(s.key(), inputs, changes, s.times()));
@@ -282,6 +316,41 @@ public final class ForecastTrainer {
             }
         }
         return readout;
+    }
+
+    /**
+     * A zero-shot model's readout: one least-squares fit over the training rows of every key, key
+     * after key (each key its own state otherwise), without forgetting and with a wide prior; a new
+     * key starts from its weights with the model's own prior covariance, error scales and calibration.
+     */
+    private static InitialReadout pooledReadout(RecurrentModel untrained, List<KeySeries> series, int[] trainRows) {
+        ModelConfig config = untrained.config();
+        RecurrentModel fitting = untrained.withConfig(
+                config.toBuilder().forecast(config.forecast().forPooledFit()).build());
+        InitialReadout fitted = null;
+        for (int k = 0; k < series.size(); k++) {
+            KeyStepper stepper = new KeyStepper(fitting.withReadout(fitted), null, null);
+            KeyState state = KeyState.fresh(fitting);
+            KeySeries s = series.get(k);
+            for (int t = 0; t < trainRows[k]; t++) {
+                stepper.step(state, s.times()[t], floats(s.features()[t]));
+            }
+            if (trainRows[k] > 0) {
+                fitted = stepper.forecaster().readoutOf(state.forecaster());
+            }
+        }
+        Forecaster fresh = new Forecaster(untrained, true);
+        InitialReadout prior = fresh.readoutOf(fresh.initialState());
+        if (fitted == null) {
+            return prior;
+        }
+        int weights = fresh.readoutInputs() * config.horizon();
+        float[][] states = new float[prior.states().length][];
+        for (int j = 0; j < states.length; j++) {
+            states[j] = prior.states()[j].clone();
+            System.arraycopy(fitted.states()[j], 0, states[j], 0, weights); // the fitted weights, the prior's P
+        }
+        return new InitialReadout(states, prior.errorScale(), prior.calibration());
     }
 
     /** The validation rows' forecasts, made as replay makes them from a fresh state, against the baselines. */

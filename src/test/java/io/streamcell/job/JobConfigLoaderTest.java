@@ -3,6 +3,7 @@ package io.streamcell.job;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.streamcell.adapt.Adaptation;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -99,6 +100,16 @@ class JobConfigLoaderTest {
         assertThat(config.state().backend()).isEqualTo(JobConfig.StateBackend.ROCKSDB);
         assertThat(config.checkpoints().interval()).isEqualTo(Duration.ofSeconds(30));
         assertThat(config.parallelism()).isEqualTo(2);
+    }
+
+    @Test
+    void yamlsOnAndOffAreTheOptionWordsNotBooleans() throws IOException {
+        Path file =
+                yaml("kafka:\n  bootstrap-servers: b:9092\n  properties:\n    enable.idempotence: true\nadaptation:\n"
+                        + "  mode: off\n");
+        JobConfig config = JobConfigLoader.load(file, List.of());
+        assertThat(config.state().adaptation()).isEqualTo(Adaptation.OFF);
+        assertThat(config.kafka().properties()).containsEntry("enable.idempotence", "true");
     }
 
     @Test
