@@ -1,9 +1,16 @@
 package io.streamcell.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.streamcell.anomaly.AlertPolicy;
+import io.streamcell.anomaly.AnomalyDetector;
+import io.streamcell.anomaly.ChannelDetector;
+import io.streamcell.core.Forecaster;
+import io.streamcell.core.KeyStepper;
 import io.streamcell.model.CellType;
+import io.streamcell.model.ForecastSpec;
 import io.streamcell.model.ModelConfig;
 import io.streamcell.model.ModelProvenance;
 import io.streamcell.model.RecurrentModel;
@@ -71,17 +78,45 @@ final class InspectCommand implements Callable<Integer> {
         node.put("state_floats_per_key", model.stateSize());
         node.put("state_bytes_per_key", 4L * model.stateSize());
         node.put("keyed_state_bytes_per_key", keyedStateBytes(model));
+        node.put("anomaly_state_floats_per_key", anomalyStateFloats(model));
+        ForecastSpec recipe = config.forecast();
+        if (recipe != null) {
+            Forecaster forecaster = new Forecaster(model, recipe.adapt());
+            ObjectNode r = node.putObject("forecast");
+            r.put("units", recipe.units().isOnline() ? "online (per key)" : "fixed (training rows)");
+            for (int lag : recipe.lags()) {
+                r.withArray("lags").add(lag);
+            }
+            r.put("recurrent_features", recipe.recurrent().name().toLowerCase(Locale.ROOT));
+            r.put("readout", recipe.readout().method());
+            r.put("adaptation", recipe.adapt() ? recipe.readout().method() : "off");
+            r.put("time_zone", recipe.calendar().zone().getId());
+            r.put("readout_inputs_per_target", forecaster.readoutInputs());
+            r.put("state_floats_per_key", forecaster.stateSize());
+            r.put("initial_readout", model.readout() != null ? "fitted" : "zero weights");
+        }
         node.put("input_scaler", config.inputScaler().isIdentity() ? "identity" : "per-feature mean/std");
         node.put("target_scaler", config.targetScaler().isIdentity() ? "identity" : "per-target mean/std");
         node.set("provenance", config.provenance().toJson());
         return node;
     }
 
-    /** Serialized size of a key's full operator state (h/c, last forecast, counters) after its first event. */
+    /**
+     * Serialized size of a key's operator state after its first event: h/c, last forecast, counters
+     * and, for a model with a forecast recipe, the recipe's state. The anomaly detector's statistics
+     * ({@link #anomalyStateFloats}) come from the second event on.
+     */
     static int keyedStateBytes(RecurrentModel model) {
         KeyState state = KeyState.fresh(model);
-        state.setLastForecast(new float[model.outputSize()]);
+        new KeyStepper(model, null, null)
+                .step(state, 0, new float[model.config().features().size()]);
         return KeyStateSerializer.serializedSize(state);
+    }
+
+    /** Floats of a key's anomaly detector statistics (a transition table included), per key. */
+    static int anomalyStateFloats(RecurrentModel model) {
+        return new AnomalyDetector(model.config().targets().size(), ChannelDetector.DEFAULTS, AlertPolicy.DEFAULTS)
+                .stateSize();
     }
 
     private static void printText(PrintWriter out, RecurrentModel model, ObjectNode d) throws Exception {
@@ -107,6 +142,28 @@ final class InspectCommand implements Callable<Integer> {
                 4 * model.stateSize(),
                 config.cell().hasCellState() ? " and c" : "",
                 keyedStateBytes(model));
+        ForecastSpec recipe = config.forecast();
+        if (recipe != null) {
+            JsonNode r = d.get("forecast");
+            out.printf(
+                    "forecast   change from the last value; units %s; lags %s; network contributes its %s; %s "
+                            + "readout (%s), %d inputs per target, initial readout %s, time zone %s; %d floats per "
+                            + "key%n",
+                    r.get("units").asText(),
+                    r.get("lags"),
+                    r.get("recurrent_features").asText(),
+                    r.get("readout").asText(),
+                    recipe.adapt() ? "adapting online" : "frozen",
+                    r.get("readout_inputs_per_target").asInt(),
+                    r.get("initial_readout").asText(),
+                    r.get("time_zone").asText(),
+                    r.get("state_floats_per_key").asInt());
+        } else {
+            out.printf("forecast   the network's head (no forecast recipe)%n");
+        }
+        out.printf(
+                "anomaly    %d floats per key (statistics and a transition table per target)%n",
+                d.get("anomaly_state_floats_per_key").asInt());
         printProvenance(out, config.provenance());
     }
 
