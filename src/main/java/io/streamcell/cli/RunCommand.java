@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -17,6 +18,11 @@ import picocli.CommandLine.Option;
  */
 @Command(
         name = "run",
+        mixinStandardHelpOptions = true,
+        versionProvider = StreamCellCli.Version.class,
+        showDefaultValues = true,
+        footerHeading = "%nExample:%n",
+        footer = "  streamcell run --config job.yaml --set kafka.bootstrap-servers=localhost:9092",
         description = {
             "Run the forecast job against Kafka (locally, or on a cluster through `flink run`).",
             "Options: README.md \"Configuration\"."
@@ -28,6 +34,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(
             names = "--set",
             paramLabel = "key=value",
+            showDefaultValue = CommandLine.Help.Visibility.NEVER,
             description = "Override one option (repeatable), " + "e.g. --set kafka.bootstrap-servers=broker:9092")
     private List<String> overrides = new ArrayList<>();
 

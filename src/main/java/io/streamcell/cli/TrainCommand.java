@@ -36,6 +36,14 @@ import picocli.CommandLine.Spec;
 /** {@code streamcell train}: fits a model directory on a readings CSV, offline. */
 @Command(
         name = "train",
+        mixinStandardHelpOptions = true,
+        versionProvider = StreamCellCli.Version.class,
+        showDefaultValues = true,
+        footerHeading = "%nExample:%n",
+        footer = {
+            "  streamcell train --input readings.csv --features temperature,humidity \\",
+            "      --targets temperature --out model/"
+        },
         description = {
             "Train an LSTM/GRU forecaster on a readings CSV (key, timestamp, feature columns; rows of a key in "
                     + "time order) and write a model directory for replay and the streaming job.",
@@ -77,124 +85,94 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Replace --out if it already exists.")
     private boolean force;
 
-    @Option(
-            names = "--cell",
-            defaultValue = "lstm",
-            paramLabel = "lstm|gru",
-            description = "Cell (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--cell", defaultValue = "lstm", paramLabel = "lstm|gru", description = "Cell.")
     private String cell;
 
     @Option(
             names = "--gru-reset",
             defaultValue = "after",
             paramLabel = "after|before",
-            description =
-                    "GRU reset gate: after (PyTorch) or before (Cho / Keras reset_after=false) (default: ${DEFAULT-VALUE}).")
+            description = "GRU reset gate: after (PyTorch) or before (Cho / Keras reset_after=false).")
     private String gruReset;
 
-    @Option(
-            names = "--hidden",
-            defaultValue = "64",
-            paramLabel = "H",
-            description = "Hidden size (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--hidden", defaultValue = "64", paramLabel = "H", description = "Hidden size.")
     private int hidden;
 
-    @Option(
-            names = "--layers",
-            defaultValue = "1",
-            paramLabel = "L",
-            description = "Stacked layers (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--layers", defaultValue = "1", paramLabel = "L", description = "Stacked layers.")
     private int layers;
 
     @Option(
             names = "--horizon",
             defaultValue = "1",
             paramLabel = "K",
-            description = "Events ahead forecast at each step (default: ${DEFAULT-VALUE}).")
+            description = "Events ahead forecast at each step.")
     private int horizon;
 
-    @Option(
-            names = "--epochs",
-            defaultValue = "20",
-            paramLabel = "N",
-            description = "Maximum epochs (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--epochs", defaultValue = "20", paramLabel = "N", description = "Maximum epochs.")
     private int epochs;
 
-    @Option(
-            names = "--lr",
-            defaultValue = "0.002",
-            paramLabel = "RATE",
-            description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", defaultValue = "0.002", paramLabel = "RATE", description = "Adam learning rate.")
     private double lr;
 
     @Option(
             names = "--schedule",
             defaultValue = "cosine",
             paramLabel = "cosine|constant",
-            description =
-                    "Learning-rate schedule over epochs; cosine decays to 5%% of --lr (default: ${DEFAULT-VALUE}).")
+            description = "Learning-rate schedule over epochs; cosine decays to 5%% of --lr.")
     private String schedule;
 
     @Option(
             names = "--window",
             defaultValue = "64",
             paramLabel = "STEPS",
-            description = "Truncated-BPTT window; state carries across a key's windows (default: ${DEFAULT-VALUE}).")
+            description = "Truncated-BPTT window; state carries across a key's windows.")
     private int window;
 
-    @Option(
-            names = "--batch",
-            defaultValue = "32",
-            paramLabel = "N",
-            description = "Windows per mini-batch (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", defaultValue = "32", paramLabel = "N", description = "Windows per mini-batch.")
     private int batch;
 
     @Option(
             names = "--seed",
             defaultValue = "42",
             paramLabel = "SEED",
-            description = "Seed of initialization and shuffling (default: ${DEFAULT-VALUE}).")
+            description = "Seed of initialization and shuffling.")
     private long seed;
 
     @Option(
             names = "--val",
             defaultValue = "0.1",
             paramLabel = "FRACTION",
-            description = "Last fraction of each key's steps kept for validation (default: ${DEFAULT-VALUE}).")
+            description = "Last fraction of each key's steps kept for validation.")
     private double val;
 
     @Option(
             names = "--weight-decay",
             defaultValue = "0",
             paramLabel = "WD",
-            description = "Decoupled (AdamW) weight decay (default: ${DEFAULT-VALUE}).")
+            description = "Decoupled (AdamW) weight decay.")
     private double weightDecay;
 
-    @Option(
-            names = "--clip",
-            defaultValue = "1.0",
-            paramLabel = "NORM",
-            description = "Gradient-norm clip, 0 = off (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--clip", defaultValue = "1.0", paramLabel = "NORM", description = "Gradient-norm clip, 0 = off.")
     private double clip;
 
     @Option(
             names = "--patience",
             defaultValue = "5",
             paramLabel = "EPOCHS",
-            description = "Stop after this many epochs without a better validation MSE (default: ${DEFAULT-VALUE}).")
+            description = "Stop after this many epochs without a better validation MSE.")
     private int patience;
 
     @Option(
             names = "--season",
             defaultValue = "24",
             paramLabel = "STEPS",
-            description = "Period of the seasonal-naive baseline (default: ${DEFAULT-VALUE}).")
+            description = "Period of the seasonal-naive baseline.")
     private int season;
 
     @Option(
-            names = "--version",
+            names = "--model-version",
             paramLabel = "TEXT",
-            description = "Model version stamped on its outputs (default: the --out directory name).")
+            description = {"Model version stamped on its outputs.", "  Default: the --out directory name."})
     private String version;
 
     @Option(
