@@ -1,11 +1,11 @@
 package io.streamcell.cli;
 
+import io.streamcell.files.FileErrors;
 import io.streamcell.io.csv.CsvFormatException;
 import io.streamcell.model.ModelFormatException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
-import java.nio.file.NoSuchFileException;
 import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -83,10 +83,8 @@ public final class StreamCellCli implements Runnable {
                 || e instanceof CsvFormatException
                 || e instanceof IllegalArgumentException) {
             err.println("error: " + e.getMessage());
-        } else if (e instanceof NoSuchFileException missing) {
-            err.println("error: no such file: " + missing.getFile());
-        } else if (e instanceof IOException) {
-            err.println("error: " + e);
+        } else if (e instanceof IOException io) {
+            err.println("error: " + FileErrors.describe(io));
         } else {
             err.println("error: unexpected failure");
             e.printStackTrace(err);
