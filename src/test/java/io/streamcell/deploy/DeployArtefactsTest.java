@@ -142,16 +142,68 @@ class DeployArtefactsTest {
         while (copy.find()) {
             copies++;
             String source = copy.group(1);
-            if (!source.startsWith("target/")) {
-                assertThat(Path.of(source)).as(copy.group()).exists();
-            }
+            assertThat(source).as("nothing built on the host is copied").doesNotStartWith("target/");
+            assertThat(Path.of(source)).as(copy.group()).exists();
             assertThat(contextIncludes)
                     .as(source + " in the build context (.dockerignore)")
                     .anyMatch(include -> source.equals(include) || include.endsWith("/") && source.startsWith(include));
         }
-        assertThat(copies).isGreaterThanOrEqualTo(4);
+        assertThat(copies).isGreaterThanOrEqualTo(6);
         assertThat(Files.readString(DOCKERFILE))
-                .contains("target/streamcell.jar " + JOB_JAR, "deploy/job.yaml " + JOB_CONFIG);
+                .contains("/build/target/streamcell.jar " + JOB_JAR, "deploy/job.yaml " + JOB_CONFIG);
+    }
+
+    @Test
+    void dockerfileBuildsTheJobJarFromTheSources() throws IOException {
+        String dockerfile = Files.readString(DOCKERFILE);
+        String mavenImage = "maven:3.9.11-eclipse-temurin-" + pomProperty("maven.compiler.release");
+
+        assertThat(dockerfile).contains("ARG MAVEN_IMAGE=" + mavenImage, "FROM ${MAVEN_IMAGE} AS build");
+        assertThat(dockerfile)
+                .as("the build stage packages the jar as mvn package does")
+                .containsPattern("(?m)^RUN .*mvn -B .*package$")
+                .contains("COPY pom.xml ./", "COPY schemas/ schemas/", "COPY src/main/ src/main/")
+                .contains("COPY --from=build --chown=flink:flink /build/target/streamcell.jar " + JOB_JAR);
+        assertThat(dockerfile).doesNotContainPattern("(?m)^COPY (--chown=\\S+ )?target/");
+        for (String service : List.of("jobmanager", "taskmanager", "job-submitter", "generator")) {
+            Map<String, Object> build = map(map(map(compose(), "services"), service), "build");
+            assertThat(map(build, "args")).as(service).containsEntry("MAVEN_IMAGE", mavenImage);
+            assertThat(string(build, "context")).isEqualTo(".");
+        }
+        assertThat(readmeSection("Run on Docker Compose"))
+                .contains("docker compose up -d --build")
+                .doesNotContain("mvn -B -DskipTests package && docker compose");
+    }
+
+    @Test
+    void kubernetesRescalesThroughTheCustomResource() throws IOException {
+        Map<String, Object> job = map(map(yaml(Files.readString(FLINK_DEPLOYMENT)), "spec"), "job");
+        List<String> args = list(job, "args");
+        List<String> overrides = new ArrayList<>();
+        for (int i = 3; i < args.size(); i += 2) {
+            overrides.add(args.get(i + 1));
+        }
+
+        assertThat(overrides).noneMatch(option -> option.startsWith("parallelism="));
+        assertThat(JobConfigLoader.load(Path.of("deploy/job.yaml"), overrides).parallelism())
+                .as("the job leaves its parallelism to the cluster: spec.job.parallelism")
+                .isEqualTo(-1);
+        assertThat(job.get("parallelism")).isInstanceOf(Integer.class);
+    }
+
+    @Test
+    void grafanaIsProvisionedAsTheDocsDescribeIt() throws IOException {
+        Map<String, Object> provider = asMap(
+                ((List<?>) yaml(Files.readString(Path.of("deploy/grafana/provisioning/dashboards/streamcell.yml")))
+                                .get("providers"))
+                        .get(0));
+        Map<String, Object> grafana = map(map(compose(), "services"), "grafana");
+
+        assertThat(provider).containsEntry("allowUiUpdates", true);
+        assertThat(readmeSection("Run on Docker Compose")).contains("admin/admin to edit");
+        assertThat(map(grafana, "environment"))
+                .containsEntry("GF_AUTH_ANONYMOUS_ENABLED", "true")
+                .containsEntry("GF_AUTH_ANONYMOUS_ORG_ROLE", "Viewer");
     }
 
     @Test
@@ -241,7 +293,6 @@ class DeployArtefactsTest {
         JobConfig config = JobConfigLoader.load(Path.of("deploy/job.yaml"), overrides);
         assertThat(config.checkpoints().directory()).isEqualTo(flink.get("execution.checkpointing.dir"));
         assertThat(config.state().backend().name().toLowerCase(Locale.ROOT)).isEqualTo(flink.get("state.backend.type"));
-        assertThat(config.parallelism()).isEqualTo(job.get("parallelism"));
         assertThat(Files.readString(Path.of("deploy/k8s/podmonitor.yaml"))).contains("port: metrics");
         assertThat(spec.get("podTemplate").toString()).contains("name=metrics", "containerPort=9249");
     }
