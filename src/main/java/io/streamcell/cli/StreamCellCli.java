@@ -30,6 +30,7 @@ import picocli.CommandLine.Command;
             GenerateSignalsCommand.class,
             ForecastEvalCommand.class,
             PublishModelCommand.class,
+            ConsumeCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class StreamCellCli implements Runnable {
