@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code streamcell publish-model}: validates a model directory and publishes it as an Avro
- * {@code ModelUpdate} to the models topic, where running jobs pick it up (README "Model hot-swap").
+ * {@code ModelUpdate} to the models topic, where running jobs pick it up (docs/operations.md "Model hot-swap").
  */
 @Command(
         name = "publish-model",

@@ -13,7 +13,7 @@ import java.util.Objects;
 /**
  * Everything the forecast job needs to run, typed and validated. Made by {@link JobConfigLoader}
  * from a YAML file plus {@code --set key=value} overrides, or in code with {@link #builder()}.
- * Option names, defaults and meanings are listed in README.md "Configuration".
+ * Option names, defaults and meanings are listed in docs/operations.md "Configuration".
  */
 public record JobConfig(
         Kafka kafka,
@@ -174,7 +174,7 @@ public record JobConfig(
     }
 
     /**
-     * Fluent construction with the defaults documented in README.md; {@link #build()} runs one
+     * Fluent construction with the defaults documented in docs/operations.md; {@link #build()} runs one
      * sanity check that lists every problem with what to do about it.
      */
     public static final class Builder {

@@ -93,7 +93,7 @@ public final class JobConfigLoader {
                     "topics.models",
                     "models",
                     "model-update topic (Avro ModelUpdate), read as a broadcast stream "
-                            + "for hot-swap (README: Model hot-swap); none turns hot-swap off",
+                            + "for hot-swap (docs/operations.md: Model hot-swap); none turns hot-swap off",
                     JobConfig.Builder::modelsTopic),
             new Option(
                     "model.path",
@@ -137,7 +137,7 @@ public final class JobConfigLoader {
                     "model",
                     "model, off, rls or nlms: whether each key's readout learns online from its own errors; model: as "
                             + "the model says (a model with a forecast recipe adapts, others do not); for models "
-                            + "without one, rls or nlms learn a correction on the top hidden state (README: Online "
+                            + "without one, rls or nlms learn a correction on the top hidden state (docs/operations.md: Online "
                             + "adaptation)",
                     JobConfig.Builder::adaptation),
             new Option(
@@ -161,7 +161,7 @@ public final class JobConfigLoader {
                     "per-event",
                     "per-event (step each reading at once: lowest latency) or "
                             + "bundled (step many keys at once with the bundle kernel: more throughput, same results; "
-                            + "README: Bundled stepping)",
+                            + "docs/operations.md: Bundled stepping)",
                     (b, v) -> b.steppingMode(enumValue(JobConfig.SteppingMode.class, v))),
             new Option(
                     "stepping.bundle-size",
@@ -178,7 +178,7 @@ public final class JobConfigLoader {
                     "stepping.kernel",
                     "plain",
                     "bundled mode: plain (Java, bit-identical to per-event) or blas "
-                            + "(one OpenBLAS product per layer and bundle: faster, equal up to float rounding; README: "
+                            + "(one OpenBLAS product per layer and bundle: faster, equal up to float rounding; docs/operations.md: "
                             + "Bundled stepping)",
                     (b, v) -> b.bundleKernel(enumValue(JobConfig.BundleKernel.class, v))),
             new Option(

@@ -107,7 +107,7 @@ public final class KafkaForecastJob {
         if (!missing.isEmpty()) {
             throw new IllegalArgumentException("Kafka topic" + (missing.size() > 1 ? "s " : " ") + missing
                     + " not found on " + kafka.bootstrapServers() + ": create "
-                    + (missing.size() > 1 ? "them" : "it") + " (docs/operations.md \"Topics\")"
+                    + (missing.size() > 1 ? "them" : "it") + " (docs/operations.md \"Running the job on Kafka\")"
                     + (missing.contains(config.topics().models())
                             ? ", or set topics.models: none to run without model hot-swap"
                             : ""));
