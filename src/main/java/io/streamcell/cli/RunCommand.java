@@ -11,11 +11,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.DeploymentOptions;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.client.JobCancellationException;
 import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine;
@@ -91,9 +93,27 @@ final class RunCommand implements Callable<Integer> {
                 "streamcell run: job " + job.getJobID() + " (" + JOB_NAME + ") submitted; Flink web UI on " + webUi);
         out.flush();
         if (env.getConfiguration().get(DeploymentOptions.ATTACHED)) {
-            job.getJobExecutionResult().get(); // a streaming job: until it is cancelled or fails
+            try {
+                job.getJobExecutionResult().get(); // a streaming job: until it is cancelled or fails
+            } catch (ExecutionException e) {
+                if (!cancelled(e)) {
+                    throw e;
+                }
+                out.println("streamcell run: job " + job.getJobID() + " was cancelled");
+                out.flush();
+            }
         }
         return 0;
+    }
+
+    /** Whether the job ended because it was cancelled (web UI, REST API, {@code flink cancel}). */
+    private static boolean cancelled(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof JobCancellationException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The first free port of the web UI's range, or any free port if they are all taken. */
