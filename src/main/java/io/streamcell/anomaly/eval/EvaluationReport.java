@@ -44,8 +44,8 @@ import org.jfree.data.xy.XYSeriesCollection;
 /**
  * The HTML report of {@code streamcell evaluate --report}: one self-contained page (no external URLs)
  * with the summary table and, per series, a PNG chart embedded as a {@code data:} URI: actual and
- * forecast values above; the anomaly score (scaled to its range) with the NAB threshold, and the
- * likelihood level with the alert levels, below; labelled windows shaded and the job's alerts as
+ * forecast values above; the anomaly score (scaled to its range) with the NAB threshold and the
+ * alert policy's levels, and the likelihood level behind it, below; labelled windows shaded and the job's alerts as
  * vertical lines; a legend for all of them. Series longer than {@value #MAX_POINTS} rows are downsampled for the chart (values
  * by stride, the anomaly score by its maximum over each stride, so spikes stay visible).
  */
@@ -127,8 +127,9 @@ public final class EvaluationReport {
                 Locale.ROOT,
                 "<h2>Series</h2>\n<p>Per series: the actual values (blue) and the forecast made for each of them "
                         + "(orange, dashed); the anomaly score, scaled to its own range, with the %s profile's "
-                        + "threshold %.4f (dashed); the likelihood level with the alert policy's warning and critical "
-                        + "levels (dashed). Labelled windows are shaded yellow, the job's alerts are red lines. "
+                        + "threshold %.4f (dashed) and, where the scores come near them, the alert policy's warning and "
+                        + "critical levels (dashed); below it the likelihood level behind the score. Labelled windows "
+                        + "are shaded yellow, the job's alerts are red lines. "
                         + "Times are UTC.</p>%n",
                 escape(standard.profile().name()),
                 standard.threshold()));
@@ -166,8 +167,8 @@ public final class EvaluationReport {
     }
 
     /**
-     * The chart of one series: values and forecasts, the anomaly score with the NAB threshold, and
-     * the likelihood level with the alert levels, over one time axis that shows dates.
+     * The chart of one series: values and forecasts, the anomaly score with the NAB threshold and the
+     * alert levels, and the likelihood level, over one time axis that shows dates.
      */
     static JFreeChart chart(Evaluation.Series s, double threshold, AlertPolicy.Settings alerts) {
         int n = s.size();
@@ -208,18 +209,26 @@ public final class EvaluationReport {
         XYLineAndShapeRenderer scoreRenderer = new XYLineAndShapeRenderer(true, false);
         scoreRenderer.setSeriesPaint(0, SCORE);
         NumberAxis scoreAxis = new NumberAxis("score");
-        // Scaled to the data (scores rarely come near 1), keeping the threshold in view.
-        scoreAxis.setRange(0, Math.max(0.01, Math.max(maxScore, threshold) * 1.1));
+        // Scaled to the data, keeping the threshold in view; the alert levels (which the policy applies
+        // to the score) join once the scores come within half of the warning level.
+        double scoreTop = Math.max(maxScore, threshold);
+        boolean alertLevelsInView = scoreTop >= alerts.warning() / 2.0;
+        if (alertLevelsInView) {
+            scoreTop = Math.max(scoreTop, alerts.critical());
+        }
+        scoreAxis.setRange(0, Math.max(0.01, scoreTop * 1.08));
         XYPlot scores = new XYPlot(new XYSeriesCollection(score), null, scoreAxis, scoreRenderer);
         scores.addRangeMarker(horizontal(threshold, THRESHOLD, "NAB threshold"));
+        if (alertLevelsInView) {
+            scores.addRangeMarker(horizontal(alerts.warning(), WARNING, "warning"));
+            scores.addRangeMarker(horizontal(alerts.critical(), ALERT, "critical"));
+        }
 
         XYLineAndShapeRenderer levelRenderer = new XYLineAndShapeRenderer(true, false);
         levelRenderer.setSeriesPaint(0, LEVEL);
         NumberAxis levelAxis = new NumberAxis("level");
         levelAxis.setRange(0, 1.02);
         XYPlot levels = new XYPlot(new XYSeriesCollection(level), null, levelAxis, levelRenderer);
-        levels.addRangeMarker(horizontal(alerts.warning(), WARNING, "warning"));
-        levels.addRangeMarker(horizontal(alerts.critical(), ALERT, "critical"));
 
         List<XYPlot> plots = List.of(top, scores, levels);
         for (Window w : s.windows()) {
