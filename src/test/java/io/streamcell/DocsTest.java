@@ -31,6 +31,7 @@ class DocsTest {
             Path.of("tools/README.md"),
             Path.of("docs/operations.md"),
             Path.of("docs/model-format.md"),
+            Path.of("docs/forecasting.md"),
             Path.of("docs/evaluation.md"),
             Path.of("docs/nab-scoring.md"),
             Path.of("docs/benchmarks.md"),

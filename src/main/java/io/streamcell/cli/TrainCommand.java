@@ -228,8 +228,7 @@ final class TrainCommand implements Callable<Integer> {
             paramLabel = "fixed|online",
             description = "fixed: changes are measured in the training rows' mean and standard deviation per "
                     + "feature; online: in each key's own running ones, for a zero-shot model meant for any series "
-                    + "(its readout is then one least-squares fit over all training series) (default: "
-                    + "${DEFAULT-VALUE}).")
+                    + "(its readout is then one least-squares fit over all training series).")
     private String units;
 
     @Option(names = "--quiet", description = "No progress on stderr.")
