@@ -21,7 +21,7 @@ if [[ "$which" == demo || "$which" == all ]]; then
   "$root/streamcell" generate --keys 300 --steps 2000 --seed 42 --anomaly-rate 0 --output "$work/demo-train.csv"
   "$root/streamcell" train --input "$work/demo-train.csv" --features temperature,humidity --targets temperature \
       --cell lstm --hidden 32 --layers 1 --horizon 1 --epochs 40 --patience 40 --window 128 --batch 32 \
-      --lr 0.01 --val 0.1 --seed 0 --season 288 --version demo-lstm-2 \
+      --lr 0.01 --val 0.1 --seed 0 --season 288 --model-version demo-lstm-2 \
       --out "$root/src/main/resources/models/demo" --force
 fi
 
@@ -29,6 +29,6 @@ if [[ "$which" == default || "$which" == all ]]; then
   "$root/streamcell" generate-signals --keys 600 --steps 2000 --seed 1 --output "$work/default-train.csv"
   "$root/streamcell" train --input "$work/default-train.csv" --features value --targets value \
       --cell lstm --hidden 32 --layers 1 --horizon 1 --epochs 12 --patience 12 --window 200 --batch 32 \
-      --lr 0.005 --val 0.1 --seed 0 --season 24 --online-normalisation 500,0.001,10 --version default-lstm-2 \
+      --lr 0.005 --val 0.1 --seed 0 --season 24 --online-normalisation 500,0.001,10 --model-version default-lstm-2 \
       --out "$root/src/main/resources/models/default" --force
 fi

@@ -17,6 +17,11 @@ import picocli.CommandLine.Spec;
  */
 @Command(
         name = "demo",
+        mixinStandardHelpOptions = true,
+        versionProvider = StreamCellCli.Version.class,
+        showDefaultValues = true,
+        footerHeading = "%nExample:%n",
+        footer = "  streamcell demo --duration 2m --keys 200 --rate 1000",
         description = {
             "Run the embedded demo: a Kafka broker (in this process), simulated sensors "
                     + "writing Avro readings (a few malformed), and the forecast job on a local Flink with its web UI.",
@@ -30,22 +35,20 @@ final class DemoCommand implements Callable<Integer> {
             names = "--duration",
             defaultValue = "60s",
             paramLabel = "DURATION",
-            description = "How long to run (e.g. 60s, 10m). Default: ${DEFAULT-VALUE}.")
+            description = "How long to run (e.g. 60s, 10m).")
     private String duration;
 
-    @Option(
-            names = "--keys",
-            defaultValue = "1000",
-            description = "Number of simulated sensors. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--keys", paramLabel = "N", defaultValue = "1000", description = "Number of simulated sensors.")
     private int keys;
 
     @Option(
             names = "--rate",
+            paramLabel = "PER_SECOND",
             defaultValue = "5000",
-            description = "Readings per second, all sensors together. " + "Default: ${DEFAULT-VALUE}.")
+            description = "Readings per second, all sensors together.")
     private int rate;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Seed of the simulation. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--seed", paramLabel = "SEED", defaultValue = "42", description = "Seed of the simulation.")
     private long seed;
 
     @Override

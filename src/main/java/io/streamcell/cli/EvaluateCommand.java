@@ -17,6 +17,16 @@ import picocli.CommandLine.Spec;
 /** {@code streamcell evaluate}: replay a NAB-layout corpus through a model and score it like NAB. */
 @Command(
         name = "evaluate",
+        mixinStandardHelpOptions = true,
+        versionProvider = StreamCellCli.Version.class,
+        showDefaultValues = true,
+        footerHeading = "%nExample:%n",
+        footer = {
+            "  streamcell evaluate --data corpus/data \\",
+            "      --labels corpus/labels/combined_windows.json \\",
+            "      --results results/ --report report.html",
+            "  (a corpus to try it on: streamcell generate-corpus --out corpus/)"
+        },
         description = {
             "Evaluate a model as an anomaly detector on a corpus in NAB's layout: DATA/<category>/<name>.csv "
                     + "(timestamp,value), labels {\"<category>/<name>.csv\": [[start, end], ...]}.",
@@ -54,7 +64,10 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(
             names = "--model",
             paramLabel = "DIR",
-            description = "Model directory with feature and target 'value'; default: the bundled zero-shot model.")
+            description = {
+                "Model directory with feature and target 'value'.",
+                "  Default: the job's model.path with --config, else the bundled zero-shot model."
+            })
     private Path model;
 
     @Option(

@@ -25,6 +25,11 @@ import picocli.CommandLine.Spec;
 /** {@code streamcell forecast-eval}: the FSNet/OneNet online forecasting protocol, along the job's own path. */
 @Command(
         name = "forecast-eval",
+        mixinStandardHelpOptions = true,
+        versionProvider = StreamCellCli.Version.class,
+        showDefaultValues = true,
+        footerHeading = "%nExample:%n",
+        footer = "  streamcell forecast-eval --input ETTh2.csv --split 8640,2880,2880 --horizon 24",
         description = {
             "Run the online forecasting protocol on a CSV of one multivariate series (a time column and numeric "
                     + "columns; every numeric column is a feature and a target): train with `train`'s defaults on "
@@ -49,11 +54,7 @@ final class ForecastEvalCommand implements Callable<Integer> {
             description = "Row counts of the training, validation and test splits, in file order.")
     private List<Integer> split;
 
-    @Option(
-            names = "--horizon",
-            defaultValue = "1",
-            paramLabel = "H",
-            description = "Rows forecast at each step (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--horizon", defaultValue = "1", paramLabel = "H", description = "Rows forecast at each step.")
     private int horizon;
 
     @Option(
@@ -72,14 +73,14 @@ final class ForecastEvalCommand implements Callable<Integer> {
             names = "--hidden",
             defaultValue = "64",
             paramLabel = "H",
-            description = "Hidden size of the network trained (as train's --hidden; default: ${DEFAULT-VALUE}).")
+            description = "Hidden size of the network trained (as train's --hidden).")
     private int hidden;
 
     @Option(
             names = "--cell",
             defaultValue = "lstm",
             paramLabel = "lstm|gru",
-            description = "Cell of the network trained (default: ${DEFAULT-VALUE}).")
+            description = "Cell of the network trained.")
     private String cell;
 
     @Option(names = "--quiet", description = "No progress on stderr.")

@@ -13,6 +13,11 @@ import picocli.CommandLine.Spec;
 /** {@code streamcell generate}: a readings CSV from the sensor simulator, ready for {@code replay}. */
 @Command(
         name = "generate",
+        mixinStandardHelpOptions = true,
+        versionProvider = StreamCellCli.Version.class,
+        showDefaultValues = true,
+        footerHeading = "%nExample:%n",
+        footer = "  streamcell generate --keys 50 --steps 2016 --output readings.csv",
         description = {
             "Generate simulated sensor readings (temperature, humidity; daily cycle, drift, AR(1) noise, "
                     + "injected spikes and level shifts) as a readings CSV for replay.",
@@ -29,36 +34,31 @@ final class GenerateCommand implements Callable<Integer> {
             names = "--keys",
             defaultValue = "200",
             paramLabel = "N",
-            description = "Number of sensors, named sensor-0001 ... (default: ${DEFAULT-VALUE}).")
+            description = "Number of sensors, named sensor-0001 ....")
     private int keys;
 
     @Option(
             names = "--steps",
             defaultValue = "2000",
             paramLabel = "N",
-            description = "Readings per sensor (default: ${DEFAULT-VALUE}; 288 steps make a day).")
+            description = "Readings per sensor (288 steps make a day).")
     private long steps;
 
-    @Option(
-            names = "--seed",
-            defaultValue = "42",
-            paramLabel = "SEED",
-            description = "Seed of the simulation (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "42", paramLabel = "SEED", description = "Seed of the simulation.")
     private long seed;
 
     @Option(
             names = "--anomaly-rate",
             defaultValue = "0.002",
             paramLabel = "P",
-            description = "Probability per step and sensor that a spike or level shift starts "
-                    + "(default: ${DEFAULT-VALUE}).")
+            description = "Probability per step and sensor that a spike or level shift starts.")
     private double anomalyRate;
 
     @Option(
             names = "--start",
             defaultValue = "2024-01-01T00:00:00Z",
             paramLabel = "INSTANT",
-            description = "Event time of each sensor's first reading, ISO-8601 (default: ${DEFAULT-VALUE}).")
+            description = "Event time of each sensor's first reading, ISO-8601.")
     private Instant start;
 
     @Option(names = "--shuffle", description = "Shuffle the key order within each round (seeded).")

@@ -12,6 +12,11 @@ import picocli.CommandLine.Spec;
 /** {@code streamcell generate-corpus}: a labelled synthetic corpus in NAB's layout, for {@code evaluate}. */
 @Command(
         name = "generate-corpus",
+        mixinStandardHelpOptions = true,
+        versionProvider = StreamCellCli.Version.class,
+        showDefaultValues = true,
+        footerHeading = "%nExample:%n",
+        footer = "  streamcell generate-corpus --out corpus/",
         description = {
             "Generate a labelled synthetic corpus in NAB's layout for 'streamcell evaluate': "
                     + "OUT/data/synthetic/series_NNN.csv (timestamp,value; 5 minutes apart) and "
@@ -27,25 +32,13 @@ final class GenerateCorpusCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
     private Path out;
 
-    @Option(
-            names = "--files",
-            defaultValue = "10",
-            paramLabel = "N",
-            description = "Number of series (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--files", defaultValue = "10", paramLabel = "N", description = "Number of series.")
     private int files;
 
-    @Option(
-            names = "--length",
-            defaultValue = "4000",
-            paramLabel = "L",
-            description = "Rows per series (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--length", defaultValue = "4000", paramLabel = "L", description = "Rows per series.")
     private int length;
 
-    @Option(
-            names = "--seed",
-            defaultValue = "42",
-            paramLabel = "SEED",
-            description = "Seed (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "42", paramLabel = "SEED", description = "Seed.")
     private long seed;
 
     @Override

@@ -17,10 +17,15 @@ import picocli.CommandLine.Spec;
 /** {@code streamcell generate-signals}: the zero-shot model's training data. */
 @Command(
         name = "generate-signals",
+        mixinStandardHelpOptions = true,
+        versionProvider = StreamCellCli.Version.class,
+        showDefaultValues = true,
+        footerHeading = "%nExample:%n",
+        footer = "  streamcell generate-signals --output signals.csv --keys 100",
         description = {
             "Generate a broad family of univariate signals (random walks, trends, seasonalities, waves, regime "
-                    + "changes, spikes, steps, flatlines, counts, large offsets, tiny scales, mixtures; "
-                    + "see SyntheticSignals) as a readings CSV: key,timestamp,value,family, one key per series, "
+                    + "changes, spikes, steps, flatlines, counts, large offsets, tiny scales, mixtures) as a "
+                    + "readings CSV: key,timestamp,value,family, one key per series, "
                     + "rows of a key together, one --interval apart.",
             "The same options give the same file. Used to train the bundled zero-shot default model."
         })
@@ -35,32 +40,20 @@ final class GenerateSignalsCommand implements Callable<Integer> {
             description = "Readings CSV (written only when complete).")
     private Path output;
 
-    @Option(
-            names = "--keys",
-            defaultValue = "500",
-            paramLabel = "N",
-            description = "Number of series (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--keys", defaultValue = "500", paramLabel = "N", description = "Number of series.")
     private int keys;
 
-    @Option(
-            names = "--steps",
-            defaultValue = "2000",
-            paramLabel = "N",
-            description = "Values per series (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--steps", defaultValue = "2000", paramLabel = "N", description = "Values per series.")
     private int steps;
 
-    @Option(
-            names = "--seed",
-            defaultValue = "1",
-            paramLabel = "SEED",
-            description = "Seed (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "SEED", description = "Seed.")
     private long seed;
 
     @Option(
             names = "--interval",
             defaultValue = "1m",
             paramLabel = "DURATION",
-            description = "Time between a series' rows (default: ${DEFAULT-VALUE}).")
+            description = "Time between a series' rows.")
     private String interval;
 
     @Option(

@@ -31,6 +31,11 @@ import picocli.CommandLine.Spec;
 /** {@code streamcell inspect}: what a model directory holds, after full validation. */
 @Command(
         name = "inspect",
+        mixinStandardHelpOptions = true,
+        versionProvider = StreamCellCli.Version.class,
+        showDefaultValues = true,
+        footerHeading = "%nExample:%n",
+        footer = "  streamcell inspect --model model/",
         description = "Validate a model directory and describe it: architecture, parameters, "
                 + "state bytes per key, version, provenance.")
 final class InspectCommand implements Callable<Integer> {

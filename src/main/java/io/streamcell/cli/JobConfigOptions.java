@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /**
@@ -23,6 +24,7 @@ final class JobConfigOptions {
     @Option(
             names = "--set",
             paramLabel = "key=value",
+            showDefaultValue = CommandLine.Help.Visibility.NEVER,
             description = "With --config: override one job option (repeatable), as `run --set` does.")
     private List<String> overrides = new ArrayList<>();
 

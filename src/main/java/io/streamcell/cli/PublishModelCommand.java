@@ -18,6 +18,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -25,12 +26,17 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code streamcell publish-model}: validates a model directory and publishes it as an Avro
- * {@code ModelUpdate} to the models topic, where running jobs pick it up (README "Model hot-swap").
+ * {@code ModelUpdate} to the models topic, where running jobs pick it up (docs/operations.md "Model hot-swap").
  */
 @Command(
         name = "publish-model",
+        mixinStandardHelpOptions = true,
+        versionProvider = StreamCellCli.Version.class,
+        showDefaultValues = true,
+        footerHeading = "%nExample:%n",
+        footer = "  streamcell publish-model --model model/ --bootstrap-servers localhost:9092",
         description = "Validate a model directory and publish it to the models topic as "
-                + "a ModelUpdate, for running jobs to hot-swap in.")
+                + "a model update, for running jobs to hot-swap in.")
 final class PublishModelCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
@@ -45,13 +51,14 @@ final class PublishModelCommand implements Callable<Integer> {
             description = "Kafka brokers.")
     private String bootstrapServers;
 
-    @Option(names = "--topic", defaultValue = "models", description = "Models topic (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--topic", paramLabel = "NAME", defaultValue = "models", description = "Models topic.")
     private String topic;
 
     @Option(
             names = "--model-id",
+            paramLabel = "ID",
             defaultValue = "streamcell",
-            description = "Model id, also the Kafka record key (default: ${DEFAULT-VALUE}).")
+            description = "Model id, also the Kafka record key.")
     private String modelId;
 
     @Option(
@@ -59,11 +66,13 @@ final class PublishModelCommand implements Callable<Integer> {
             paramLabel = "URI",
             description = "Send the weights by reference: the "
                     + "file:/// or classpath: location where every task manager reads this model's weights.safetensors "
-                    + "(its SHA-256 is computed from the local copy). Default: the weights inline.")
+                    + "(its SHA-256 is computed from the local copy).",
+            showDefaultValue = CommandLine.Help.Visibility.NEVER)
     private String weightsUri;
 
     @Option(
             names = "--property",
+            showDefaultValue = CommandLine.Help.Visibility.NEVER,
             paramLabel = "KEY=VALUE",
             description = "Kafka producer property " + "(security.protocol, sasl.*, ssl.*, ...); repeatable.")
     private Map<String, String> properties = new LinkedHashMap<>();

@@ -18,6 +18,11 @@ import picocli.CommandLine.Spec;
 /** {@code streamcell replay}: a readings CSV through a model, offline, one forecast row per reading. */
 @Command(
         name = "replay",
+        mixinStandardHelpOptions = true,
+        versionProvider = StreamCellCli.Version.class,
+        showDefaultValues = true,
+        footerHeading = "%nExample:%n",
+        footer = "  streamcell replay --model model/ --input readings.csv --output forecasts.csv",
         description = {
             "Replay a readings CSV through a model: per-key state, one output row per input row, same order.",
             "Input: a header row, a 'timestamp' column (ISO-8601 or epoch ms), an optional 'key' column "
@@ -31,8 +36,11 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(
             names = "--model",
             paramLabel = "DIR",
-            description = "Model directory; default: the job's model.path with --config, else the bundled zero-shot "
-                    + "model (feature 'value', any series, normalised per key online).")
+            description = {
+                "Model directory.",
+                "  Default: the job's model.path with --config, else the bundled zero-shot model (feature 'value', "
+                        + "any series, normalised per key online)."
+            })
     private Path model;
 
     @Option(names = "--input", required = true, paramLabel = "IN.csv", description = "Readings CSV.")
@@ -51,8 +59,11 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(
             names = "--adaptation",
             paramLabel = "model|off|rls|nlms",
-            description = "Adapt each key online as the job's adaptation.mode does, with default settings "
-                    + "(default: model, as the model says; not with --config, which sets adaptation.*).")
+            description = {
+                "Adapt each key online as the job's adaptation.mode does, with default settings "
+                        + "(model: as the model says; not with --config, which sets adaptation.*).",
+                "  Default: model."
+            })
     private String adaptation;
 
     @Option(
@@ -60,8 +71,11 @@ final class ReplayCommand implements Callable<Integer> {
             arity = "0..1",
             fallbackValue = "256",
             paramLabel = "N",
-            description = "Step up to N keys at once with the BLAS kernel (default N: ${FALLBACK-VALUE}). "
-                    + "Same numbers as the per-event kernel up to float rounding. Not with --config.")
+            description = {
+                "Step up to N keys at once with the BLAS kernel. Same numbers as the per-event kernel up to float "
+                        + "rounding. Not with --config.",
+                "  Default: per event; N is ${FALLBACK-VALUE} when --batch is given without it."
+            })
     private Integer batch;
 
     @Override

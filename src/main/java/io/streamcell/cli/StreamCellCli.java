@@ -1,10 +1,12 @@
 package io.streamcell.cli;
 
+import io.streamcell.files.FileErrors;
 import io.streamcell.io.csv.CsvFormatException;
 import io.streamcell.model.ModelFormatException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
-import java.nio.file.NoSuchFileException;
+import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -14,6 +16,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = StreamCellCli.Version.class,
         description = "Per-key LSTM/GRU forecasting and anomaly alerting on Apache Flink.",
+        footerHeading = "%nExample:%n",
+        footer = {"  streamcell demo", "  streamcell help replay"},
         subcommands = {
             DemoCommand.class,
             RunCommand.class,
@@ -26,6 +30,7 @@ import picocli.CommandLine.Command;
             GenerateSignalsCommand.class,
             ForecastEvalCommand.class,
             PublishModelCommand.class,
+            ConsumeCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class StreamCellCli implements Runnable {
@@ -79,10 +84,8 @@ public final class StreamCellCli implements Runnable {
                 || e instanceof CsvFormatException
                 || e instanceof IllegalArgumentException) {
             err.println("error: " + e.getMessage());
-        } else if (e instanceof NoSuchFileException missing) {
-            err.println("error: no such file: " + missing.getFile());
-        } else if (e instanceof IOException) {
-            err.println("error: " + e);
+        } else if (e instanceof IOException io) {
+            err.println("error: " + FileErrors.describe(io));
         } else {
             err.println("error: unexpected failure");
             e.printStackTrace(err);
@@ -91,11 +94,28 @@ public final class StreamCellCli implements Runnable {
         return EXIT_FAILURE;
     }
 
+    /**
+     * {@code --version}: the release and the commit the build came from, read from the build
+     * properties Maven writes (the release alone when the build had no Git repository).
+     */
     static final class Version implements CommandLine.IVersionProvider {
+        static final String BUILD_PROPERTIES = "/io/streamcell/build.properties";
+
         @Override
-        public String[] getVersion() {
-            String version = StreamCellCli.class.getPackage().getImplementationVersion();
-            return new String[] {"streamcell " + (version == null ? "(development build)" : version)};
+        public String[] getVersion() throws IOException {
+            Properties build = new Properties();
+            try (InputStream in = StreamCellCli.class.getResourceAsStream(BUILD_PROPERTIES)) {
+                if (in != null) {
+                    build.load(in);
+                }
+            }
+            String version = build.getProperty("version", "(development build)");
+            String commit = build.getProperty("commit", "");
+            if (commit.isBlank()) {
+                return new String[] {"streamcell " + version + " (commit unknown)"};
+            }
+            boolean modified = Boolean.parseBoolean(build.getProperty("modified", "false"));
+            return new String[] {"streamcell " + version + " (commit " + commit + (modified ? ", modified" : "") + ")"};
         }
     }
 }

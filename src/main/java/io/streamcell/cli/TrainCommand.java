@@ -22,6 +22,7 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.DateTimeException;
+import java.time.Duration;
 import java.time.ZoneId;
 import java.util.HexFormat;
 import java.util.List;
@@ -36,6 +37,14 @@ import picocli.CommandLine.Spec;
 /** {@code streamcell train}: fits a model directory on a readings CSV, offline. */
 @Command(
         name = "train",
+        mixinStandardHelpOptions = true,
+        versionProvider = StreamCellCli.Version.class,
+        showDefaultValues = true,
+        footerHeading = "%nExample:%n",
+        footer = {
+            "  streamcell train --input readings.csv --features temperature,humidity \\",
+            "      --targets temperature --out model/"
+        },
         description = {
             "Train an LSTM/GRU forecaster on a readings CSV (key, timestamp, feature columns; rows of a key in "
                     + "time order) and write a model directory for replay and the streaming job.",
@@ -77,124 +86,96 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Replace --out if it already exists.")
     private boolean force;
 
-    @Option(
-            names = "--cell",
-            defaultValue = "lstm",
-            paramLabel = "lstm|gru",
-            description = "Cell (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--cell", defaultValue = "lstm", paramLabel = "lstm|gru", description = "Cell.")
     private String cell;
 
     @Option(
             names = "--gru-reset",
             defaultValue = "after",
             paramLabel = "after|before",
-            description =
-                    "GRU reset gate: after (PyTorch) or before (Cho / Keras reset_after=false) (default: ${DEFAULT-VALUE}).")
+            description = "GRU reset gate: after (PyTorch) or before (Cho / Keras reset_after=false).")
     private String gruReset;
 
-    @Option(
-            names = "--hidden",
-            defaultValue = "64",
-            paramLabel = "H",
-            description = "Hidden size (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--hidden", defaultValue = "64", paramLabel = "H", description = "Hidden size.")
     private int hidden;
 
-    @Option(
-            names = "--layers",
-            defaultValue = "1",
-            paramLabel = "L",
-            description = "Stacked layers (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--layers", defaultValue = "1", paramLabel = "L", description = "Stacked layers.")
     private int layers;
 
     @Option(
             names = "--horizon",
             defaultValue = "1",
             paramLabel = "K",
-            description = "Events ahead forecast at each step (default: ${DEFAULT-VALUE}).")
+            description = "Events ahead forecast at each step.")
     private int horizon;
 
-    @Option(
-            names = "--epochs",
-            defaultValue = "20",
-            paramLabel = "N",
-            description = "Maximum epochs (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--epochs", defaultValue = "20", paramLabel = "N", description = "Maximum epochs.")
     private int epochs;
 
-    @Option(
-            names = "--lr",
-            defaultValue = "0.002",
-            paramLabel = "RATE",
-            description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", defaultValue = "0.002", paramLabel = "RATE", description = "Adam learning rate.")
     private double lr;
 
     @Option(
             names = "--schedule",
             defaultValue = "cosine",
             paramLabel = "cosine|constant",
-            description =
-                    "Learning-rate schedule over epochs; cosine decays to 5%% of --lr (default: ${DEFAULT-VALUE}).")
+            description = "Learning-rate schedule over epochs; cosine decays to 5%% of --lr.")
     private String schedule;
 
     @Option(
             names = "--window",
             defaultValue = "64",
             paramLabel = "STEPS",
-            description = "Truncated-BPTT window; state carries across a key's windows (default: ${DEFAULT-VALUE}).")
+            description = "Truncated-BPTT window; state carries across a key's windows.")
     private int window;
 
-    @Option(
-            names = "--batch",
-            defaultValue = "32",
-            paramLabel = "N",
-            description = "Windows per mini-batch (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", defaultValue = "32", paramLabel = "N", description = "Windows per mini-batch.")
     private int batch;
 
     @Option(
             names = "--seed",
             defaultValue = "42",
             paramLabel = "SEED",
-            description = "Seed of initialization and shuffling (default: ${DEFAULT-VALUE}).")
+            description = "Seed of initialization and shuffling.")
     private long seed;
 
     @Option(
             names = "--val",
             defaultValue = "0.1",
             paramLabel = "FRACTION",
-            description = "Last fraction of each key's steps kept for validation (default: ${DEFAULT-VALUE}).")
+            description = "Last fraction of each key's steps kept for validation.")
     private double val;
 
     @Option(
             names = "--weight-decay",
             defaultValue = "0",
             paramLabel = "WD",
-            description = "Decoupled (AdamW) weight decay (default: ${DEFAULT-VALUE}).")
+            description = "Decoupled (AdamW) weight decay.")
     private double weightDecay;
 
-    @Option(
-            names = "--clip",
-            defaultValue = "1.0",
-            paramLabel = "NORM",
-            description = "Gradient-norm clip, 0 = off (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--clip", defaultValue = "1.0", paramLabel = "NORM", description = "Gradient-norm clip, 0 = off.")
     private double clip;
 
     @Option(
             names = "--patience",
             defaultValue = "5",
             paramLabel = "EPOCHS",
-            description = "Stop after this many epochs without a better validation MSE (default: ${DEFAULT-VALUE}).")
+            description = "Stop after this many epochs without a better validation MSE.")
     private int patience;
 
     @Option(
             names = "--season",
-            defaultValue = "24",
             paramLabel = "STEPS",
-            description = "Period of the seasonal-naive baseline (default: ${DEFAULT-VALUE}).")
-    private int season;
+            description = {
+                "Period of the seasonal-naive baseline, in steps.",
+                "  Default: a day, from the spacing of the timestamps (288 for 5-minute steps)."
+            })
+    private Integer season;
 
     @Option(
-            names = "--version",
+            names = "--model-version",
             paramLabel = "TEXT",
-            description = "Model version stamped on its outputs (default: the --out directory name).")
+            description = {"Model version stamped on its outputs.", "  Default: the --out directory name."})
     private String version;
 
     @Option(
@@ -216,8 +197,7 @@ final class TrainCommand implements Callable<Integer> {
             names = "--time-zone",
             defaultValue = "UTC",
             paramLabel = "ZONE",
-            description = "Zone of the calendar terms (time of day and week), e.g. Europe/Berlin "
-                    + "(default: ${DEFAULT-VALUE}).")
+            description = "Zone of the calendar terms (time of day and week), e.g. Europe/Berlin.")
     private String timeZone;
 
     @Option(
@@ -225,22 +205,21 @@ final class TrainCommand implements Callable<Integer> {
             defaultValue = "forecast",
             paramLabel = "forecast|hidden|none",
             description = "What the network adds to each target's readout: its change forecast, its hidden state "
-                    + "(more state per key), or nothing (default: ${DEFAULT-VALUE}).")
+                    + "(more state per key), or nothing.")
     private String recurrentFeatures;
 
     @Option(
             names = "--readout",
             defaultValue = "rls",
             paramLabel = "rls|nlms",
-            description = "The per-key readout's learner; nlms keeps less state per key (default: ${DEFAULT-VALUE}).")
+            description = "The per-key readout's learner; nlms keeps less state per key.")
     private String readout;
 
     @Option(
             names = "--adaptation",
             defaultValue = "on",
             paramLabel = "on|off",
-            description = "Whether the job adapts each key's readout online unless its configuration says otherwise "
-                    + "(default: ${DEFAULT-VALUE}).")
+            description = "Whether the job adapts each key's readout online unless its configuration says otherwise.")
     private String adaptation;
 
     @Option(
@@ -249,8 +228,7 @@ final class TrainCommand implements Callable<Integer> {
             paramLabel = "fixed|online",
             description = "fixed: changes are measured in the training rows' mean and standard deviation per "
                     + "feature; online: in each key's own running ones, for a zero-shot model meant for any series "
-                    + "(its readout is then one least-squares fit over all training series) (default: "
-                    + "${DEFAULT-VALUE}).")
+                    + "(its readout is then one least-squares fit over all training series).")
     private String units;
 
     @Option(names = "--quiet", description = "No progress on stderr.")
@@ -285,7 +263,7 @@ final class TrainCommand implements Callable<Integer> {
                 .weightDecay(weightDecay)
                 .clipNorm(clip)
                 .patience(patience)
-                .season(season)
+                .season(season != null ? season : 1)
                 .onlineNormalisation(
                         onlineNormalisation == null
                                 ? null
@@ -305,12 +283,21 @@ final class TrainCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         List<KeySeries> series = KeySeries.readCsv(input, features, targets);
         long rows = series.stream().mapToLong(KeySeries::length).sum();
+        String seasonSource = "--season";
+        if (season == null) {
+            SeasonalPeriod period = SeasonalPeriod.fromTimestamps(input);
+            options.season(period.steps());
+            seasonSource = period.explanation();
+        }
         if (!quiet) {
-            err.printf("training %s on %d rows of %d key(s) from %s%n", options, rows, series.size(), input);
+            err.printf("training on %d rows of %d key(s) from %s%n", rows, series.size(), input);
+            err.println(describe(options, seasonSource));
             err.flush();
         }
         long start = System.nanoTime();
-        TrainingListener listener = quiet ? TrainingListener.NONE : new ProgressLine(err);
+        TrainingListener listener = quiet
+                ? TrainingListener.NONE
+                : stderrIsTerminal() ? new ProgressLine(err) : new ProgressLines(err, Duration.ofSeconds(30));
         if (!headOnly && onlineNormalisation == null) {
             return trainRecipe(series, options, listener, start);
         }
@@ -322,6 +309,10 @@ final class TrainCommand implements Callable<Integer> {
                         "streamcell train " + trained.versions().streamcell())
                 .withInput(trained.input()
                         .withFile(input.toAbsolutePath().normalize().toString(), sha256(input)));
+        boolean worseThanNaive = worseThanNaive(result.metrics());
+        if (worseThanNaive) {
+            provenance = provenance.withWarning(WORSE_THAN_NAIVE);
+        }
         RecurrentModel model = result.model(provenance);
         writeAtomically(model);
 
@@ -347,6 +338,9 @@ final class TrainCommand implements Callable<Integer> {
                 seconds,
                 model.version(),
                 out);
+        if (worseThanNaive) {
+            stdout.printf("warning: %s%n", WORSE_THAN_NAIVE);
+        }
         stdout.flush();
         return 0;
     }
@@ -430,6 +424,64 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    /** Whether the model's validation MSE is above the naive last-value forecast's. */
+    static boolean worseThanNaive(TrainingResult.Metrics m) {
+        return m.model().count() > 0
+                && m.naive().count() > 0
+                && m.model().mse() > m.naive().mse();
+    }
+
+    /** The options as a person reads them, one line each for the model and the training. */
+    static String describe(TrainingOptions o, String seasonSource) {
+        String cell = o.cell() == CellType.GRU
+                ? "GRU (reset " + o.gruReset().configName() + ")"
+                : o.cell().configName().toUpperCase(Locale.ROOT);
+        StringBuilder text = new StringBuilder();
+        text.append(String.format(
+                Locale.ROOT,
+                "model: %s, hidden size %d, %d layer%s, horizon %d%s%n",
+                cell,
+                o.hidden(),
+                o.layers(),
+                o.layers() == 1 ? "" : "s",
+                o.horizon(),
+                o.onlineNormalisation() == null
+                        ? ""
+                        : String.format(
+                                Locale.ROOT,
+                                ", online normalisation (half-life %s, scale floor %s, clip %s)",
+                                o.onlineNormalisation().halfLife(),
+                                o.onlineNormalisation().scaleFloor(),
+                                o.onlineNormalisation().clip())));
+        text.append(String.format(
+                Locale.ROOT,
+                "training: up to %d epochs (patience %d), learning rate %s (%s), window %d steps, batch %d windows, "
+                        + "seed %d, validation %s of each key, weight decay %s, gradient clip %s; seasonal-naive period "
+                        + "%d steps (%s)",
+                o.epochs(),
+                o.patience(),
+                o.learningRate(),
+                o.schedule().name().toLowerCase(Locale.ROOT),
+                o.window(),
+                o.batch(),
+                o.seed(),
+                o.validationFraction(),
+                o.weightDecay(),
+                o.clipNorm() == 0 ? "off" : Double.toString(o.clipNorm()),
+                o.season(),
+                seasonSource));
+        return text.toString();
+    }
+
+    /**
+     * Whether stderr is a terminal, where a progress bar redrawn in place reads well. The launcher
+     * says so ({@code -Dstreamcell.stderr.terminal}); without it, whether Java has a console.
+     */
+    static boolean stderrIsTerminal() {
+        String said = System.getProperty("streamcell.stderr.terminal");
+        return said != null ? Boolean.parseBoolean(said) : System.console() != null;
+    }
+
     /** Writes into a temporary sibling directory, then moves it to --out (replacing it under --force). */
     private void writeAtomically(RecurrentModel model) throws IOException {
         AtomicFiles.writeDirectory(out, directory -> ModelDirectory.write(model, directory));
@@ -454,7 +506,55 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    /** A carriage-return progress line on stderr, redrawn at most ten times a second, one line per epoch. */
+    /**
+     * Progress as plain lines, for a log or a redirected stderr: one per epoch, and one with the batch
+     * and its estimated time left at most every {@code every} within long epochs.
+     */
+    static final class ProgressLines implements TrainingListener {
+        private final PrintWriter err;
+        private final long everyNanos;
+        private long lastLine = System.nanoTime();
+
+        ProgressLines(PrintWriter err, Duration every) {
+            this.err = err;
+            this.everyNanos = every.toNanos();
+        }
+
+        @Override
+        public void onBatch(int epoch, int epochs, int batch, int batches, double loss, double etaSeconds) {
+            long now = System.nanoTime();
+            if (batch == batches || now - lastLine < everyNanos) {
+                return;
+            }
+            lastLine = now;
+            err.printf(
+                    Locale.ROOT,
+                    "epoch %d/%d: batch %d/%d, loss %.5f, about %s left%n",
+                    epoch,
+                    epochs,
+                    batch,
+                    batches,
+                    loss,
+                    ProgressLine.duration(etaSeconds));
+            err.flush();
+        }
+
+        @Override
+        public void onEpoch(int epoch, int epochs, double trainLoss, double validationLoss, boolean best) {
+            lastLine = System.nanoTime();
+            err.printf(
+                    Locale.ROOT,
+                    "epoch %d/%d: train loss %.5f, validation loss %.5f%s%n",
+                    epoch,
+                    epochs,
+                    trainLoss,
+                    validationLoss,
+                    best ? " (best so far)" : "");
+            err.flush();
+        }
+    }
+
+    /** A carriage-return progress line on a terminal, redrawn at most ten times a second, one line per epoch. */
     static final class ProgressLine implements TrainingListener {
         private static final int WIDTH = 24;
         private final PrintWriter err;

@@ -79,7 +79,8 @@ public final class ForecastJob {
 
     /** The Flink settings the job depends on (checkpointing, state backend, no Kryo), for the environment. */
     public static Configuration flinkConfiguration(JobConfig config) {
-        Configuration flink = new Configuration();
+        // The user's flink.* options first; the loader refuses those the job sets itself below.
+        Configuration flink = Configuration.fromMap(config.flinkOptions());
         flink.set(PipelineOptions.GENERIC_TYPES, false); // every type has its own serializer; Kryo would be a bug
         flink.set(
                 CheckpointingOptions.CHECKPOINTING_INTERVAL,

@@ -13,7 +13,7 @@ import java.util.Objects;
 /**
  * Everything the forecast job needs to run, typed and validated. Made by {@link JobConfigLoader}
  * from a YAML file plus {@code --set key=value} overrides, or in code with {@link #builder()}.
- * Option names, defaults and meanings are listed in README.md "Configuration".
+ * Option names, defaults and meanings are listed in docs/operations.md "Configuration".
  */
 public record JobConfig(
         Kafka kafka,
@@ -23,7 +23,16 @@ public record JobConfig(
         State state,
         Stepping stepping,
         Checkpoints checkpoints,
-        int parallelism) {
+        int parallelism,
+        Map<String, String> flinkOptions) {
+
+    /**
+     * @param flinkOptions Flink configuration options ({@code flink.*} in the job file, without the
+     *     prefix), applied to the job's Flink configuration before the job's own settings
+     */
+    public JobConfig {
+        flinkOptions = Map.copyOf(flinkOptions);
+    }
 
     /** The model bundled in the jar, used when no model path is configured. */
     public static final String BUNDLED_MODEL = "classpath:/models/demo";
@@ -72,6 +81,7 @@ public record JobConfig(
     /**
      * @param properties passed to every Kafka client unchanged (security.protocol, sasl.*, ssl.*, …)
      * @param transactionTimeout must stay below the brokers' transaction.max.timeout.ms (15 min by default)
+     * @param connectTimeout how long {@code run} waits for a broker to answer before it stops
      */
     public record Kafka(
             String bootstrapServers,
@@ -80,7 +90,8 @@ public record JobConfig(
             Delivery delivery,
             String transactionalIdPrefix,
             Duration transactionTimeout,
-            StartingOffsets startingOffsets) {
+            StartingOffsets startingOffsets,
+            Duration connectTimeout) {
         public Kafka {
             properties = Map.copyOf(properties);
         }
@@ -163,7 +174,7 @@ public record JobConfig(
     }
 
     /**
-     * Fluent construction with the defaults documented in README.md; {@link #build()} runs one
+     * Fluent construction with the defaults documented in docs/operations.md; {@link #build()} runs one
      * sanity check that lists every problem with what to do about it.
      */
     public static final class Builder {
@@ -174,6 +185,8 @@ public record JobConfig(
         private String transactionalIdPrefix = "streamcell";
         private Duration transactionTimeout = Duration.ofMinutes(10);
         private StartingOffsets startingOffsets = StartingOffsets.COMMITTED;
+        private Duration connectTimeout = Duration.ofSeconds(30);
+        private final Map<String, String> flinkOptions = new LinkedHashMap<>();
         private String readingsTopic = "readings";
         private String forecastsTopic = "forecasts";
         private String anomaliesTopic = "anomalies";
@@ -213,6 +226,18 @@ public record JobConfig(
 
         public Builder kafkaProperty(String key, String value) {
             kafkaProperties.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /** How long {@code run} waits for a broker to answer before it stops with an error. */
+        public Builder connectTimeout(Duration value) {
+            this.connectTimeout = Objects.requireNonNull(value, "connectTimeout");
+            return this;
+        }
+
+        /** A Flink configuration option for the job, e.g. {@code execution.buffer-timeout} = {@code 5ms}. */
+        public Builder flinkOption(String key, String value) {
+            flinkOptions.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
             return this;
         }
 
@@ -396,6 +421,9 @@ public record JobConfig(
                                 + "): a transaction stays open "
                                 + "from one checkpoint to the next");
             }
+            if (connectTimeout.isNegative() || connectTimeout.isZero()) {
+                problems.add("kafka.connect-timeout must be positive: how long to wait for a broker to answer");
+            }
             if (checkpointInterval.isNegative() || checkpointInterval.isZero()) {
                 problems.add("checkpoints.interval must be positive (exactly-once output is committed on checkpoints)");
             }
@@ -464,14 +492,16 @@ public record JobConfig(
                             delivery,
                             transactionalIdPrefix,
                             transactionTimeout,
-                            startingOffsets),
+                            startingOffsets,
+                            connectTimeout),
                     new Topics(readingsTopic, forecastsTopic, anomaliesTopic, deadLettersTopic, modelsTopic),
                     modelPath,
                     new Ordering(orderingMode, maxOutOfOrderness, allowedLateness, idleTimeout),
                     new State(stateTtl, resetAfterGap, stateBackend, adaptation),
                     new Stepping(steppingMode, bundleSize, bundleTimeout, bundleKernel),
                     new Checkpoints(checkpointInterval, checkpointDirectory),
-                    parallelism);
+                    parallelism,
+                    flinkOptions);
         }
     }
 }

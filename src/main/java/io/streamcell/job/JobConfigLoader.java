@@ -1,29 +1,32 @@
 package io.streamcell.job;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.streamcell.files.FileErrors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.BiConsumer;
-import java.util.function.Function;
 
 /**
  * Reads a job configuration: a YAML file (nested or dotted keys) and then {@code key=value}
- * overrides, both with the option names of {@link #OPTIONS}; unknown names are errors, so a typo
- * cannot silently fall back to a default. Keys under {@code kafka.properties.} go to the Kafka
- * clients unchanged.
+ * overrides, both with the option names of {@link #OPTIONS}; unknown names are errors (with the
+ * closest known name), so a typo cannot silently fall back to a default. Keys under {@code
+ * kafka.properties.} go to the Kafka clients unchanged, keys under {@code flink.} to the job's Flink
+ * configuration. Every error names where the value was set: {@code FILE:LINE:COLUMN} or {@code --set}.
  */
 public final class JobConfigLoader {
     static final String KAFKA_PROPERTIES_PREFIX = "kafka.properties.";
+    static final String FLINK_PREFIX = "flink.";
 
     /** One documented option: its name, default (as a user writes it), meaning, and how it applies. */
     public record Option(
@@ -90,7 +93,7 @@ public final class JobConfigLoader {
                     "topics.models",
                     "models",
                     "model-update topic (Avro ModelUpdate), read as a broadcast stream "
-                            + "for hot-swap (README: Model hot-swap); none turns hot-swap off",
+                            + "for hot-swap (docs/operations.md: Model hot-swap); none turns hot-swap off",
                     JobConfig.Builder::modelsTopic),
             new Option(
                     "model.path",
@@ -134,37 +137,37 @@ public final class JobConfigLoader {
                     "model",
                     "model, off, rls or nlms: whether each key's readout learns online from its own errors; model: as "
                             + "the model says (a model with a forecast recipe adapts, others do not); for models "
-                            + "without one, rls or nlms learn a correction on the top hidden state (README: Online "
+                            + "without one, rls or nlms learn a correction on the top hidden state (docs/operations.md: Online "
                             + "adaptation)",
                     JobConfig.Builder::adaptation),
             new Option(
                     "adaptation.forgetting",
                     "0.999",
                     "RLS forgetting factor in (0, 1]; the memory is about " + "1/(1-forgetting) events",
-                    (b, v) -> b.adaptationForgetting(Double.parseDouble(v.trim()))),
+                    (b, v) -> b.adaptationForgetting(number(v))),
             new Option(
                     "adaptation.step-size",
                     "0.05",
                     "NLMS step size in (0, 2)",
-                    (b, v) -> b.adaptationStepSize(Double.parseDouble(v.trim()))),
+                    (b, v) -> b.adaptationStepSize(number(v))),
             new Option(
                     "adaptation.process-noise",
                     "0.001",
                     "RLS process noise added to the covariance each event; "
                             + "keeps the readout learning on collinear hidden units",
-                    (b, v) -> b.adaptationProcessNoise(Double.parseDouble(v.trim()))),
+                    (b, v) -> b.adaptationProcessNoise(number(v))),
             new Option(
                     "stepping.mode",
                     "per-event",
                     "per-event (step each reading at once: lowest latency) or "
                             + "bundled (step many keys at once with the bundle kernel: more throughput, same results; "
-                            + "README: Bundled stepping)",
+                            + "docs/operations.md: Bundled stepping)",
                     (b, v) -> b.steppingMode(enumValue(JobConfig.SteppingMode.class, v))),
             new Option(
                     "stepping.bundle-size",
                     "512",
                     "bundled mode: step a bundle when it holds this many readings",
-                    (b, v) -> b.bundleSize(Integer.parseInt(v.trim()))),
+                    (b, v) -> b.bundleSize(wholeNumber(v))),
             new Option(
                     "stepping.bundle-timeout",
                     "100ms",
@@ -175,7 +178,7 @@ public final class JobConfigLoader {
                     "stepping.kernel",
                     "plain",
                     "bundled mode: plain (Java, bit-identical to per-event) or blas "
-                            + "(one OpenBLAS product per layer and bundle: faster, equal up to float rounding; README: "
+                            + "(one OpenBLAS product per layer and bundle: faster, equal up to float rounding; docs/operations.md: "
                             + "Bundled stepping)",
                     (b, v) -> b.bundleKernel(enumValue(JobConfig.BundleKernel.class, v))),
             new Option(
@@ -197,7 +200,18 @@ public final class JobConfigLoader {
                     "parallelism",
                     "(cluster default)",
                     "parallelism of the job's operators",
-                    (b, v) -> b.parallelism(Integer.parseInt(v.trim()))));
+                    (b, v) -> b.parallelism(wholeNumber(v))),
+            new Option(
+                    "kafka.connect-timeout",
+                    "30s",
+                    "how long run waits for a Kafka broker to answer before it stops with an error",
+                    (b, v) -> b.connectTimeout(Durations.parse(v))),
+            new Option(
+                    "flink.*",
+                    "(none)",
+                    "any Flink configuration option, passed to the job's Flink configuration "
+                            + "(flink.execution.buffer-timeout: 5ms sets execution.buffer-timeout)",
+                    (b, v) -> {}));
 
     private static final Map<String, Option> BY_NAME = new LinkedHashMap<>();
 
@@ -205,79 +219,120 @@ public final class JobConfigLoader {
         OPTIONS.forEach(option -> BY_NAME.put(option.name(), option));
     }
 
+    /** Where a value came from, for error messages: {@code job.yaml:3:5} or {@code --set key=value}. */
+    private record Value(String text, String source) {}
+
     private JobConfigLoader() {}
 
     /**
      * @param yaml the configuration file, or null for defaults only
      * @param overrides {@code key=value} strings applied after the file, in order
-     * @throws IllegalArgumentException naming the option at fault (and the file)
+     * @throws IllegalArgumentException naming each option at fault, where it was set ({@code
+     *     FILE:LINE:COLUMN} or {@code --set}) and what to do
      */
     public static JobConfig load(Path yaml, List<String> overrides) throws IOException {
-        Map<String, String> values = new LinkedHashMap<>();
+        Map<String, Value> values = new LinkedHashMap<>();
         if (yaml != null) {
-            JsonNode root = new ObjectMapper(new YAMLFactory()).readTree(Files.readAllBytes(yaml));
-            if (root != null && !root.isMissingNode() && !root.isNull()) {
-                if (!root.isObject()) {
-                    throw new IllegalArgumentException(yaml + ": expected a mapping of options at the top level");
-                }
-                flatten("", root, values, yaml.toString());
-            }
+            readYaml(yaml, values);
         }
         for (String override : overrides) {
             int equals = override.indexOf('=');
             if (equals <= 0) {
-                throw new IllegalArgumentException("--set " + override + ": expected key=value");
+                throw new IllegalArgumentException("--set " + override + ": expected key=value, e.g. --set "
+                        + (override.isBlank() ? "parallelism" : override.trim()) + "=...");
             }
-            values.put(override.substring(0, equals).trim(), override.substring(equals + 1));
+            values.put(
+                    override.substring(0, equals).trim(),
+                    new Value(override.substring(equals + 1), "--set " + override));
         }
-        return fromValues(values, yaml == null ? "configuration" : yaml.toString());
+        return apply(values);
     }
 
-    /** Applies flat {@code option -> value} pairs to a builder with the defaults. */
+    /** Applies flat {@code option -> value} pairs to a builder with the defaults; {@code source} names them in errors. */
     public static JobConfig fromValues(Map<String, String> values, String source) {
+        Map<String, Value> sourced = new LinkedHashMap<>();
+        values.forEach((name, value) -> sourced.put(name, new Value(value, source)));
+        return apply(sourced);
+    }
+
+    private static JobConfig apply(Map<String, Value> values) {
         JobConfig.Builder builder = JobConfig.builder();
         List<String> problems = new ArrayList<>();
         values.forEach((name, value) -> {
+            String at = value.source() + ": ";
             if (name.startsWith(KAFKA_PROPERTIES_PREFIX) && name.length() > KAFKA_PROPERTIES_PREFIX.length()) {
-                builder.kafkaProperty(name.substring(KAFKA_PROPERTIES_PREFIX.length()), value);
+                builder.kafkaProperty(name.substring(KAFKA_PROPERTIES_PREFIX.length()), value.text());
+                return;
+            }
+            if (name.startsWith(FLINK_PREFIX) && name.length() > FLINK_PREFIX.length()) {
+                String flinkKey = name.substring(FLINK_PREFIX.length());
+                String instead = JOB_FLINK_OPTIONS.get(flinkKey);
+                if (instead != null) {
+                    problems.add(at + name + " is set by the job itself: use " + instead + " instead");
+                } else {
+                    builder.flinkOption(flinkKey, value.text());
+                }
                 return;
             }
             Option option = BY_NAME.get(name);
             if (option == null || option.name().endsWith("*")) {
-                problems.add("unknown option '" + name + "'" + suggestion(name));
+                problems.add(at + "unknown option '" + name + "'" + suggestion(name));
                 return;
             }
             try {
-                option.apply().accept(builder, value);
+                option.apply().accept(builder, value.text());
             } catch (RuntimeException e) {
-                problems.add(name + ": " + e.getMessage());
+                problems.add(at + name + ": " + e.getMessage());
             }
         });
         if (!problems.isEmpty()) {
-            throw new IllegalArgumentException(source + ":\n  - " + String.join("\n  - ", problems));
+            throw new IllegalArgumentException("invalid job configuration:\n  - " + String.join("\n  - ", problems));
         }
         return builder.build();
     }
 
-    private static final String KAFKA_PROPERTIES = "kafka.properties.";
+    /** Flattens the file's options, remembering the line and column of each. */
+    private static void readYaml(Path yaml, Map<String, Value> into) throws IOException {
+        try (JsonParser parser = new YAMLFactory().createParser(Files.readAllBytes(yaml))) {
+            JsonToken first = parser.nextToken();
+            if (first == null || first == JsonToken.VALUE_NULL) {
+                return; // an empty file: defaults only
+            }
+            if (first != JsonToken.START_OBJECT) {
+                throw new IllegalArgumentException(yaml + ":" + location(parser)
+                        + ": expected a mapping of options (name: value) at the top level");
+            }
+            readMapping(yaml, parser, "", into);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(FileErrors.syntax(yaml, e) + " (not valid YAML)");
+        }
+    }
 
-    private static void flatten(String prefix, JsonNode node, Map<String, String> into, String source) {
-        for (Iterator<Map.Entry<String, JsonNode>> fields = node.fields(); fields.hasNext(); ) {
-            Map.Entry<String, JsonNode> field = fields.next();
-            String name = prefix + field.getKey();
-            JsonNode value = field.getValue();
-            if (value.isObject()) {
-                flatten(name + ".", value, into, source);
-            } else if (value.isArray()) {
-                throw new IllegalArgumentException(
-                        source + ": option '" + name + "' must be a single value, not a list");
-            } else if (value.isBoolean() && !name.startsWith(KAFKA_PROPERTIES)) {
-                // YAML 1.1 reads `off` and `on` (also `no`, `yes`) as booleans: they are the option words
-                into.put(name, value.booleanValue() ? "on" : "off");
+    private static void readMapping(Path yaml, JsonParser parser, String prefix, Map<String, Value> into)
+            throws IOException {
+        for (JsonToken token = parser.nextToken(); token == JsonToken.FIELD_NAME; token = parser.nextToken()) {
+            String name = prefix + parser.currentName();
+            String at = yaml + ":" + location(parser);
+            JsonToken value = parser.nextToken();
+            if (value == JsonToken.START_OBJECT) {
+                readMapping(yaml, parser, name + ".", into);
+            } else if (value == JsonToken.START_ARRAY) {
+                throw new IllegalArgumentException(at + ": option '" + name + "' must be a single value, not a list");
+            } else if ((value == JsonToken.VALUE_TRUE || value == JsonToken.VALUE_FALSE)
+                    && !name.startsWith(KAFKA_PROPERTIES_PREFIX)
+                    && !name.startsWith(FLINK_PREFIX)) {
+                // YAML 1.1 reads `off` and `on` (also `no`, `yes`) as booleans: for our options they are
+                // the option words; Kafka and Flink properties keep true/false
+                into.put(name, new Value(value == JsonToken.VALUE_TRUE ? "on" : "off", at));
             } else {
-                into.put(name, value.isNull() ? "none" : value.asText());
+                into.put(name, new Value(value == JsonToken.VALUE_NULL ? "none" : parser.getText(), at));
             }
         }
+    }
+
+    private static String location(JsonParser parser) {
+        JsonLocation at = parser.currentTokenLocation();
+        return at.getLineNr() + ":" + at.getColumnNr();
     }
 
     private static Duration optionalDuration(String value) {
@@ -299,16 +354,100 @@ public final class JobConfigLoader {
         throw new IllegalArgumentException("'" + value + "' is not one of " + String.join(", ", allowed));
     }
 
-    private static String suggestion(String name) {
-        Function<String, String> lastPart = n -> n.substring(n.lastIndexOf('.') + 1);
-        for (Option option : OPTIONS) {
-            if (lastPart.apply(option.name()).equals(lastPart.apply(name))
-                    || option.name()
-                            .replace("-", "")
-                            .equalsIgnoreCase(name.replace("-", "").replace("_", ""))) {
-                return " (did you mean '" + option.name() + "'?)";
+    /** Flink options the job sets from its own options: the one to use instead. */
+    private static final Map<String, String> JOB_FLINK_OPTIONS = Map.of(
+            "execution.checkpointing.interval", "checkpoints.interval",
+            "execution.checkpointing.dir", "checkpoints.directory",
+            "state.backend.type", "state.backend",
+            "parallelism.default", "parallelism",
+            "execution.checkpointing.mode", "nothing (the outputs rely on exactly-once checkpoints)",
+            "pipeline.generic-types", "nothing (the job's types all have their own serializers)");
+
+    /** First words of Flink's configuration options, to tell a Flink option written without its prefix. */
+    private static final List<String> FLINK_OPTION_GROUPS = List.of(
+            "execution.",
+            "pipeline.",
+            "taskmanager.",
+            "jobmanager.",
+            "rest.",
+            "metrics.",
+            "restart-strategy.",
+            "state.backend.",
+            "state.checkpoints.",
+            "classloader.",
+            "web.",
+            "table.",
+            "cluster.",
+            "high-availability.",
+            "akka.",
+            "pekko.",
+            "parallelism.default");
+
+    static int wholeNumber(String value) {
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + value + "' is not a whole number");
+        }
+    }
+
+    static double number(String value) {
+        try {
+            return Double.parseDouble(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + value + "' is not a number");
+        }
+    }
+
+    /** The closest documented option to a name that is none, as {@code " (did you mean 'x'?)"}. */
+    static String suggestion(String name) {
+        for (String group : FLINK_OPTION_GROUPS) {
+            if (name.startsWith(group)) {
+                return " (did you mean '" + FLINK_PREFIX + name + "'? Flink options take the prefix " + FLINK_PREFIX
+                        + ")";
             }
         }
-        return " (see README.md \"Configuration\" for the options)";
+        String normalised = normalise(name);
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (Option option : OPTIONS) {
+            String candidate = option.name();
+            if (candidate.endsWith("*")) {
+                continue;
+            }
+            int distance = editDistance(normalised, normalise(candidate));
+            if (distance < bestDistance) {
+                best = candidate;
+                bestDistance = distance;
+            }
+        }
+        boolean close = best != null && bestDistance <= Math.max(2, best.length() / 4);
+        return close
+                ? " (did you mean '" + best + "'?)"
+                : " (the options are listed in docs/operations.md \"Configuration\")";
+    }
+
+    private static String normalise(String name) {
+        return name.toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    /** Levenshtein distance: insertions, deletions and substitutions of one character. */
+    private static int editDistance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitute = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                current[j] = Math.min(substitute, Math.min(previous[j] + 1, current[j - 1] + 1));
+            }
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
     }
 }

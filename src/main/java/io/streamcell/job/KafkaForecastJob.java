@@ -12,7 +12,6 @@ import io.streamcell.model.ModelConfig;
 import io.streamcell.model.RecurrentModel;
 import io.streamcell.model.io.ModelDirectory;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -95,20 +94,20 @@ public final class KafkaForecastJob {
                 .build(env);
     }
 
-    /** How long the start-up check waits for the broker to list its topics. */
-    private static final Duration TOPIC_CHECK_TIMEOUT = Duration.ofSeconds(30);
-
-    /** Fails with one clear message, instead of a restart loop, if a topic the job reads is missing. */
+    /**
+     * Fails with one clear message, instead of a restart loop, if no broker answers within {@code
+     * kafka.connect-timeout} or a topic the job reads is missing.
+     */
     private static void requireSourceTopics(KafkaConnections kafka, JobConfig config) {
         List<String> read = new ArrayList<>(List.of(config.topics().readings()));
         if (config.topics().hotSwap()) {
             read.add(config.topics().models());
         }
-        List<String> missing = SourceTopics.missing(kafka, read, TOPIC_CHECK_TIMEOUT);
+        List<String> missing = SourceTopics.missing(kafka, read, config.kafka().connectTimeout());
         if (!missing.isEmpty()) {
             throw new IllegalArgumentException("Kafka topic" + (missing.size() > 1 ? "s " : " ") + missing
                     + " not found on " + kafka.bootstrapServers() + ": create "
-                    + (missing.size() > 1 ? "them" : "it") + " (README \"Running the job on Kafka\")"
+                    + (missing.size() > 1 ? "them" : "it") + " (docs/operations.md \"Running the job on Kafka\")"
                     + (missing.contains(config.topics().models())
                             ? ", or set topics.models: none to run without model hot-swap"
                             : ""));

@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streamcell.model.GoldenFixtures;
 import java.io.IOException;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -52,6 +54,35 @@ class LauncherITCase {
                 .contains("error: ")
                 .contains("not a model directory")
                 .doesNotContain("at io.streamcell");
+    }
+
+    @Test
+    void runWithoutABrokerStopsWithinTheTimeoutWithOneLine() throws Exception {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort(); // nothing listens there once it is closed
+        }
+        String servers = "127.0.0.1:" + closedPort;
+
+        long start = System.nanoTime();
+        Result result =
+                launch("run", "--set", "kafka.bootstrap-servers=" + servers, "--set", "kafka.connect-timeout=3s");
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+        assertThat(result.exitCode).as(result.output).isEqualTo(StreamCellCli.EXIT_FAILURE);
+        assertThat(result.output.strip().lines()).as(result.output).hasSize(1);
+        assertThat(result.output)
+                .startsWith("error: no Kafka broker answered at " + servers + " within 3 s")
+                .contains("kafka.connect-timeout");
+        assertThat(took).as("the JVM's start plus the 3 s timeout").isLessThan(Duration.ofSeconds(45));
+    }
+
+    @Test
+    void versionNamesTheReleaseAndTheCommit() throws Exception {
+        Result result = launch("--version");
+
+        assertThat(result.exitCode).as(result.output).isZero();
+        assertThat(result.output.strip()).matches("streamcell \\d+\\.\\d+\\.\\d+\\S* \\(commit [0-9a-f]{7}.*\\)");
     }
 
     private record Result(int exitCode, String output) {}

@@ -254,4 +254,92 @@ class TrainCommandTest {
         assertThat(run.exitCode()).isEqualTo(StreamCellCli.EXIT_FAILURE);
         assertThat(run.err()).contains("--val must be in (0, 1)");
     }
+
+    @Test
+    void redirectedStderrGetsPlainLinesAndReadableOptions() {
+        CliRun run = CliRun.of(
+                "train",
+                "--input",
+                input.toString(),
+                "--features",
+                "temperature",
+                "--targets",
+                "temperature",
+                "--hidden",
+                "4",
+                "--epochs",
+                "2",
+                "--out",
+                temp.resolve("plain").toString());
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.err())
+                .doesNotContain("\r", "TrainingOptions", "[")
+                .contains("model: LSTM, hidden size 4, 1 layer, horizon 1")
+                .contains("training: up to 2 epochs (patience 5), learning rate 0.002 (cosine)")
+                .containsPattern("(?m)^epoch 1/2: train loss [0-9.]+, validation loss [0-9.]+ \\(best so far\\)$")
+                .containsPattern("(?m)^epoch 2/2: train loss ");
+    }
+
+    @Test
+    void seasonalPeriodIsADayOfTheTimestampsUnlessGiven() throws Exception {
+        Path out = temp.resolve("daily");
+        CliRun run = CliRun.of(
+                "train",
+                "--input",
+                input.toString(),
+                "--features",
+                "temperature",
+                "--targets",
+                "temperature",
+                "--hidden",
+                "4",
+                "--epochs",
+                "1",
+                "--quiet",
+                "--out",
+                out.toString());
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("seasonal naive (288)");
+        ModelProvenance provenance = ModelDirectory.read(out).config().provenance();
+        assertThat(provenance.options().season()).isEqualTo(288);
+        assertThat(provenance.metrics().season()).isEqualTo(288);
+        assertThat(SeasonalPeriod.fromSpacing(3_600_000))
+                .isEqualTo(new SeasonalPeriod(24, "a day of 1-hour steps, from the timestamps"));
+        assertThat(SeasonalPeriod.fromSpacing(86_400_000).steps()).isEqualTo(7);
+    }
+
+    @Test
+    void aModelThatLosesToNaiveIsReportedAndRecorded() throws Exception {
+        Path out = temp.resolve("weak");
+        CliRun run = CliRun.of(
+                "train",
+                "--input",
+                input.toString(),
+                "--features",
+                "temperature",
+                "--targets",
+                "temperature",
+                "--head-only",
+                "--hidden",
+                "2",
+                "--epochs",
+                "1",
+                "--lr",
+                "0.00001",
+                "--quiet",
+                "--out",
+                out.toString());
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("warning: " + TrainCommand.WORSE_THAN_NAIVE);
+        ModelProvenance provenance = ModelDirectory.read(out).config().provenance();
+        assertThat(provenance.metrics().model().mse())
+                .isGreaterThan(provenance.metrics().naive().mse());
+        assertThat(provenance.warnings()).containsExactly(TrainCommand.WORSE_THAN_NAIVE);
+        JsonNode written =
+                new ObjectMapper().readTree(out.resolve("config.json").toFile());
+        assertThat(written.at("/provenance/warnings/0").asText()).isEqualTo(TrainCommand.WORSE_THAN_NAIVE);
+    }
 }

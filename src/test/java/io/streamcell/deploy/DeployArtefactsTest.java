@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamcell.job.JobConfig;
 import io.streamcell.job.JobConfigLoader;
+import io.streamcell.testing.DocumentedMetrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -29,7 +30,7 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 /**
  * Static checks of the deployment artefacts (Docker is not part of the build): docker-compose.yml,
  * deploy/Dockerfile, deploy/k8s/ and the Grafana dashboard parse, pin the versions in pom.xml, publish
- * and mount what README.md relies on, and the dashboard queries only metrics that README.md "Metrics"
+ * and mount what deploy/README.md relies on, and the dashboard queries only metrics that docs/operations.md "Metrics"
  * documents and the job registers.
  */
 class DeployArtefactsTest {
@@ -47,7 +48,7 @@ class DeployArtefactsTest {
     @Test
     void composeHasTheServicesTheReadmeUses() throws IOException {
         Map<String, Object> services = map(compose(), "services");
-        String section = readmeSection("Run on Docker Compose").toLowerCase(Locale.ROOT);
+        String section = deploySection("Run on Docker Compose").toLowerCase(Locale.ROOT);
         for (String service : List.of(
                 "kafka",
                 "kafka-init",
@@ -58,7 +59,7 @@ class DeployArtefactsTest {
                 "prometheus",
                 "grafana")) {
             assertThat(services).as("services").containsKey(service);
-            assertThat(section).as("README names the service").contains(service);
+            assertThat(section).as("deploy/README.md names the service").contains(service);
         }
         assertThat(string(map(services, "jobmanager"), "command")).isEqualTo("jobmanager");
         assertThat(string(map(services, "taskmanager"), "command")).isEqualTo("taskmanager");
@@ -92,7 +93,7 @@ class DeployArtefactsTest {
         assertThat(list(map(services, "kafka"), "ports")).contains("9092:9092");
         assertThat(list(map(services, "prometheus"), "ports")).contains("9090:9090");
         assertThat(list(map(services, "grafana"), "ports")).contains("3000:3000");
-        assertThat(readmeSection("Run on Docker Compose"))
+        assertThat(deploySection("Run on Docker Compose"))
                 .contains(
                         "http://localhost:8081", "http://localhost:3000", "http://localhost:9090", "`localhost:9092`");
         // The broker advertises the published port to host clients and kafka:29092 inside the network.
@@ -142,16 +143,68 @@ class DeployArtefactsTest {
         while (copy.find()) {
             copies++;
             String source = copy.group(1);
-            if (!source.startsWith("target/")) {
-                assertThat(Path.of(source)).as(copy.group()).exists();
-            }
+            assertThat(source).as("nothing built on the host is copied").doesNotStartWith("target/");
+            assertThat(Path.of(source)).as(copy.group()).exists();
             assertThat(contextIncludes)
                     .as(source + " in the build context (.dockerignore)")
                     .anyMatch(include -> source.equals(include) || include.endsWith("/") && source.startsWith(include));
         }
-        assertThat(copies).isGreaterThanOrEqualTo(4);
+        assertThat(copies).isGreaterThanOrEqualTo(6);
         assertThat(Files.readString(DOCKERFILE))
-                .contains("target/streamcell.jar " + JOB_JAR, "deploy/job.yaml " + JOB_CONFIG);
+                .contains("/build/target/streamcell.jar " + JOB_JAR, "deploy/job.yaml " + JOB_CONFIG);
+    }
+
+    @Test
+    void dockerfileBuildsTheJobJarFromTheSources() throws IOException {
+        String dockerfile = Files.readString(DOCKERFILE);
+        String mavenImage = "maven:3.9.11-eclipse-temurin-" + pomProperty("maven.compiler.release");
+
+        assertThat(dockerfile).contains("ARG MAVEN_IMAGE=" + mavenImage, "FROM ${MAVEN_IMAGE} AS build");
+        assertThat(dockerfile)
+                .as("the build stage packages the jar as mvn package does")
+                .containsPattern("(?m)^RUN .*mvn -B .*package$")
+                .contains("COPY pom.xml ./", "COPY schemas/ schemas/", "COPY src/main/ src/main/")
+                .contains("COPY --from=build --chown=flink:flink /build/target/streamcell.jar " + JOB_JAR);
+        assertThat(dockerfile).doesNotContainPattern("(?m)^COPY (--chown=\\S+ )?target/");
+        for (String service : List.of("jobmanager", "taskmanager", "job-submitter", "generator")) {
+            Map<String, Object> build = map(map(map(compose(), "services"), service), "build");
+            assertThat(map(build, "args")).as(service).containsEntry("MAVEN_IMAGE", mavenImage);
+            assertThat(string(build, "context")).isEqualTo(".");
+        }
+        assertThat(deploySection("Run on Docker Compose"))
+                .contains("docker compose up -d --build")
+                .doesNotContain("mvn -B -DskipTests package && docker compose");
+    }
+
+    @Test
+    void kubernetesRescalesThroughTheCustomResource() throws IOException {
+        Map<String, Object> job = map(map(yaml(Files.readString(FLINK_DEPLOYMENT)), "spec"), "job");
+        List<String> args = list(job, "args");
+        List<String> overrides = new ArrayList<>();
+        for (int i = 3; i < args.size(); i += 2) {
+            overrides.add(args.get(i + 1));
+        }
+
+        assertThat(overrides).noneMatch(option -> option.startsWith("parallelism="));
+        assertThat(JobConfigLoader.load(Path.of("deploy/job.yaml"), overrides).parallelism())
+                .as("the job leaves its parallelism to the cluster: spec.job.parallelism")
+                .isEqualTo(-1);
+        assertThat(job.get("parallelism")).isInstanceOf(Integer.class);
+    }
+
+    @Test
+    void grafanaIsProvisionedAsTheDocsDescribeIt() throws IOException {
+        Map<String, Object> provider = asMap(
+                ((List<?>) yaml(Files.readString(Path.of("deploy/grafana/provisioning/dashboards/streamcell.yml")))
+                                .get("providers"))
+                        .get(0));
+        Map<String, Object> grafana = map(map(compose(), "services"), "grafana");
+
+        assertThat(provider).containsEntry("allowUiUpdates", true);
+        assertThat(deploySection("Run on Docker Compose")).contains("admin/admin to edit");
+        assertThat(map(grafana, "environment"))
+                .containsEntry("GF_AUTH_ANONYMOUS_ENABLED", "true")
+                .containsEntry("GF_AUTH_ANONYMOUS_ORG_ROLE", "Viewer");
     }
 
     @Test
@@ -241,7 +294,6 @@ class DeployArtefactsTest {
         JobConfig config = JobConfigLoader.load(Path.of("deploy/job.yaml"), overrides);
         assertThat(config.checkpoints().directory()).isEqualTo(flink.get("execution.checkpointing.dir"));
         assertThat(config.state().backend().name().toLowerCase(Locale.ROOT)).isEqualTo(flink.get("state.backend.type"));
-        assertThat(config.parallelism()).isEqualTo(job.get("parallelism"));
         assertThat(Files.readString(Path.of("deploy/k8s/podmonitor.yaml"))).contains("port: metrics");
         assertThat(spec.get("podTemplate").toString()).contains("name=metrics", "containerPort=9249");
     }
@@ -267,7 +319,7 @@ class DeployArtefactsTest {
         assertThat(used).hasSizeGreaterThanOrEqualTo(10);
         for (String metric : used) {
             assertThat(available)
-                    .as(metric + " is not an available metric in README.md \"Metrics\"")
+                    .as(metric + " is not an available metric in docs/operations.md \"Metrics\"")
                     .anyMatch(pattern -> pattern.matcher(metric).matches());
         }
         // Every panel reads the provisioned datasource.
@@ -300,7 +352,7 @@ class DeployArtefactsTest {
             String registered = "\"" + metric.group(1) + "\"";
             if (status.equals("planned")) {
                 assertThat(sources)
-                        .as(name + " is registered now: mark it available in README.md \"Metrics\"")
+                        .as(name + " is registered now: mark it available in docs/operations.md \"Metrics\"")
                         .doesNotContain(registered);
             } else {
                 assertThat(sources)
@@ -322,24 +374,16 @@ class DeployArtefactsTest {
                         "flink_taskmanager_job_task_operator_streamcell_onlineError");
     }
 
-    /** README.md "Metrics" tables: Prometheus name to status (last column). */
+    /** The operations guide's "Metrics" tables: Prometheus name to status (last column). */
     private static Map<String, String> documentedMetrics() throws IOException {
-        Map<String, String> metrics = new LinkedHashMap<>();
-        Pattern row = Pattern.compile("^\\| `(flink_[^`]+)` \\|.*\\| ([^|]+) \\|$");
-        for (String line : readmeSection("Metrics").split("\n")) {
-            Matcher matcher = row.matcher(line.trim());
-            if (matcher.matches()) {
-                metrics.put(matcher.group(1), matcher.group(2).trim());
-            }
-        }
-        assertThat(metrics).hasSizeGreaterThanOrEqualTo(15);
-        return metrics;
+        return DocumentedMetrics.all();
     }
 
-    private static String readmeSection(String title) throws IOException {
-        String readme = Files.readString(Path.of("README.md"));
+    /** A section of deploy/README.md, where the deployments are documented. */
+    private static String deploySection(String title) throws IOException {
+        String readme = Files.readString(Path.of("deploy/README.md"));
         int start = readme.indexOf("\n## " + title + "\n");
-        assertThat(start).as("README.md section " + title).isNotNegative();
+        assertThat(start).as("deploy/README.md section " + title).isNotNegative();
         int end = readme.indexOf("\n## ", start + 1);
         return readme.substring(start, end < 0 ? readme.length() : end);
     }

@@ -7,11 +7,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
-/** README.md "Configuration" lists every option with its default, so the docs cannot drift from the code. */
+/** docs/operations.md "Configuration" lists every option with its default, so the docs cannot drift from the code. */
 class ConfigurationDocsTest {
     @Test
-    void readmeDocumentsEveryOptionWithItsDefault() throws IOException {
-        String readme = Files.readString(Path.of("README.md"));
+    void operationsGuideDocumentsEveryOptionWithItsDefault() throws IOException {
+        String readme = Files.readString(Path.of("docs/operations.md"));
         for (JobConfigLoader.Option option : JobConfigLoader.OPTIONS) {
             assertThat(readme)
                     .as(option.name())

@@ -9,6 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExecutionOptions;
+import org.apache.flink.configuration.PipelineOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -187,6 +190,41 @@ class JobConfigLoaderTest {
     void overrideWithoutEqualsIsRejected() {
         assertThatThrownBy(() -> JobConfigLoader.load(null, List.of("parallelism")))
                 .hasMessageContaining("--set parallelism: expected key=value");
+    }
+
+    @Test
+    void flinkOptionsPassThroughUnderTheirPrefix() throws IOException {
+        Path file = yaml("""
+                kafka.bootstrap-servers: x:1
+                flink:
+                  execution.buffer-timeout: 5ms
+                """);
+
+        JobConfig config = JobConfigLoader.load(file, List.of("flink.pipeline.max-parallelism=64"));
+        Configuration flink = ForecastJob.flinkConfiguration(config);
+
+        assertThat(config.flinkOptions())
+                .containsEntry("execution.buffer-timeout", "5ms")
+                .containsEntry("pipeline.max-parallelism", "64");
+        assertThat(flink.get(ExecutionOptions.BUFFER_TIMEOUT)).isEqualTo(Duration.ofMillis(5));
+        assertThat(flink.get(PipelineOptions.MAX_PARALLELISM)).isEqualTo(64);
+        assertThat(flink.get(PipelineOptions.GENERIC_TYPES)).isFalse();
+        assertThatThrownBy(() -> JobConfigLoader.load(
+                        null, List.of("kafka.bootstrap-servers=x:1", "flink.execution.checkpointing.interval=1s")))
+                .hasMessageContaining("--set flink.execution.checkpointing.interval=1s: "
+                        + "flink.execution.checkpointing.interval is set by the job itself: use checkpoints.interval");
+    }
+
+    @Test
+    void connectTimeoutIsAnOption() throws IOException {
+        JobConfig config =
+                JobConfigLoader.load(null, List.of("kafka.bootstrap-servers=x:1", "kafka.connect-timeout=3s"));
+
+        assertThat(config.kafka().connectTimeout()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(JobConfigLoader.load(null, List.of("kafka.bootstrap-servers=x:1"))
+                        .kafka()
+                        .connectTimeout())
+                .isEqualTo(Duration.ofSeconds(30));
     }
 
     @Test

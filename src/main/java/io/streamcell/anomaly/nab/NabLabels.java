@@ -1,7 +1,9 @@
 package io.streamcell.anomaly.nab;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamcell.files.FileErrors;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,8 +24,8 @@ public final class NabLabels {
         JsonNode root;
         try {
             root = new ObjectMapper().readTree(combinedWindowsJson.toFile());
-        } catch (IOException e) {
-            throw new IOException(combinedWindowsJson + ": not valid JSON: " + e.getMessage(), e);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(FileErrors.syntax(combinedWindowsJson, e) + " (not valid JSON)", e);
         }
         try {
             return parse(root);

@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Writes replay output (DESIGN.md "Offline replay"): {@code key,timestamp}, then
+ * Writes replay output (docs/model-format.md "Forecasts CSV"): {@code key,timestamp}, then
  * {@code forecast_<target>} (horizon 1) or {@code forecast_<target>_h<k>} step-major, then
  * {@code anomaly_score}. Floats are
  * written with {@link Float#toString(float)}, which round-trips exactly. Keys and timestamps are

@@ -16,7 +16,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Streams the rows of a readings CSV (DESIGN.md "Offline replay"): a header row, a
+ * Streams the rows of a readings CSV (docs/model-format.md "Readings CSV"): a header row, a
  * {@code timestamp} column, an optional {@code key} column (without it the whole file is one key,
  * {@code ""}), and one column per requested feature, found by name; other columns are ignored.
  * Every problem with the content, including a row the CSV parser cannot read and bytes that are

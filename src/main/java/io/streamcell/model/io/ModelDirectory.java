@@ -16,7 +16,7 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * A model directory: {@code config.json} + {@code weights.safetensors} (see DESIGN.md "Model
+ * A model directory: {@code config.json} + {@code weights.safetensors} (see docs/model-format.md "Model
  * directory"). Reading validates everything and names the file at fault; writing is atomic per file.
  */
 public final class ModelDirectory {

@@ -31,7 +31,7 @@ public final class NativeMath {
     /**
      * System property (on a TaskManager) making every forecast task load ND4J's native libraries
      * when it opens, although the job's per-event kernel does not need them: a check that the
-     * cluster can load them in one job after another (README: Running on a Flink cluster).
+     * cluster can load them in one job after another (docs/operations.md: Running on a Flink cluster).
      */
     public static final String PRELOAD_PROPERTY = "streamcell.native-math.preload";
 
