@@ -6,6 +6,7 @@ import io.streamcell.avro.Forecast;
 import io.streamcell.cli.StreamCellCli;
 import io.streamcell.io.csv.ReadingsCsvReader.Row;
 import io.streamcell.model.GoldenFixtures;
+import io.streamcell.model.io.ModelDirectory;
 import io.streamcell.testing.EmbeddedKafkaExtension;
 import io.streamcell.testing.KafkaTestClients;
 import java.io.PrintWriter;
@@ -14,10 +15,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.concurrent.Future;
 import org.apache.flink.configuration.Configuration;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -108,17 +111,135 @@ class ReplayMatchesJobITCase {
         KafkaTestClients.readCommitted(
                 kafka.bootstrapServers(), config.topics().forecasts(), rows.size(), Duration.ofSeconds(2), bytes -> {
                     Forecast forecast = Forecast.getDecoder().decode(bytes);
-                    String score =
-                            forecast.getAnomalyScore() == null ? "0.0" : Float.toString(forecast.getAnomalyScore());
-                    StringBuilder values = new StringBuilder();
-                    for (float v : KafkaTestClients.flatten(forecast)) {
-                        values.append(Float.toString(v)).append(',');
-                    }
                     fromJob.put(
-                            forecast.getKey() + "@" + forecast.getEventTime().toEpochMilli(), values + score);
+                            forecast.getKey() + "@" + forecast.getEventTime().toEpochMilli(), line(forecast));
                 });
         assertThat(fromReplay).hasSize(rows.size());
         assertThat(fromJob).isEqualTo(fromReplay);
+    }
+
+    /**
+     * A model with a forecast recipe, trained by {@code streamcell train}: {@code forecast-eval}'s
+     * forecasts (its online protocol, streamed through the per-key code) are the Kafka job's on the
+     * same rows, bit for bit.
+     */
+    @Test
+    void forecastEvalGivesTheJobsForecastsForAModelWithAForecastRecipe() throws Exception {
+        int rows = 600;
+        Path series = dir.resolve("series.csv");
+        Path training = dir.resolve("training.csv");
+        List<Row> readings = new ArrayList<>();
+        StringBuilder table = new StringBuilder("date,load,temp\n");
+        StringBuilder trainingRows = new StringBuilder("key,timestamp,load,temp\n");
+        SplittableRandom random = new SplittableRandom(3);
+        long start = Instant.parse("2024-03-01T00:00:00Z").toEpochMilli();
+        for (int t = 0; t < rows; t++) {
+            long time = start + 3_600_000L * t;
+            float load = (float) (5 * Math.sin(t * Math.PI / 12) + random.nextGaussian());
+            float temp = (float) (20 + Math.cos(t * Math.PI / 12) + 0.3 * random.nextGaussian());
+            table.append(Instant.ofEpochMilli(time))
+                    .append(',')
+                    .append(load)
+                    .append(',')
+                    .append(temp)
+                    .append('\n');
+            if (t < 400) {
+                trainingRows
+                        .append("series,")
+                        .append(time)
+                        .append(',')
+                        .append(load)
+                        .append(',')
+                        .append(temp)
+                        .append('\n');
+            }
+            readings.add(new Row(t + 2, "series", Long.toString(time), time, new float[] {load, temp}));
+        }
+        Files.writeString(series, table);
+        Files.writeString(training, trainingRows);
+        Path model = dir.resolve("model");
+        assertThat(cli(
+                        "train",
+                        "--input",
+                        training.toString(),
+                        "--features",
+                        "load,temp",
+                        "--targets",
+                        "load,temp",
+                        "--hidden",
+                        "4",
+                        "--epochs",
+                        "2",
+                        "--val",
+                        "0.25",
+                        "--quiet",
+                        "--out",
+                        model.toString()))
+                .isZero();
+        Path evaluated = dir.resolve("evaluated.csv");
+        assertThat(cli(
+                        "forecast-eval",
+                        "--input",
+                        series.toString(),
+                        "--split",
+                        "300,100,200",
+                        "--model",
+                        model.toString(),
+                        "--output",
+                        evaluated.toString(),
+                        "--quiet"))
+                .isZero();
+
+        JobConfig config = JobConfig.builder()
+                .bootstrapServers(kafka.bootstrapServers())
+                .readingsTopic("fe-readings")
+                .forecastsTopic("fe-forecasts")
+                .anomaliesTopic("fe-anomalies")
+                .deadLettersTopic("fe-dead-letters")
+                .modelsTopic("none")
+                .transactionalIdPrefix("forecast-eval-matches-job")
+                .transactionTimeout(Duration.ofMinutes(2))
+                .checkpointInterval(Duration.ofMillis(500))
+                .modelPath(model.toString())
+                .parallelism(1)
+                .build();
+        kafka.createTopics(Map.of(
+                config.topics().readings(), 1,
+                config.topics().forecasts(), 1,
+                config.topics().anomalies(), 1,
+                config.topics().deadLetters(), 1));
+        produce(config.topics().readings(), List.of("load", "temp"), readings);
+        BoundedForecastJob.run(
+                config, ModelDirectory.read(model).config(), new Configuration(), "forecast-eval matches job");
+
+        Map<String, String> fromJob = new HashMap<>();
+        KafkaTestClients.readCommitted(
+                kafka.bootstrapServers(), config.topics().forecasts(), rows, Duration.ofSeconds(2), bytes -> {
+                    Forecast forecast = Forecast.getDecoder().decode(bytes);
+                    fromJob.put(
+                            forecast.getKey() + "@" + forecast.getEventTime().toEpochMilli(), line(forecast));
+                });
+        Map<String, String> fromEval = replayedByKeyAndTime(evaluated);
+        assertThat(fromEval).hasSize(rows);
+        assertThat(fromJob).isEqualTo(fromEval);
+    }
+
+    private static int cli(String... args) {
+        StringWriter err = new StringWriter();
+        CommandLine cli = StreamCellCli.newCommandLine();
+        cli.setErr(new PrintWriter(err, true));
+        int exit = cli.execute(args);
+        assertThat(exit).as(err.toString()).isZero();
+        return exit;
+    }
+
+    /** A job forecast as the CSV prints it: the values, then the anomaly score (0 when none). */
+    private static String line(Forecast forecast) {
+        StringBuilder values = new StringBuilder();
+        for (float v : KafkaTestClients.flatten(forecast)) {
+            values.append(Float.toString(v)).append(',');
+        }
+        return values + (forecast.getAnomalyScore() == null ? "0.0" : Float.toString(forecast.getAnomalyScore()));
     }
 
     /**
