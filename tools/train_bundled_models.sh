@@ -8,9 +8,11 @@
 # demo    src/main/resources/models/demo     demo-lstm-2: next temperature of a simulated sensor
 #         (features temperature, humidity), trained on 300 simulated sensors x 2000 steps without
 #         injected anomalies (`streamcell generate`, seed 42).
-# default src/main/resources/models/default  default-lstm-2: the zero-shot univariate model (feature
-#         value) behind per-key online normalisation (half-life 500, scale floor 1e-3, clip 10),
-#         trained on `streamcell generate-signals` (broad family of generated signals, seed 1).
+# default src/main/resources/models/default  default-gru16-3: the zero-shot univariate model (feature
+#         value): the forecast recipe in each key's own running units, a GRU of 16 units whose hidden
+#         state feeds the per-key readout, the readout one least-squares fit over the generated
+#         signals (`streamcell generate-signals`, seed 0, hourly, each series starting at a random
+#         hour of the week).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work="$root/target/bundled-model-data"
@@ -26,9 +28,10 @@ if [[ "$which" == demo || "$which" == all ]]; then
 fi
 
 if [[ "$which" == default || "$which" == all ]]; then
-  "$root/streamcell" generate-signals --keys 600 --steps 2000 --seed 1 --output "$work/default-train.csv"
-  "$root/streamcell" train --input "$work/default-train.csv" --features value --targets value \
-      --cell lstm --hidden 32 --layers 1 --horizon 1 --epochs 12 --patience 12 --window 200 --batch 32 \
-      --lr 0.005 --val 0.1 --seed 0 --season 24 --online-normalisation 500,0.001,10 --model-version default-lstm-2 \
+  "$root/streamcell" generate-signals --keys 600 --steps 2000 --seed 0 --interval 1h --stagger \
+      --output "$work/default-train.csv"
+  "$root/streamcell" train --input "$work/default-train.csv" --features value --targets value --units online \
+      --recurrent-features hidden --cell gru --hidden 16 --layers 1 --horizon 1 --epochs 20 --patience 5 \
+      --window 200 --batch 32 --lr 0.005 --val 0.1 --seed 42 --quiet --model-version default-gru16-3 \
       --out "$root/src/main/resources/models/default" --force
 fi

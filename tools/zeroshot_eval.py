@@ -37,6 +37,17 @@ def running_std(values, half_life=500.0):
     return out
 
 
+def distance(forecasts, values):
+    """Largest |forecast - last value| in the key's running standard deviations (values as the key saw them,
+    float32); rows where the running deviation is still 0 count only if the forecast moved."""
+    seen = values.astype(np.float32).astype(float)
+    std = running_std(seen)
+    # a float32 round-off (the CSV text parsed straight to float32 in the job) is not a move
+    moved = np.abs(forecasts - seen)
+    moved = np.where(moved <= 1e-6 * np.maximum(np.abs(seen), 1), 0, moved)
+    return np.max(np.where(std > 0, moved / np.where(std > 0, std, 1), np.where(moved > 0, np.inf, 0)))
+
+
 def replay(streamcell, model, adaptation, readings, output):
     cmd = [streamcell, "replay", "--input", readings, "--output", output, "--adaptation", adaptation]
     if model:
@@ -70,7 +81,7 @@ def main():
         fc = f[f["key"] == c]["forecast_value"].values.astype(float)
         pred, truth, last = (fc[3599:14399] - mu) / sd, (v[3600:14400] - mu) / sd, (v[3599:14399] - mu) / sd
         mse, naive = np.mean((pred - truth) ** 2), np.mean((last - truth) ** 2)
-        dist = np.max(np.abs(fc - v) / np.maximum(running_std(v), 1e-12))
+        dist = distance(fc, v)
         worst = max(worst, dist)
         total += mse
         naive_total += naive
@@ -93,7 +104,7 @@ def main():
         v = frame["value"].values.astype(float)
         fc = f[f["key"] == key]["forecast_value"].values.astype(float)
         sd = v.std()
-        dist = np.max(np.abs(fc - v) / np.maximum(running_std(v), 1e-12))
+        dist = distance(fc, v)
         worst = max(worst, dist)
         if sd == 0:
             continue  # a constant series: the forecast is its value

@@ -89,7 +89,7 @@ class EvaluateCommandTest {
                 corpusDir.resolve("results").toString());
 
         assertThat(evaluate.exitCode()).as(evaluate.err()).isZero();
-        assertThat(evaluate.out()).contains("model default-lstm-2");
+        assertThat(evaluate.out()).contains("model default-gru16-3");
         assertThat(CliRun.of("help", "evaluate").out().replaceAll("\\s+", " ")).contains("bundled zero-shot model");
         assertThat(CliRun.of("--help").out()).contains("evaluate", "generate-corpus");
     }

@@ -219,7 +219,7 @@ class ReplayCommandTest {
         CliRun run = CliRun.of("replay", "--input", input.toString(), "--output", output.toString());
 
         assertThat(run.exitCode()).as(run.err()).isZero();
-        assertThat(run.err()).contains("default-lstm-2");
+        assertThat(run.err()).contains("default-gru16-3");
         List<String> lines = Files.readAllLines(output);
         assertThat(lines.get(0)).isEqualTo("key,timestamp,forecast_value,anomaly_score");
         String[] last = lines.get(lines.size() - 1).split(",");

@@ -76,7 +76,7 @@ class OnlineAdaptationTest {
             float value = 100 + 0.5f * t + 20 * (float) Math.sin(2 * Math.PI * t / 24);
             rows.add(new Row(t + 2, "k", Long.toString(60_000L * t), 60_000L * t, new float[] {value}));
         }
-        double shared = secondHalfMse(zeroShot, rows, null, KeyState.fresh(zeroShot));
+        double shared = secondHalfMse(zeroShot, rows, Adaptation.OFF, KeyState.fresh(zeroShot));
         double adapted = secondHalfMse(zeroShot, rows, RLS, KeyState.fresh(zeroShot));
         assertThat(adapted).isLessThan(0.7 * shared);
     }
