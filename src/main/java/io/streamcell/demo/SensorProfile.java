@@ -15,6 +15,8 @@ package io.streamcell.demo;
  * @param baseHumidity humidity at the base temperature, U(35, 75)
  * @param humidityCoupling how many %RH humidity falls per °C above the base temperature, U(1.3, 1.7)
  * @param humidityNoiseSd standard deviation of the humidity's own white noise, U(0.3, 1.5)
+ * @param readingNoiseSd standard deviation of the temperature sensor's own white read noise (its
+ *     electronics and resolution), U(0.05, 0.3), on top of the air's temperature
  */
 public record SensorProfile(
         double baseTemperature,
@@ -27,12 +29,17 @@ public record SensorProfile(
         double noiseSd,
         double baseHumidity,
         double humidityCoupling,
-        double humidityNoiseSd) {
+        double humidityNoiseSd,
+        double readingNoiseSd) {
 
     /** The drift stays within ± this many °C of the base temperature (it reflects at the bounds). */
     public static final double DRIFT_LIMIT = 2.0;
 
-    static SensorProfile draw(SplitMixRandom random) {
+    /**
+     * @param random the sensor's signal generator (the parameters of the air's temperature and humidity)
+     * @param reading the generator of the sensor's read noise
+     */
+    static SensorProfile draw(SplitMixRandom random, SplitMixRandom reading) {
         double dailyAmplitude = random.uniform(1, 8);
         return new SensorProfile(
                 random.uniform(5, 30),
@@ -45,7 +52,13 @@ public record SensorProfile(
                 random.uniform(0.05, 0.5),
                 random.uniform(35, 75),
                 random.uniform(1.3, 1.7),
-                random.uniform(0.3, 1.5));
+                random.uniform(0.3, 1.5),
+                reading.uniform(0.05, 0.3));
+    }
+
+    /** Standard deviation of the noise around the daily cycle and the drift: the AR(1) and read noise together. */
+    public double totalNoiseSd() {
+        return Math.sqrt(noiseSd * noiseSd + readingNoiseSd * readingNoiseSd);
     }
 
     /** Standard deviation of the AR(1) innovation that gives the stationary {@link #noiseSd()}. */

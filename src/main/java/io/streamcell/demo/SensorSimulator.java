@@ -24,21 +24,24 @@ import java.util.Set;
  * simulator seed and the key name, so a key's series does not depend on the other keys or the order.
  * With {@code d = 2π t / 288}, its temperature at step {@code t} is
  * <pre>
- *   T_t = base + A sin(d + φ) + B sin(2d + ψ) + drift_t + e_t  (+ injected anomaly)
+ *   T_t = base + A sin(d + φ) + B sin(2d + ψ) + drift_t + e_t + w_t  (+ injected anomaly)
  *   drift_t = drift_{t-1} + N(0, σ_drift²), reflected into [-2, 2] °C      (drift_0 = 0)
  *   e_t     = ρ e_{t-1} + N(0, σ²(1 - ρ²)), stationary sd σ              (e_0 ~ N(0, σ²))
+ *   w_t     ~ N(0, σ_w²), the sensor's own read noise (independent of the air's temperature)
  * </pre>
  * with base ~ U(5, 30) °C, daily amplitude A ~ U(1, 8), half-day amplitude B ~ A·U(0.1, 0.3), phases
- * φ, ψ ~ U(0, 2π), σ_drift ~ U(0.002, 0.02), ρ ~ U(0.7, 0.9), σ ~ U(0.05, 0.5). The humidity follows
- * the temperature's deviation from base, inversely, with its own white noise:
+ * φ, ψ ~ U(0, 2π), σ_drift ~ U(0.002, 0.02), ρ ~ U(0.7, 0.9), σ ~ U(0.05, 0.5), σ_w ~ U(0.05, 0.3).
+ * The humidity follows the air temperature's deviation from base (without the read noise),
+ * inversely, with its own white noise:
  * <pre>
- *   H_t = clip(H_base - c (T_t - base) + N(0, σ_H²), 0, 100)     (T_t here without the anomaly)
+ *   H_t = clip(H_base - c (T_t - base) + N(0, σ_H²), 0, 100)     (T_t here without w_t and the anomaly)
  * </pre>
  * with H_base ~ U(35, 75) %RH, c ~ U(1.3, 1.7), σ_H ~ U(0.3, 1.5).
  *
  * <p><b>Anomalies.</b> At each step outside a shift, with probability {@code anomalyRate} (default
  * {@value #DEFAULT_ANOMALY_RATE}) an anomaly starts on the temperature channel (a sensor fault: the
- * humidity is untouched), a spike or a level shift with equal odds, of ±U(5, 10)·σ: a spike moves one
+ * humidity is untouched), a spike or a level shift with equal odds, of ±U(5, 10)·√(σ² + σ_w²) (the
+ * sensor's noise around its cycle and drift): a spike moves one
  * reading; a shift moves 20–60 consecutive readings by the same amount (all flagged). Each reading
  * carries the ground truth as {@link SensorReading#anomaly()}. Anomalies are drawn from a generator
  * of their own, so the clean signal is the same at every anomaly rate.

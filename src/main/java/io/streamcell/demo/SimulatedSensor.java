@@ -2,8 +2,8 @@ package io.streamcell.demo;
 
 /**
  * One sensor's signal, advanced one step at a time in constant memory (the model is described on
- * {@link SensorSimulator}). The clean signal and the injected anomalies come from two separate
- * generators, so the clean signal does not depend on the anomaly rate. Not thread-safe.
+ * {@link SensorSimulator}). The air's signal, the sensor's read noise and the injected anomalies come
+ * from separate generators, so the clean signal does not depend on the anomaly rate. Not thread-safe.
  */
 final class SimulatedSensor {
     private static final double RADIANS_PER_STEP = 2 * Math.PI / SensorSimulator.STEPS_PER_DAY;
@@ -17,6 +17,7 @@ final class SimulatedSensor {
     private final double noiseInnovationSd;
     private final SplitMixRandom signalRandom;
     private final SplitMixRandom anomalyRandom;
+    private final SplitMixRandom readingRandom;
 
     private long step;
     private double drift;
@@ -28,7 +29,8 @@ final class SimulatedSensor {
         this.key = key;
         this.signalRandom = SplitMixRandom.forStream(seed, key);
         this.anomalyRandom = SplitMixRandom.forStream(seed, key + "#anomalies");
-        this.profile = SensorProfile.draw(signalRandom);
+        this.readingRandom = SplitMixRandom.forStream(seed, key + "#reading");
+        this.profile = SensorProfile.draw(signalRandom, readingRandom);
         this.noiseInnovationSd = profile.noiseInnovationSd();
         this.noise = profile.noiseSd() * signalRandom.nextGaussian(); // start in the stationary distribution
     }
@@ -52,7 +54,8 @@ final class SimulatedSensor {
                 - profile.humidityCoupling() * deviation
                 + profile.humidityNoiseSd() * signalRandom.nextGaussian();
         humidity = Math.min(100, Math.max(0, humidity));
-        double temperature = profile.baseTemperature() + deviation;
+        double temperature =
+                profile.baseTemperature() + deviation + profile.readingNoiseSd() * readingRandom.nextGaussian();
 
         InjectedAnomaly anomaly = InjectedAnomaly.NONE;
         if (shiftStepsLeft > 0) {
@@ -80,7 +83,7 @@ final class SimulatedSensor {
     }
 
     private double anomalyMagnitude() {
-        double size = profile.noiseSd() * anomalyRandom.uniform(MIN_ANOMALY_SDS, MAX_ANOMALY_SDS);
+        double size = profile.totalNoiseSd() * anomalyRandom.uniform(MIN_ANOMALY_SDS, MAX_ANOMALY_SDS);
         return anomalyRandom.nextBoolean() ? size : -size;
     }
 

@@ -142,7 +142,7 @@ class SensorSimulatorTest {
             SensorReading actual = faulty.next();
             String key = actual.key();
             double offset = actual.temperature() - expected.temperature();
-            double noiseSd = faulty.profile(key).noiseSd();
+            double noiseSd = faulty.profile(key).totalNoiseSd();
             Double previousOffset = previousShiftOffset.remove(key);
             boolean continuesShift = actual.anomaly() == InjectedAnomaly.SHIFT
                     && previousOffset != null
@@ -198,6 +198,7 @@ class SensorSimulatorTest {
             assertThat(p.baseHumidity()).isBetween(35.0, 75.0);
             assertThat(p.humidityCoupling()).isBetween(1.3, 1.7);
             assertThat(p.humidityNoiseSd()).isBetween(0.3, 1.5);
+            assertThat(p.readingNoiseSd()).isBetween(0.05, 0.3);
         }
         double meanBase = simulator.keys().stream()
                 .mapToDouble(k -> simulator.profile(k).baseTemperature())
@@ -224,7 +225,11 @@ class SensorSimulatorTest {
         double correlationSum = 0;
         for (int k = 0; k < keys; k++) {
             SensorProfile p = simulator.profile(simulator.keys().get(k));
-            double bound = p.dailyAmplitude() + p.halfDayAmplitude() + SensorProfile.DRIFT_LIMIT + 5 * p.noiseSd();
+            double bound = p.dailyAmplitude()
+                    + p.halfDayAmplitude()
+                    + SensorProfile.DRIFT_LIMIT
+                    + 5 * p.noiseSd()
+                    + 5 * p.readingNoiseSd();
             for (int step = 0; step < steps; step++) {
                 assertThat(temperature[k][step]).isBetween(p.baseTemperature() - bound, p.baseTemperature() + bound);
                 assertThat(humidity[k][step]).isBetween(0.0, 100.0);
@@ -243,7 +248,7 @@ class SensorSimulatorTest {
     }
 
     @Test
-    void withoutTheCyclesWhatRemainsIsABoundedDriftPlusAr1Noise() {
+    void withoutTheCyclesWhatRemainsIsABoundedDriftPlusAr1NoisePlusReadNoise() {
         int keys = 5;
         int steps = 60 * SensorSimulator.STEPS_PER_DAY;
         SensorSimulator simulator = builder(19, keys).anomalyRate(0).build();
@@ -262,27 +267,28 @@ class SensorSimulatorTest {
 
         for (int k = 0; k < keys; k++) {
             SensorProfile p = simulator.profile(simulator.keys().get(k));
-            double bound = SensorProfile.DRIFT_LIMIT + 6 * p.noiseSd();
+            double bound = SensorProfile.DRIFT_LIMIT + 6 * p.noiseSd() + 6 * p.readingNoiseSd();
             assertThat(Arrays.stream(residual[k]).map(Math::abs).max().orElseThrow())
                     .isLessThan(bound);
-            // residual r = drift + e; its differences are white drift steps plus e_{t+1} - e_t, whose lag-1
-            // correlation is -(1 - rho)^2 sigma^2 / (2 (1 - rho) sigma^2 + sigma_drift^2) (-0.5 for white noise)
+            // residual r = drift + e + w; its differences are white drift steps, e_{t+1} - e_t and
+            // w_{t+1} - w_t, whose lag-1 correlation is -((1 - rho)^2 sigma^2 + sigma_w^2) /
+            // (2 (1 - rho) sigma^2 + sigma_drift^2 + 2 sigma_w^2) (-0.5 for white noise alone)
             double[] change = new double[steps - 1];
             for (int t = 0; t < change.length; t++) {
                 change[t] = residual[k][t + 1] - residual[k][t];
             }
             double rho = p.noisePhi();
             double sigma2 = p.noiseSd() * p.noiseSd();
-            double expected =
-                    -(1 - rho) * (1 - rho) * sigma2 / (2 * (1 - rho) * sigma2 + p.driftStepSd() * p.driftStepSd());
+            double read2 = p.readingNoiseSd() * p.readingNoiseSd();
+            double drift2 = p.driftStepSd() * p.driftStepSd();
+            double expected = -((1 - rho) * (1 - rho) * sigma2 + read2) / (2 * (1 - rho) * sigma2 + drift2 + 2 * read2);
             double actual =
                     correlation(Arrays.copyOf(change, change.length - 1), Arrays.copyOfRange(change, 1, change.length));
             assertThat(actual)
                     .as("lag-1 correlation of the residual's changes, rho %s", rho)
                     .isCloseTo(expected, within(0.04));
             assertThat(standardDeviation(change))
-                    .isCloseTo(
-                            Math.sqrt(2 * (1 - rho) * sigma2 + p.driftStepSd() * p.driftStepSd()), withinPercentage(5));
+                    .isCloseTo(Math.sqrt(2 * (1 - rho) * sigma2 + drift2 + 2 * read2), withinPercentage(5));
         }
     }
 
