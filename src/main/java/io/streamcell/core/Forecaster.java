@@ -411,9 +411,8 @@ public final class Forecaster {
         if (spec.level()) {
             phi[p++] = squash((last - center[f]) / scale);
         }
-        for (int lag : spec.lags()) {
-            phi[p++] = squash((s[ring + row(n - Math.min(lag, Math.min(n - 1, ringRows - 1))) * features + f] - last)
-                    / scale);
+        for (int lag : spec.lags()) { // a row the key has not seen yet tells nothing: no difference
+            phi[p++] = lag < n ? squash((s[ring + row(n - lag) * features + f] - last) / scale) : 0;
         }
         for (int e = 0; e < ewmaRates.length; e++) {
             phi[p++] = squash((s[ewma + e * features + f] - last) / scale);

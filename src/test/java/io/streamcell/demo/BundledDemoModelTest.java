@@ -2,10 +2,11 @@ package io.streamcell.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.streamcell.core.KeyStepper;
 import io.streamcell.model.CellType;
 import io.streamcell.model.RecurrentModel;
 import io.streamcell.model.io.ModelDirectory;
-import io.streamcell.model.kernel.StepKernel;
+import io.streamcell.state.KeyState;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URISyntaxException;
@@ -39,7 +40,7 @@ class BundledDemoModelTest {
         assertThat(model.config().features()).containsExactly("temperature", "humidity");
         assertThat(model.config().targets()).containsExactly("temperature");
         assertThat(model.config().horizon()).isEqualTo(1);
-        assertThat(model.version()).isEqualTo("demo-lstm-2");
+        assertThat(model.version()).isEqualTo("demo-lstm-3");
         // trained by our own trainer (tools/train_bundled_models.sh), which records its validation metrics
         var provenance = model.config().provenance().toJson();
         assertThat(provenance.path("tool").asText()).startsWith("streamcell train");
@@ -54,18 +55,17 @@ class BundledDemoModelTest {
     @Test
     void forecastsUnseenSimulatedSensorsBetterThanTheLastValue() throws IOException, URISyntaxException {
         RecurrentModel model = ModelDirectory.read(modelDirectory());
-        StepKernel kernel = new StepKernel(model);
+        KeyStepper stepper = new KeyStepper(model, null, null); // as the job steps it
         // seeds 42 and 4242 made the training and validation sensors
         SensorSimulator simulator = SensorSimulator.builder()
                 .seed(2024)
                 .keyCount(40)
                 .shuffleWithinRound(true)
                 .build();
-        Map<String, float[]> states = new HashMap<>();
+        Map<String, KeyState> states = new HashMap<>();
         Map<String, Double> lastTemperature = new HashMap<>();
         Map<String, Float> lastForecast = new HashMap<>();
         float[] features = new float[2];
-        float[] forecast = new float[1];
         double modelError = 0;
         double naiveError = 0;
         long scored = 0;
@@ -80,8 +80,10 @@ class BundledDemoModelTest {
             }
             features[0] = (float) reading.temperature();
             features[1] = (float) reading.humidity();
-            kernel.step(states.computeIfAbsent(key, k -> model.newState()), features, forecast);
-            lastForecast.put(key, forecast[0]);
+            float forecast = stepper.step(
+                            states.computeIfAbsent(key, k -> KeyState.fresh(model)), reading.epochMillis(), features)
+                    .forecast()[0];
+            lastForecast.put(key, forecast);
             lastTemperature.put(key, reading.temperature());
         }
 
