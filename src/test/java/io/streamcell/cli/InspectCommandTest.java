@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamcell.model.GoldenFixtures;
+import io.streamcell.model.ModelProvenance;
+import io.streamcell.model.io.ModelDirectory;
 import java.nio.file.Path;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,18 +55,25 @@ class InspectCommandTest {
     @Test
     void textOutputShowsTheProvenanceSectionBySection() throws Exception {
         Path demo = Path.of(InspectCommandTest.class.getResource("/models/demo").toURI());
+        ModelProvenance p = ModelDirectory.read(demo).config().provenance();
         CliRun run = CliRun.of("inspect", "--model", demo.toString());
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out())
                 .contains("  tool          streamcell train")
-                .contains("  created       2026-11-26T17:25:35.444811256Z")
+                .contains("  created       " + p.created())
                 .contains("  input         ")
-                .contains("600,000 rows of 300 key(s)")
+                .contains(String.format(
+                        Locale.ROOT,
+                        "%,d rows of %d key(s)",
+                        p.input().rows(),
+                        p.input().keys()))
                 .contains("  options       lstm, hidden 32, 1 layer(s), horizon 1; features temperature, humidity")
                 .contains("  seed          0")
-                .contains("  training      40 epoch(s) run, best 40")
-                .containsPattern("naive last value +[0-9.e-]+ +[0-9.e-]+ +59,700")
+                .contains("  training      " + p.training().epochsRun() + " epoch(s) run, best "
+                        + p.training().bestEpoch())
+                .containsPattern("naive last value +[0-9.e-]+ +[0-9.e-]+ +"
+                        + String.format(Locale.ROOT, "%,d", p.metrics().naive().count()))
                 .contains("seasonal naive (288)");
     }
 
