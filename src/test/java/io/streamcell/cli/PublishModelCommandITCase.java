@@ -8,6 +8,7 @@ import io.streamcell.model.GoldenFixtures;
 import io.streamcell.model.RecurrentModel;
 import io.streamcell.model.io.ModelDirectory;
 import io.streamcell.model.io.ModelUpdates;
+import io.streamcell.model.io.UpdatePolicy;
 import io.streamcell.testing.EmbeddedKafkaExtension;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -73,7 +74,7 @@ class PublishModelCommandITCase {
         for (ConsumerRecord<byte[], byte[]> record : records) {
             assertThat(new String(record.key(), StandardCharsets.UTF_8)).isEqualTo("plant-7");
             ModelUpdate update = ModelUpdateDecoder.decode(record.value());
-            RecurrentModel published = ModelUpdates.toModel(update);
+            RecurrentModel published = ModelUpdates.toModel(update, UpdatePolicy.allowing(weights.getParent()));
             assertThat(published.config()).isEqualTo(fixture.model().config());
         }
         assertThat(ModelUpdateDecoder.decode(records.get(0).value()).getWeights())
@@ -88,6 +89,8 @@ class PublishModelCommandITCase {
 
         CliRun run = CliRun.of(
                 "run",
+                "--set",
+                "job.name=cli",
                 "--set",
                 "kafka.bootstrap-servers=" + kafka.bootstrapServers(),
                 "--set",

@@ -70,11 +70,11 @@ final class SavepointFixture {
                 config,
                 String.join(
                         "\n",
+                        "job.name: " + PREFIX,
                         "kafka:",
                         "  bootstrap-servers: " + bootstrapServers,
                         "  group-id: " + PREFIX,
                         "  transactional-id-prefix: " + PREFIX,
-                        "  transaction-timeout: 2m",
                         "  starting-offsets: earliest",
                         "topics:",
                         "  readings: " + READINGS,

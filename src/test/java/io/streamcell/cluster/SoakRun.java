@@ -175,11 +175,11 @@ class SoakRun {
                 config,
                 String.join(
                         "\n",
+                        "job.name: soak",
                         "kafka:",
                         "  bootstrap-servers: " + kafka.bootstrapServers(),
                         "  group-id: soak",
                         "  transactional-id-prefix: soak",
-                        "  transaction-timeout: 2m",
                         "  starting-offsets: earliest",
                         "checkpoints.interval: 5s",
                         "parallelism: 2",

@@ -425,11 +425,11 @@ class StandaloneClusterITCase {
                     config,
                     String.join(
                             "\n",
+                            "job.name: " + run,
                             "kafka:",
                             "  bootstrap-servers: " + kafka.bootstrapServers(),
                             "  group-id: " + run,
                             "  transactional-id-prefix: " + run,
-                            "  transaction-timeout: 2m",
                             "  starting-offsets: earliest",
                             "topics:",
                             "  readings: " + READINGS,
