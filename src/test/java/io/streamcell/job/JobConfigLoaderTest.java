@@ -321,33 +321,42 @@ class JobConfigLoaderTest {
     @Test
     void flinkOptionsPassThroughUnderTheirPrefix() throws IOException {
         Path file = yaml("""
+                job.name: x
                 kafka.bootstrap-servers: x:1
                 flink:
                   execution.buffer-timeout: 5ms
                 """);
 
-        JobConfig config = JobConfigLoader.load(file, List.of("flink.pipeline.max-parallelism=64"));
+        JobConfig config = JobConfigLoader.load(file, List.of("flink.pipeline.auto-watermark-interval=100ms"));
         Configuration flink = ForecastJob.flinkConfiguration(config);
 
         assertThat(config.flinkOptions())
                 .containsEntry("execution.buffer-timeout", "5ms")
-                .containsEntry("pipeline.max-parallelism", "64");
+                .containsEntry("pipeline.auto-watermark-interval", "100ms");
         assertThat(flink.get(ExecutionOptions.BUFFER_TIMEOUT)).isEqualTo(Duration.ofMillis(5));
-        assertThat(flink.get(PipelineOptions.MAX_PARALLELISM)).isEqualTo(64);
+        assertThat(flink.get(PipelineOptions.AUTO_WATERMARK_INTERVAL)).isEqualTo(Duration.ofMillis(100));
         assertThat(flink.get(PipelineOptions.GENERIC_TYPES)).isFalse();
         assertThatThrownBy(() -> JobConfigLoader.load(
-                        null, List.of("kafka.bootstrap-servers=x:1", "flink.execution.checkpointing.interval=1s")))
+                        null,
+                        List.of(
+                                "job.name=x",
+                                "kafka.bootstrap-servers=x:1",
+                                "flink.execution.checkpointing.interval=1s")))
                 .hasMessageContaining("--set flink.execution.checkpointing.interval=1s: "
                         + "flink.execution.checkpointing.interval is set by the job itself: use checkpoints.interval");
+        assertThatThrownBy(() -> JobConfigLoader.load(
+                        null,
+                        List.of("job.name=x", "kafka.bootstrap-servers=x:1", "flink.pipeline.max-parallelism=64")))
+                .hasMessageContaining("is set by the job itself: use max-parallelism");
     }
 
     @Test
     void connectTimeoutIsAnOption() throws IOException {
-        JobConfig config =
-                JobConfigLoader.load(null, List.of("kafka.bootstrap-servers=x:1", "kafka.connect-timeout=3s"));
+        JobConfig config = JobConfigLoader.load(
+                null, List.of("job.name=x", "kafka.bootstrap-servers=x:1", "kafka.connect-timeout=3s"));
 
         assertThat(config.kafka().connectTimeout()).isEqualTo(Duration.ofSeconds(3));
-        assertThat(JobConfigLoader.load(null, List.of("kafka.bootstrap-servers=x:1"))
+        assertThat(JobConfigLoader.load(null, List.of("job.name=x", "kafka.bootstrap-servers=x:1"))
                         .kafka()
                         .connectTimeout())
                 .isEqualTo(Duration.ofSeconds(30));
