@@ -280,11 +280,11 @@ class SoakRun {
 
     /** A valid reading past every simulated one (those are in 2024), on every readings partition. */
     private static void flushWatermarks(EmbeddedKafka kafka) {
-        long future = Instant.now().plus(Duration.ofHours(1)).toEpochMilli();
+        // Now is years past the simulated readings, and within ordering.max-ahead-of-clock.
+        long future = Instant.now().toEpochMilli();
         try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(kafka.bootstrapServers())) {
             for (int partition = 0; partition < READING_PARTITIONS; partition++) {
                 String key = FLUSH_PREFIX + partition;
-                // The Kafka timestamp stays "now": brokers refuse record timestamps far in the future.
                 producer.send(new ProducerRecord<>(
                         READINGS,
                         partition,
