@@ -54,6 +54,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  *   <li>Failover: three TaskManagers killed with {@code kill -9} at random moments (a fresh one
  *       started each time) change nothing, record for record and bit for bit.</li>
  *   <li>Stop with a savepoint at parallelism 2, resume at 3, again, resume at 1: nothing changes.</li>
+ *   <li>The same on RocksDB, the last savepoint resumed on the heap backend: nothing changes.</li>
  *   <li>A savepoint an earlier release wrote ({@link SavepointFixture}) still restores, every key
  *       continuing from its saved state.</li>
  * </ul>
@@ -310,8 +311,45 @@ class StandaloneClusterITCase {
                 .isGreaterThanOrEqualTo(2);
     }
 
+    /**
+     * State on RocksDB survives a savepoint into RocksDB (at another parallelism) and into the heap
+     * backend: Flink writes savepoints in its canonical format, which either backend restores.
+     */
     @Test
     @Order(4)
+    void aRocksDbSavepointRestoresOnRocksDbAndOnTheHeap() throws Exception {
+        JobOutput expected = reference();
+        String run = "rocksdb";
+        Path savepoints = cluster.directory().resolve("savepoints-" + run);
+        try (KafkaConsumer<byte[], byte[]> progress =
+                KafkaTestClients.readCommittedConsumer(kafka.bootstrapServers())) {
+            KafkaTestClients.assignFromStart(progress, "forecasts-" + run);
+            long[] committed = {0};
+            String job = cluster.runJar(jarId, jobArgs(run, 2, "state.backend=rocksdb"), null);
+            awaitProgress(progress, committed, input.rows.size() / 3, job);
+            assertNoFailures(job, "on RocksDB at parallelism 2");
+            String first = cluster.stopWithSavepoint(job, savepoints);
+
+            job = cluster.runJar(jarId, jobArgs(run, 3, "state.backend=rocksdb"), first);
+            cluster.awaitRunning(job, Duration.ofMinutes(2));
+            awaitProgress(progress, committed, committed[0] + input.rows.size() / 3, job);
+            assertNoFailures(job, "restored on RocksDB at parallelism 3");
+            String second = cluster.stopWithSavepoint(job, savepoints);
+
+            job = cluster.runJar(jarId, jobArgs(run, 2, "state.backend=hashmap"), second);
+            cluster.awaitRunning(job, Duration.ofMinutes(2));
+            awaitProgress(progress, committed, input.rows.size(), job);
+            assertNoFailures(job, "restored on the heap backend");
+            cluster.cancel(job);
+        }
+
+        assertThat(output(run).differencesFrom(expected))
+                .as("output after RocksDB -> RocksDB -> heap")
+                .isEmpty();
+    }
+
+    @Test
+    @Order(5)
     void everySavepointOfAnEarlierReleaseRestores() throws Exception {
         List<Path> fixtures;
         try (Stream<Path> dirs = Files.list(SavepointFixture.resources())) {
@@ -488,7 +526,7 @@ class StandaloneClusterITCase {
     }
 
     /** {@code run --config job.yaml --set parallelism=N}, with a job file of this run's own topics and ids. */
-    private List<String> jobArgs(String run, int parallelism) throws Exception {
+    private List<String> jobArgs(String run, int parallelism, String... settings) throws Exception {
         Path config = cluster.directory().resolve("job-" + run + ".yaml");
         if (!Files.exists(config)) {
             kafka.createTopics(Map.of("forecasts-" + run, 2, "anomalies-" + run, 1, "dead-letters-" + run, 1));
@@ -511,7 +549,13 @@ class StandaloneClusterITCase {
                             "checkpoints.interval: 1s",
                             ""));
         }
-        return List.of("run", "--config", config.toString(), "--set", "parallelism=" + parallelism);
+        List<String> args =
+                new ArrayList<>(List.of("run", "--config", config.toString(), "--set", "parallelism=" + parallelism));
+        for (String setting : settings) {
+            args.add("--set");
+            args.add(setting);
+        }
+        return args;
     }
 
     private JobOutput output(String run) throws Exception {

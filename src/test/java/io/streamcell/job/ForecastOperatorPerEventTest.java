@@ -8,21 +8,29 @@ import io.streamcell.io.avro.DecodedRecord;
 import io.streamcell.io.avro.ForecastRecord;
 import io.streamcell.io.csv.ReadingsCsvReader.Row;
 import io.streamcell.io.deadletter.DeadLetterRecord;
+import io.streamcell.model.CellType;
 import io.streamcell.model.GoldenFixtures;
+import io.streamcell.model.ModelVariants;
+import io.streamcell.model.RecurrentModel;
+import io.streamcell.model.io.ModelDirectory;
 import io.streamcell.replay.ReplayEngine;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The forecast operator in Flink's keyed operator harness: state, ordering, timers, TTL, snapshots. */
 class ForecastOperatorPerEventTest {
@@ -349,6 +357,49 @@ class ForecastOperatorPerEventTest {
                 .as("the count at the restore plus keys created since (the live key's state expired once):"
                         + " an upper bound with a TTL")
                 .isEqualTo(keys + 1);
+    }
+
+    @Test
+    void aRestoreWithAnotherModelOfTheSameStateSizeStartsEveryKeyAfresh(@TempDir Path other) throws Exception {
+        // An LSTM of 1 x 16 and a GRU of 2 x 16 both keep 32 floats per key: only the architecture
+        // recorded in the state tells the LSTM's h and c from the GRU's two layers.
+        RecurrentModel gru = ModelVariants.rearchitected(fixture.model(), CellType.GRU, 16, 2, "gru-2x16");
+        assertThat(gru.stateSize()).isEqualTo(fixture.model().stateSize());
+        ModelDirectory.write(gru, other);
+        List<Row> rows = fixture.readings();
+        int half = rows.size() / 2;
+        JobConfig.Ordering arrival = new JobConfig.Ordering(
+                JobConfig.OrderingMode.ARRIVAL, Duration.ofSeconds(5), Duration.ZERO, Duration.ofSeconds(30));
+        JobConfig.State state = new JobConfig.State(null, null, JobConfig.StateBackend.HASHMAP);
+        var before = ForecastHarness.perEvent(new ForecastOperator(model, arrival, state), null);
+        harnesses.add(before);
+        for (int i = 0; i < half; i++) {
+            before.processElement(
+                    new StreamRecord<>(reading(rows.get(i), i), rows.get(i).epochMillis()));
+        }
+        OperatorSubtaskState snapshot = before.snapshot(1L, 1L);
+
+        var after = ForecastHarness.perEvent(new ForecastOperator(other.toString(), arrival, state), snapshot);
+        harnesses.add(after);
+        List<Row> rest = rows.subList(half, rows.size());
+        for (int i = 0; i < rest.size(); i++) {
+            after.processElement(new StreamRecord<>(
+                    reading(rest.get(i), half + i), rest.get(i).epochMillis()));
+        }
+
+        List<float[]> fresh = new ArrayList<>();
+        try (ReplayEngine engine = new ReplayEngine(gru, 1)) {
+            for (Row row : rest) {
+                engine.accept(row, (r, outcome) -> fresh.add(outcome.forecast()));
+            }
+        }
+        List<ForecastRecord> output = after.extractOutputValues();
+        assertBitwiseEqual(output, fresh);
+        Map<String, Long> firstStep = new HashMap<>();
+        output.forEach(f -> firstStep.putIfAbsent(f.key, f.step));
+        assertThat(firstStep.values())
+                .as("each key's first step after the restore")
+                .containsOnly(1L);
     }
 
     @Test
