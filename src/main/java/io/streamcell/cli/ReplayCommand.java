@@ -118,6 +118,15 @@ final class ReplayCommand implements Callable<Integer> {
                                     + "dead letters): no output rows%n",
                             summary.late());
         }
+        if (summary.bufferFull() > 0) {
+            spec.commandLine()
+                    .getErr()
+                    .printf(
+                            "%d reading(s) found their key's readings waiting for the watermark at the bound "
+                                    + "(ordering.max-buffered-readings, -bytes; the job sends them to dead letters as "
+                                    + "buffer_full): no output rows%n",
+                            summary.bufferFull());
+        }
         return 0;
     }
 }

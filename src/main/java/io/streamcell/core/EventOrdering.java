@@ -3,6 +3,7 @@ package io.streamcell.core;
 import io.streamcell.state.KeyState;
 import java.io.Serializable;
 import java.time.Duration;
+import java.util.Objects;
 
 /**
  * In which order a key's readings are stepped, and which come too late to be stepped at all.
@@ -11,15 +12,18 @@ import java.time.Duration;
  * then stepped in event-time order (equal times in arrival order). A reading that arrives behind
  * the watermark can still go in order if everything earlier for its key has been stepped: it is
  * stepped if it is within the allowed lateness and not older than the key's last stepped reading,
- * and is late otherwise (a dead letter in the job). In arrival mode readings are stepped as they
- * come, never late.
+ * and is late otherwise (a dead letter in the job). A reading that must wait while its key's
+ * waiting readings are at their bound ({@link PendingLimits}) is not stepped either. In arrival
+ * mode readings are stepped as they come, never late.
  *
  * @param eventTime whether readings wait for the watermark (event-time mode) or not (arrival mode)
  * @param maxOutOfOrderness how far the watermark trails the newest event time seen (used where the
  *     watermark is simulated, as in replay; the job's watermark strategy applies it in Flink)
  * @param allowedLateness how far behind the watermark a reading may still be stepped
+ * @param pending how many readings one key may have waiting for the watermark ({@link #admits})
  */
-public record EventOrdering(boolean eventTime, Duration maxOutOfOrderness, Duration allowedLateness)
+public record EventOrdering(
+        boolean eventTime, Duration maxOutOfOrderness, Duration allowedLateness, PendingLimits pending)
         implements Serializable {
     private static final long serialVersionUID = 1L;
 
@@ -30,11 +34,26 @@ public record EventOrdering(boolean eventTime, Duration maxOutOfOrderness, Durat
         if (maxOutOfOrderness.isNegative() || allowedLateness.isNegative()) {
             throw new IllegalArgumentException("out-of-orderness and lateness must not be negative");
         }
+        Objects.requireNonNull(pending, "pending");
+    }
+
+    /** With the default {@link PendingLimits}. */
+    public EventOrdering(boolean eventTime, Duration maxOutOfOrderness, Duration allowedLateness) {
+        this(eventTime, maxOutOfOrderness, allowedLateness, PendingLimits.DEFAULTS);
     }
 
     /** Whether a reading at {@code eventTime} must wait for the watermark before it is stepped. */
     public boolean waits(long eventTime, long watermark) {
         return this.eventTime && eventTime > watermark;
+    }
+
+    /**
+     * Whether a reading that must wait ({@link #waits}) fits its key's buffer beside the
+     * {@code waiting} readings of {@code waitingBytes} already there; one that does not is not
+     * stepped ({@code buffer_full}). Readings that need not wait are never turned away.
+     */
+    public boolean admits(long waiting, long waitingBytes, long readingBytes) {
+        return pending.admits(waiting, waitingBytes, readingBytes);
     }
 
     /**

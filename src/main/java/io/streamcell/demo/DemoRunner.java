@@ -36,9 +36,14 @@ public final class DemoRunner {
         try (EmbeddedKafka kafka = EmbeddedKafka.builder().build()) {
             kafka.start();
             JobConfig config = JobConfig.builder()
+                    .name("demo")
                     .bootstrapServers(kafka.bootstrapServers())
                     .checkpointInterval(Duration.ofSeconds(2))
+                    // Short transactions: a demo stopped with Ctrl-C leaves none open for long. The
+                    // timeout covers the interval, a checkpoint timeout and a restart margin.
                     .transactionTimeout(Duration.ofMinutes(2))
+                    .checkpointTimeout(Duration.ofSeconds(30))
+                    .restartMargin(Duration.ofSeconds(60))
                     .startingOffsets(JobConfig.StartingOffsets.EARLIEST)
                     .parallelism(2)
                     .build();

@@ -21,6 +21,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.state.rocksdb.RocksDBNativeMetricOptions;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -38,10 +39,15 @@ import org.apache.flink.util.Collector;
  * The forecast operator steps each reading on its own or, with {@code stepping.mode: bundled}, in
  * bundles (same uid, state and outputs in both modes).
  *
- * <p>Model hot-swap: model updates (source uid {@code models-source}, parallelism 1) are broadcast
- * to every instance of the forecast operator, which validates and installs them between records;
- * invalid ones join the dead letters. Without a models source (hot-swap off), per-event mode is
- * connected to an empty broadcast stream, and bundled mode runs as a one-input operator.
+ * <p>Event time follows the readings alone ({@link ReadingWatermarks}): dead letters neither move
+ * a partition's watermark nor keep it from going idle, so a partition carrying nothing but bad
+ * records stops holding the job's watermark back after {@code ordering.idle-timeout}.
+ *
+ * <p>Model hot-swap: model updates (source uid {@code models-source}, parallelism 1) are validated
+ * once ({@link ModelUpdateValidator}, uid {@code model-update-validator}; invalid ones join the dead
+ * letters) and broadcast to every instance of the forecast operator, which installs them between
+ * records. Without a models source (hot-swap off), per-event mode is connected to an empty
+ * broadcast stream, and bundled mode runs as a one-input operator.
  */
 public final class ForecastJob {
     private final JobConfig config;
@@ -77,18 +83,36 @@ public final class ForecastJob {
         this.deadLetters = Objects.requireNonNull(deadLetters, "deadLetters");
     }
 
-    /** The Flink settings the job depends on (checkpointing, state backend, no Kryo), for the environment. */
+    /**
+     * The Flink settings the job depends on (checkpointing, state backend, key groups, no Kryo), for
+     * the environment.
+     */
     public static Configuration flinkConfiguration(JobConfig config) {
         // The user's flink.* options first; the loader refuses those the job sets itself below.
         Configuration flink = Configuration.fromMap(config.flinkOptions());
         flink.set(PipelineOptions.GENERIC_TYPES, false); // every type has its own serializer; Kryo would be a bug
+        // Fixed in every savepoint: a job can never be rescaled beyond it, and Flink's own choice
+        // depends on the first parallelism.
+        flink.set(PipelineOptions.MAX_PARALLELISM, config.maxParallelism());
         flink.set(
                 CheckpointingOptions.CHECKPOINTING_INTERVAL,
                 config.checkpoints().interval());
         flink.set(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE, CheckpointingMode.EXACTLY_ONCE);
+        // Exactly-once sinks commit a checkpoint's Kafka transactions when it completes. A checkpoint
+        // slower than its timeout fails the job, which restarts from the one before (aborting the open
+        // transactions and reading their input again), rather than commit transactions that Kafka may
+        // have aborted in the meantime: JobConfig checks that the transaction timeout covers it.
+        flink.set(
+                CheckpointingOptions.CHECKPOINTING_TIMEOUT, config.checkpoints().timeout());
+        flink.set(CheckpointingOptions.TOLERABLE_FAILURE_NUMBER, 0);
         flink.set(
                 StateBackendOptions.STATE_BACKEND,
                 config.state().backend().name().toLowerCase(Locale.ROOT));
+        if (config.state().backend() == JobConfig.StateBackend.ROCKSDB) {
+            // The backend's own key count, read by the metric reporter's thread, not the task's
+            // (the keysInState gauge counts only at a restore).
+            flink.set(RocksDBNativeMetricOptions.ESTIMATE_NUM_KEYS, true);
+        }
         if (config.checkpoints().directory() != null) {
             flink.set(
                     CheckpointingOptions.CHECKPOINTS_DIRECTORY,
@@ -104,13 +128,8 @@ public final class ForecastJob {
             // would get its records round-robin, and two sink writers would interleave a key's forecasts.
             env.setParallelism(config.parallelism());
         }
-        WatermarkStrategy<DecodedRecord> watermarks = WatermarkStrategy.<DecodedRecord>forBoundedOutOfOrderness(
-                        config.ordering().maxOutOfOrderness())
-                // A dead letter carries no event time; its Kafka timestamp (wall clock) must not drag the
-                // watermark ahead of the readings, which would make them all late. MIN_VALUE never advances it.
-                .withTimestampAssigner(
-                        (record, kafkaTimestamp) -> record.isReading() ? record.eventTime : Long.MIN_VALUE)
-                .withIdleness(config.ordering().idleTimeout());
+        WatermarkStrategy<DecodedRecord> watermarks = ReadingWatermarks.strategy(
+                config.ordering().maxOutOfOrderness(), config.ordering().idleTimeout());
         SingleOutputStreamOperator<DecodedRecord> decoded = env.fromSource(readings, watermarks, "readings")
                 .uid("readings-source")
                 .process(new DeadLetterSplitter())
@@ -120,24 +139,34 @@ public final class ForecastJob {
         TypeInformation<ForecastRecord> forecastType = TypeInformation.of(ForecastRecord.class);
         boolean bundled = config.stepping().mode() == JobConfig.SteppingMode.BUNDLED;
         DataStream<ModelUpdateMessage> updates = null;
-        if (models != null || !bundled) {
-            updates = models != null
-                    // One reader keeps the updates in topic order; its watermark never holds the readings' back.
-                    ? env.fromSource(models, WatermarkStrategy.forGenerator(context -> new NoEventTime()), "models")
-                            .uid("models-source")
-                            .setParallelism(1)
+        DataStream<DeadLetterRecord> invalidUpdates = null;
+        if (models != null) {
+            // One reader keeps the updates in topic order; its watermark never holds the readings' back.
+            SingleOutputStreamOperator<ModelUpdateMessage> validated = env.fromSource(
+                            models, WatermarkStrategy.forGenerator(context -> new NoEventTime()), "models")
+                    .uid("models-source")
+                    .setParallelism(1)
+                    // Once, here: every instance of the forecast operator then gets the same valid updates.
+                    .process(new ModelUpdateValidator(config.modelPath(), config.hotSwap()))
+                    .uid("model-update-validator")
+                    .name("validate model updates")
+                    .setParallelism(1);
+            updates = validated;
+            invalidUpdates = validated.getSideOutput(ModelUpdateValidator.DEAD_LETTERS);
+        } else if (!bundled) {
+            updates = env
                     // fromData(emptyList) fails at run time (an empty sequence source); one number filtered away
                     // instead
-                    : env.fromSequence(0, 0)
-                            .uid("no-models-source")
-                            .name("no model updates")
-                            .flatMap(new NoUpdates())
-                            .uid("no-models")
-                            .name("no model updates");
+                    .fromSequence(0, 0)
+                    .uid("no-models-source")
+                    .name("no model updates")
+                    .flatMap(new NoUpdates())
+                    .uid("no-models")
+                    .name("no model updates");
         }
         // Either mode under one uid and with the same state: a savepoint of one restores into the other.
-        ForecastOperator operator =
-                new ForecastOperator(config.modelPath(), config.ordering(), config.state(), config.stepping());
+        ForecastOperator operator = new ForecastOperator(
+                config.modelPath(), config.ordering(), config.state(), config.stepping(), config.hotSwap());
         String name = bundled ? "recurrent forecast (bundled)" : "recurrent forecast";
         // A two-input operator when updates come: they reach every instance, which keeps them in its
         // own broadcast state. Per-event mode is always two-input (savepoints of earlier releases
@@ -154,6 +183,9 @@ public final class ForecastJob {
                 .name("anomalies");
         DataStream<DeadLetterRecord> allDeadLetters = decoded.getSideOutput(DeadLetterSplitter.DEAD_LETTERS)
                 .union(forecastStream.getSideOutput(ForecastOperator.DEAD_LETTERS));
+        if (invalidUpdates != null) {
+            allDeadLetters = allDeadLetters.union(invalidUpdates);
+        }
         allDeadLetters.sinkTo(deadLetters).uid("dead-letters-sink").name("dead letters");
     }
 

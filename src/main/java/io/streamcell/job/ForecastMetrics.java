@@ -20,6 +20,9 @@ final class ForecastMetrics {
     final Counter readingsIn;
     final Counter forecastsOut;
     final Counter lateReadings;
+    /** Readings turned away because their key had the most readings allowed waiting for the watermark. */
+    final Counter bufferFullReadings;
+
     final Counter stateResets;
     final Counter keysCreated;
     /** The {@code keysInState} gauge's count; the operator counts the backend's keys into it. */
@@ -28,8 +31,6 @@ final class ForecastMetrics {
     final Counter alertsOut;
     /** Model updates installed (hot-swap), on each parallel instance. */
     final Counter modelUpdatesApplied;
-    /** Model updates rejected as invalid (they also go to dead letters, from one instance). */
-    final Counter modelUpdatesRejected;
     /** Nanoseconds of one key's recurrent step (bundled: a kernel call's time over its keys). */
     final Histogram stepNanos;
     /** Readings per flushed bundle; null in per-event mode. */
@@ -56,12 +57,12 @@ final class ForecastMetrics {
         readingsIn = metrics.counter("readingsIn");
         forecastsOut = metrics.counter("forecastsOut");
         lateReadings = metrics.counter("lateReadings");
+        bufferFullReadings = metrics.counter("bufferFullReadings");
         stateResets = metrics.counter("stateResets");
         keysCreated = metrics.counter("keysCreated");
         metrics.gauge("keysInState", keysInState::value);
         alertsOut = metrics.counter("alertsOut");
         modelUpdatesApplied = metrics.counter("modelUpdatesApplied");
-        modelUpdatesRejected = metrics.counter("modelUpdatesRejected");
         stepNanos = metrics.histogram("stepLatencyNanos", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
         bundleSize =
                 bundled ? metrics.histogram("bundleSize", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW)) : null;

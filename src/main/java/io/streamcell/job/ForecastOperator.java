@@ -5,6 +5,7 @@ import io.streamcell.core.EventOrdering;
 import io.streamcell.core.KeyStepper;
 import io.streamcell.core.KeyedStepping;
 import io.streamcell.core.ModelSwitch;
+import io.streamcell.core.PendingLimits;
 import io.streamcell.core.StepSettings;
 import io.streamcell.io.avro.AnomalyAlertRecord;
 import io.streamcell.io.avro.DecodedRecord;
@@ -18,7 +19,9 @@ import io.streamcell.state.KeyState;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.api.common.state.BroadcastState;
+import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
@@ -60,21 +63,26 @@ import org.slf4j.LoggerFactory;
  * <h2>Event time</h2>
  * {@link EventOrdering} decides: a reading ahead of the watermark waits in the
  * {@code pending-readings} map state with an event-time timer, and joins the stepping when the
- * watermark passes it; a reading behind the watermark is stepped if within the allowed lateness and
- * not older than the key's last reading (counting readings still in the bundle), and is a dead
- * letter otherwise.
+ * watermark passes it, unless its key already has the most readings (or bytes) allowed to wait
+ * ({@link PendingLimits}, counted in {@code pending-size}): then it is a {@code buffer_full} dead
+ * letter. A reading behind the watermark is stepped if within the allowed lateness and not older
+ * than the key's last reading (counting readings still in the bundle), and is a dead letter
+ * otherwise. A dead letter of a reading carries the reading encoded again (readings do not carry
+ * their record's bytes through the job).
  *
  * <h2>Model hot-swap</h2>
- * With hot-swap the second input is the broadcast stream of model updates. Each is validated
- * ({@link ModelSwitch}); an invalid one becomes an {@code invalid_model} dead letter (from subtask 0
- * only, as every instance sees it) and the old model keeps serving. A valid one is installed after
- * the bundle was flushed with the old model, so the switch falls between two readings and every
- * output is made, and stamped, by exactly one model. Keys keep their state when the architecture is
- * the same; when it is not, each key's state is reset when its next reading comes (its state
- * records the architecture that made it; counted in {@code stateResets}), so a switch costs no scan
- * of every key. The
- * update's bytes go into broadcast state, so a restored job serves the same model from its first
- * reading.
+ * With hot-swap the second input is the broadcast stream of model updates, which
+ * {@link ModelUpdateValidator} has validated once where they are read: invalid ones never arrive. Each
+ * instance loads the update again ({@link ModelSwitch}, through a cache shared by the TaskManager);
+ * an update that does not load here although it did there (its file unreadable, or other, on this
+ * TaskManager) fails the job rather than leave instances serving different models. A valid one is
+ * installed after the bundle was flushed with the old model, so the switch falls between two
+ * readings and every output is made, and stamped, by exactly one model. Keys keep their state when
+ * the architecture is the same; when it is not, each key's state is reset when its next reading
+ * comes (its state records the architecture that made it; counted in {@code stateResets}), so a
+ * switch costs no scan of every key. The update's {@link io.streamcell.core.ModelReference} goes
+ * into broadcast state and its inline weights, if any, into instance 0's union list state, so a
+ * restored job serves the same model from its first reading.
  *
  * <p>The model is loaded in {@link #open} from its configured location (never captured from
  * {@code main}), so every parallel instance and every restart reads the same files.
@@ -95,6 +103,7 @@ public final class ForecastOperator extends AbstractStreamOperator<ForecastRecor
     public static final OutputTag<DeadLetterRecord> DEAD_LETTERS = ForecastOutputs.DEAD_LETTERS;
 
     private final String modelLocation;
+    private final JobConfig.HotSwap hotSwap;
     private final StepSettings settings;
     private final boolean bundled;
     private final long bundleTimeoutMillis;
@@ -103,6 +112,7 @@ public final class ForecastOperator extends AbstractStreamOperator<ForecastRecor
     private transient KeyedStepping<Object, Pending> stepping;
     private transient ValueState<KeyState> keyState;
     private transient MapState<Long, List<DecodedRecord>> pending;
+    private transient ValueState<long[]> pendingSize;
     private transient InternalTimerService<VoidNamespace> timers;
     private transient ForecastMetrics metrics;
     private transient Bundle<Object, Pending> bundle;
@@ -110,17 +120,29 @@ public final class ForecastOperator extends AbstractStreamOperator<ForecastRecor
     private transient long bundleDeadline;
     private transient ModelSwitch models;
     private transient BroadcastState<String, byte[]> currentUpdate;
+    private transient ListState<byte[]> inlineWeights;
     private transient KeyedStepping.KeyStore<Object> currentKeyStore;
     private transient KeyedStepping.KeyStore<Object> anyKeyStore;
     private transient KeyedStepping.Emitter<Object, Pending> emitter;
 
     public ForecastOperator(
-            String modelLocation, JobConfig.Ordering ordering, JobConfig.State state, JobConfig.Stepping stepping) {
+            String modelLocation,
+            JobConfig.Ordering ordering,
+            JobConfig.State state,
+            JobConfig.Stepping stepping,
+            JobConfig.HotSwap hotSwap) {
         this.modelLocation = modelLocation;
+        this.hotSwap = hotSwap;
         this.settings = JobConfig.stepSettings(ordering, state, stepping);
         this.bundled = stepping.mode() == JobConfig.SteppingMode.BUNDLED;
         this.bundleTimeoutMillis = stepping.bundleTimeout().toMillis();
         this.stateTtl = state.ttl();
+    }
+
+    /** With hot-swap's default limits. */
+    public ForecastOperator(
+            String modelLocation, JobConfig.Ordering ordering, JobConfig.State state, JobConfig.Stepping stepping) {
+        this(modelLocation, ordering, state, stepping, JobConfig.HotSwap.DEFAULTS);
     }
 
     /** Per-event stepping. */
@@ -132,14 +154,18 @@ public final class ForecastOperator extends AbstractStreamOperator<ForecastRecor
     public void open() throws Exception {
         super.open();
         RecurrentModel model = ModelDirectory.load(modelLocation);
-        models = new ModelSwitch(model);
+        models = new ModelSwitch(model, hotSwap.policy());
         // Read before anything is stepped: after a restore it holds the model of the checkpoint.
         currentUpdate = getOperatorStateBackend().getBroadcastState(ForecastStateDescriptors.CURRENT_UPDATE);
-        ModelSwitch.Candidate restored = models.restored(currentUpdate.immutableEntries());
+        inlineWeights = getOperatorStateBackend().getUnionListState(ForecastStateDescriptors.INLINE_WEIGHTS);
+        ModelSwitch.Candidate restored = models.restored(currentUpdate.immutableEntries(), inlineWeights.get());
         if (restored != null) { // the keyed state was checkpointed under this model: nothing to reset
             models.install(restored);
+            keep(restored); // in this release's layout, the inline weights on instance 0 only
             model = restored.model();
             LOG.info("Model {} restored from the checkpoint", model.version());
+        } else {
+            inlineWeights.clear();
         }
         stepping = new KeyedStepping<>(model, settings);
         if (NativeMath.preloadRequested()) {
@@ -147,10 +173,11 @@ public final class ForecastOperator extends AbstractStreamOperator<ForecastRecor
         }
         keyState = getRuntimeContext().getState(keyStateDescriptor());
         pending = getRuntimeContext().getMapState(ForecastStateDescriptors.pendingReadings());
+        pendingSize = getRuntimeContext().getState(ForecastStateDescriptors.pendingSize());
         timers =
                 getInternalTimerService(ForecastStateDescriptors.TIMER_SERVICE, VoidNamespaceSerializer.INSTANCE, this);
         metrics = new ForecastMetrics(getMetricGroup(), () -> stepping.model().version(), bundled);
-        metrics.keysInState.countNowAndOnTtl(getKeyedStateBackend(), keyStateDescriptor(), getProcessingTimeService());
+        metrics.keysInState.count(getKeyedStateBackend(), keyStateDescriptor());
         bundle = new Bundle<>(Math.min(settings.bundleSize(), 4096));
         currentKeyStore = new KeyedStepping.KeyStore<>() {
             @Override
@@ -205,6 +232,21 @@ public final class ForecastOperator extends AbstractStreamOperator<ForecastRecor
         if (ordering.eventTime()) {
             long watermark = timers.currentWatermark();
             if (ordering.waits(reading.eventTime, watermark)) { // the usual case: wait for the watermark
+                long bytes = PendingLimits.readingBytes(reading.key, reading.features.length);
+                long[] size = pendingSize();
+                if (!ordering.admits(size[0], size[1], bytes)) {
+                    metrics.bufferFullReadings.inc();
+                    output.collect(
+                            ForecastOutputs.DEAD_LETTERS,
+                            withTimestampOf(
+                                    element,
+                                    ForecastOutputs.bufferFull(
+                                            reading, ordering.pending().fullReason(size[0], size[1]), features())));
+                    return;
+                }
+                size[0]++;
+                size[1] += bytes;
+                pendingSize.update(size);
                 List<DecodedRecord> atTime = pending.get(reading.eventTime);
                 if (atTime == null) {
                     atTime = new ArrayList<>(1);
@@ -219,11 +261,37 @@ public final class ForecastOperator extends AbstractStreamOperator<ForecastRecor
                 metrics.lateReadings.inc();
                 String reason = ordering.lateReason(reading.eventTime, watermark, last);
                 output.collect(
-                        ForecastOutputs.DEAD_LETTERS, withTimestampOf(element, ForecastOutputs.late(reading, reason)));
+                        ForecastOutputs.DEAD_LETTERS,
+                        withTimestampOf(element, ForecastOutputs.late(reading, reason, features())));
                 return;
             }
         }
         step(new Pending(reading, element.hasTimestamp(), element.getTimestamp()));
+    }
+
+    /** The names of the model's features, in the order of a reading's values. */
+    private List<String> features() {
+        return stepping.model().config().features();
+    }
+
+    /**
+     * The current key's waiting readings and their bytes, {@code [count, bytes]}: from
+     * {@code pending-size}, or counted from {@code pending-readings} when a savepoint of an earlier
+     * release holds them without it.
+     */
+    private long[] pendingSize() throws Exception {
+        long[] size = pendingSize.value();
+        if (size != null) {
+            return size;
+        }
+        size = new long[2];
+        for (Map.Entry<Long, List<DecodedRecord>> atTime : pending.entries()) {
+            for (DecodedRecord waiting : atTime.getValue()) {
+                size[0]++;
+                size[1] += PendingLimits.readingBytes(waiting.key, waiting.features.length);
+            }
+        }
+        return size;
     }
 
     /** The event time of the key's last reading stepped or waiting in the bundle, or none. */
@@ -241,7 +309,13 @@ public final class ForecastOperator extends AbstractStreamOperator<ForecastRecor
         processElement(element);
     }
 
-    /** A model update: flush the bundle with the old model, then validate and install the new one. */
+    /**
+     * A model update (validated where updates are read): flush the bundle with the old model, then
+     * load and install the new one.
+     *
+     * @throws IllegalStateException if the update does not load on this TaskManager: instances that
+     *     could load it would serve another model than this one
+     */
     @Override
     public void processElement2(StreamRecord<ModelUpdateMessage> element) throws Exception {
         ModelUpdateMessage update = element.getValue();
@@ -249,24 +323,16 @@ public final class ForecastOperator extends AbstractStreamOperator<ForecastRecor
         try {
             candidate = models.validate(update.value);
         } catch (Exception e) {
-            metrics.modelUpdatesRejected.inc();
-            LOG.warn(
-                    "Rejected model update {}: {}; model {} keeps serving",
-                    update,
-                    e.getMessage(),
-                    stepping.model().version());
-            if (getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0) {
-                output.collect(
-                        ForecastOutputs.DEAD_LETTERS,
-                        withTimestampOf(element, update.asDeadLetter(e, System.currentTimeMillis())));
-            }
-            return;
+            throw new IllegalStateException(
+                    "model update " + update + " was valid where the models topic is read, but not on this"
+                            + " TaskManager (" + e.getMessage() + "): every TaskManager must read an update's uri with"
+                            + " the same content, or parallel instances would serve different models",
+                    e);
         }
         flush(); // the readings that came before the update are the old model's
         boolean reset = models.changesArchitecture(candidate);
         String previous = stepping.model().version();
-        currentUpdate.clear();
-        currentUpdate.put(candidate.modelId(), candidate.bytes());
+        keep(candidate);
         models.install(candidate);
         RecurrentModel model = candidate.model();
         stepping.install(model); // keys of another architecture reset on their next reading, not all now
@@ -278,6 +344,21 @@ public final class ForecastOperator extends AbstractStreamOperator<ForecastRecor
                 reset ? " (new architecture: each key's state is reset when its next reading comes)" : "");
     }
 
+    /**
+     * Keeps the installed update for a restart: its reference in broadcast state, its inline weights
+     * in instance 0's union list state (one copy per checkpoint; a restore hands it to every instance).
+     */
+    private void keep(ModelSwitch.Candidate candidate) throws Exception {
+        currentUpdate.clear();
+        currentUpdate.put(candidate.modelId(), candidate.reference().toBytes());
+        if (candidate.inlineWeights() != null
+                && getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0) {
+            inlineWeights.update(List.of(candidate.inlineWeights()));
+        } else {
+            inlineWeights.clear();
+        }
+    }
+
     /** The watermark passed {@code timer}'s time: the key's readings of that time are stepped. */
     @Override
     public void onEventTime(InternalTimer<Object, VoidNamespace> timer) throws Exception {
@@ -287,6 +368,18 @@ public final class ForecastOperator extends AbstractStreamOperator<ForecastRecor
             return;
         }
         pending.remove(timestamp);
+        long[] size = pendingSize.value();
+        if (size != null) { // else an earlier release's savepoint: counted from the map when needed
+            size[0] -= due.size();
+            for (DecodedRecord reading : due) {
+                size[1] -= PendingLimits.readingBytes(reading.key, reading.features.length);
+            }
+            if (size[0] <= 0) {
+                pendingSize.clear();
+            } else {
+                pendingSize.update(size);
+            }
+        }
         for (DecodedRecord reading : due) {
             step(new Pending(reading, true, timestamp));
         }

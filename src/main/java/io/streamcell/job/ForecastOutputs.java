@@ -21,7 +21,7 @@ final class ForecastOutputs {
     static final OutputTag<AnomalyAlertRecord> ALERTS =
             new OutputTag<>("anomaly-alerts", TypeInformation.of(AnomalyAlertRecord.class));
 
-    /** Readings that could not be stepped (late ones), as dead letters. */
+    /** Readings that could not be stepped (late ones, or their key's buffer full), as dead letters. */
     static final OutputTag<DeadLetterRecord> DEAD_LETTERS =
             new OutputTag<>("forecast-dead-letters", TypeInformation.of(DeadLetterRecord.class));
 
@@ -61,8 +61,13 @@ final class ForecastOutputs {
                         (float) detail.normalisedError());
     }
 
-    /** A late reading's dead letter, saying why it is late. */
-    static DeadLetterRecord late(DecodedRecord reading, String reason) {
-        return reading.asDeadLetter(DeadLetterReason.LATE, reason, System.currentTimeMillis());
+    /** A late reading's dead letter, saying why it is late; {@code features} name its values. */
+    static DeadLetterRecord late(DecodedRecord reading, String reason, List<String> features) {
+        return reading.asDeadLetter(DeadLetterReason.LATE, reason, System.currentTimeMillis(), features);
+    }
+
+    /** The dead letter of a reading its key had no room to buffer, saying why. */
+    static DeadLetterRecord bufferFull(DecodedRecord reading, String reason, List<String> features) {
+        return reading.asDeadLetter(DeadLetterReason.BUFFER_FULL, reason, System.currentTimeMillis(), features);
     }
 }

@@ -5,6 +5,7 @@ import io.streamcell.state.KeyState;
 import io.streamcell.state.KeyStateTypeInfo;
 import java.time.Duration;
 import java.util.List;
+import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
@@ -26,11 +27,20 @@ final class ForecastStateDescriptors {
     static final String TIMER_SERVICE = "user-timers";
 
     /**
-     * Broadcast state: the installed model update's bytes by model id (one entry); empty while the
-     * configured model serves ({@link io.streamcell.core.ModelSwitch}).
+     * Broadcast state: the installed model update by model id (one entry), as a
+     * {@link io.streamcell.core.ModelReference} (earlier releases kept the whole update's bytes);
+     * empty while the configured model serves ({@link io.streamcell.core.ModelSwitch}).
      */
     static final MapStateDescriptor<String, byte[]> CURRENT_UPDATE = new MapStateDescriptor<>(
             "model-updates", Types.STRING, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+
+    /**
+     * Union list state: the installed update's inline weights, kept by parallel instance 0 only, so a
+     * checkpoint holds them once (broadcast state would hold one copy per instance); on a restore
+     * every instance receives them. Empty for an update by uri.
+     */
+    static final ListStateDescriptor<byte[]> INLINE_WEIGHTS =
+            new ListStateDescriptor<>("model-update-weights", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
 
     private ForecastStateDescriptors() {}
 
@@ -44,6 +54,15 @@ final class ForecastStateDescriptors {
                     .build());
         }
         return descriptor;
+    }
+
+    /**
+     * Event-time mode: how many readings the key has in {@link #pendingReadings} and their bytes
+     * ({@link io.streamcell.core.PendingLimits#readingBytes}), {@code [count, bytes]}; absent when none,
+     * and in savepoints of releases before the bound (then counted from the map when needed).
+     */
+    static ValueStateDescriptor<long[]> pendingSize() {
+        return new ValueStateDescriptor<>("pending-size", PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO);
     }
 
     /** Event-time mode: readings waiting for the watermark, by event time, in arrival order. */

@@ -34,14 +34,20 @@ public final class JobConfigLoader {
 
     public static final List<Option> OPTIONS = List.of(
             new Option(
+                    "job.name",
+                    "(required)",
+                    "the job's name: unique among the jobs on the Kafka cluster, stable across restarts; the "
+                            + "consumer group and transactional-id prefix derive from it",
+                    JobConfig.Builder::name),
+            new Option(
                     "kafka.bootstrap-servers",
                     "(required)",
                     "Kafka brokers, host:port[,host:port...]",
                     JobConfig.Builder::bootstrapServers),
             new Option(
                     "kafka.group-id",
-                    "streamcell",
-                    "consumer group of the readings source",
+                    "streamcell-<job.name>",
+                    "consumer group of the readings source (the models source adds -models)",
                     JobConfig.Builder::groupId),
             new Option(
                     "kafka.delivery",
@@ -51,15 +57,21 @@ public final class JobConfigLoader {
                     (b, v) -> b.delivery(enumValue(JobConfig.Delivery.class, v))),
             new Option(
                     "kafka.transactional-id-prefix",
-                    "streamcell",
+                    "streamcell-<job.name>",
                     "prefix of the sinks' transactional ids: unique " + "per job, stable across restarts",
                     JobConfig.Builder::transactionalIdPrefix),
             new Option(
                     "kafka.transaction-timeout",
                     "10m",
-                    "Kafka transaction timeout; below the brokers' "
-                            + "transaction.max.timeout.ms (15m default), above the checkpoint interval",
+                    "Kafka transaction timeout; at most the brokers' transaction.max.timeout.ms (15m default), at "
+                            + "least checkpoints.interval + checkpoints.timeout + kafka.restart-margin",
                     (b, v) -> b.transactionTimeout(Durations.parse(v))),
+            new Option(
+                    "kafka.restart-margin",
+                    "2m",
+                    "how long a restarted job may take to commit the transactions of the checkpoint it restores "
+                            + "(part of what the transaction timeout must cover)",
+                    (b, v) -> b.restartMargin(Durations.parse(v))),
             new Option(
                     "kafka.starting-offsets",
                     "committed",
@@ -101,6 +113,18 @@ public final class JobConfigLoader {
                     "model directory (config.json + weights.safetensors), " + "or classpath:/... inside the jar",
                     JobConfig.Builder::modelPath),
             new Option(
+                    "model.max-inline-weights",
+                    "16mb",
+                    "the largest weights a model update may carry inline; larger models are published by uri "
+                            + "(see Model hot-swap)",
+                    (b, v) -> b.maxInlineWeightBytes(Sizes.parse(v))),
+            new Option(
+                    "model.update-directories",
+                    "none",
+                    "comma-separated absolute directories the file: uris of model updates may point into; none "
+                            + "accepts no file: uri",
+                    (b, v) -> b.updateDirectories(list(v))),
+            new Option(
                     "ordering.mode",
                     "event-time",
                     "event-time (buffer each key until the watermark, step in "
@@ -120,8 +144,26 @@ public final class JobConfigLoader {
             new Option(
                     "ordering.idle-timeout",
                     "30s",
-                    "a silent source partition stops holding the watermark back " + "after this long",
+                    "a source partition without readings (dead letters do not count) stops holding the watermark "
+                            + "back after this long; must be positive",
                     (b, v) -> b.idleTimeout(Durations.parse(v))),
+            new Option(
+                    "ordering.max-ahead-of-clock",
+                    "5m",
+                    "readings further ahead of the job's clock become dead letters with reason 'bad_timestamp' "
+                            + "(one would move the watermark that far ahead); none for no bound",
+                    (b, v) -> b.maxAheadOfClock(optionalDuration(v))),
+            new Option(
+                    "ordering.max-buffered-readings",
+                    "10000",
+                    "readings one key may have waiting for the watermark; more become dead letters with reason "
+                            + "'buffer_full'",
+                    (b, v) -> b.maxBufferedReadings(wholeNumber(v))),
+            new Option(
+                    "ordering.max-buffered-bytes",
+                    "4mb",
+                    "the same in bytes (key + 4 per feature + 64 per reading)",
+                    (b, v) -> b.maxBufferedBytes(Sizes.parse(v))),
             new Option(
                     "state.ttl",
                     "none",
@@ -192,6 +234,12 @@ public final class JobConfigLoader {
                     "checkpoint interval; exactly-once outputs become visible " + "on each checkpoint",
                     (b, v) -> b.checkpointInterval(Durations.parse(v))),
             new Option(
+                    "checkpoints.timeout",
+                    "5m",
+                    "a checkpoint not complete after this long fails the job, which restarts from the previous "
+                            + "one (so no Kafka transaction is committed after it expired)",
+                    (b, v) -> b.checkpointTimeout(Durations.parse(v))),
+            new Option(
                     "checkpoints.directory",
                     "(cluster default)",
                     "checkpoint storage URI, e.g. " + "file:///var/streamcell/checkpoints or s3://bucket/path",
@@ -201,6 +249,12 @@ public final class JobConfigLoader {
                     "(cluster default)",
                     "parallelism of the job's operators",
                     (b, v) -> b.parallelism(wholeNumber(v))),
+            new Option(
+                    "max-parallelism",
+                    "128",
+                    "key groups: the largest parallelism the job can ever be rescaled to; fixed by the first "
+                            + "checkpoint or savepoint (earlier releases used 128)",
+                    (b, v) -> b.maxParallelism(wholeNumber(v))),
             new Option(
                     "kafka.connect-timeout",
                     "30s",
@@ -335,6 +389,21 @@ public final class JobConfigLoader {
         return at.getLineNr() + ":" + at.getColumnNr();
     }
 
+    /** Comma-separated values; {@code none} or empty for none. */
+    private static List<String> list(String value) {
+        String text = value.trim();
+        if (text.isEmpty() || text.equalsIgnoreCase("none")) {
+            return List.of();
+        }
+        List<String> values = new ArrayList<>();
+        for (String part : text.split(",")) {
+            if (!part.isBlank()) {
+                values.add(part.trim());
+            }
+        }
+        return values;
+    }
+
     private static Duration optionalDuration(String value) {
         String text = value.trim().toLowerCase(Locale.ROOT);
         return text.isEmpty() || text.equals("none") || text.equals("off") ? null : Durations.parse(value);
@@ -358,8 +427,12 @@ public final class JobConfigLoader {
     private static final Map<String, String> JOB_FLINK_OPTIONS = Map.of(
             "execution.checkpointing.interval", "checkpoints.interval",
             "execution.checkpointing.dir", "checkpoints.directory",
+            "execution.checkpointing.timeout", "checkpoints.timeout",
+            "execution.checkpointing.tolerable-failed-checkpoints",
+                    "nothing (a failed checkpoint must fail the job: its Kafka transactions would expire)",
             "state.backend.type", "state.backend",
             "parallelism.default", "parallelism",
+            "pipeline.max-parallelism", "max-parallelism",
             "execution.checkpointing.mode", "nothing (the outputs rely on exactly-once checkpoints)",
             "pipeline.generic-types", "nothing (the job's types all have their own serializers)");
 

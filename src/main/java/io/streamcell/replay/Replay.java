@@ -12,8 +12,8 @@ import java.nio.file.Path;
 /**
  * {@code streamcell replay}: a readings CSV through a model into a forecasts CSV, stepped as the
  * configured job steps them ({@link StepSettings}), one output row per stepped input row, in input
- * order. A reading the job would dead-letter as late (event-time ordering only) has no output row;
- * the summary counts it. The output appears only when complete (written to a temporary file, then
+ * order. A reading the job would dead-letter as late, or as {@code buffer_full} (event-time ordering
+ * only), has no output row; the summary counts it. The output appears only when complete (written to a temporary file, then
  * moved).
  */
 public final class Replay {
@@ -22,8 +22,10 @@ public final class Replay {
     /**
      * @param rows readings stepped
      * @param late readings too late to be stepped (no output row)
+     * @param bufferFull readings not stepped because their key's waiting readings were at their bound
+     *     (no output row)
      */
-    public record Summary(long rows, int keys, long late) {}
+    public record Summary(long rows, int keys, long late, long bufferFull) {}
 
     /** @param batchSize 1 for the per-event kernel, more to step up to that many keys at once (BLAS kernel) */
     public static Summary run(RecurrentModel model, Path input, Path output, int batchSize) throws IOException {
@@ -59,7 +61,7 @@ public final class Replay {
                     engine.finish(sink);
                 }
             });
-            return new Summary(engine.steps(), engine.keyCount(), engine.late());
+            return new Summary(engine.steps(), engine.keyCount(), engine.late(), engine.bufferFull());
         }
     }
 }

@@ -5,6 +5,7 @@ import io.streamcell.core.Bundle;
 import io.streamcell.core.EventOrdering;
 import io.streamcell.core.KeyStepper;
 import io.streamcell.core.KeyedStepping;
+import io.streamcell.core.PendingLimits;
 import io.streamcell.core.StepSettings;
 import io.streamcell.io.csv.ReadingsCsvReader.Row;
 import io.streamcell.model.RecurrentModel;
@@ -22,7 +23,9 @@ import java.util.PriorityQueue;
  * simulated the way the job's watermark strategy computes it, gap resets, online adaptation, and
  * per-event or bundled stepping with the job's kernels. Per-key state lives in memory. Outcomes
  * reach the sink in input order (a late reading, which the job would dead-letter, as
- * {@link OutcomeSink#late}); call {@link #finish} at the end of input. Not thread-safe.
+ * {@link OutcomeSink#late}; one its key had no room to wait for, as {@link OutcomeSink#bufferFull},
+ * under the job's {@link io.streamcell.core.PendingLimits}); call {@link #finish} at the end of
+ * input. Not thread-safe.
  *
  * <p>Where the job's watermark comes periodically, replay's moves after every reading: a reading
  * the job would still have stepped because its watermark lagged can be late here, never the other
@@ -38,6 +41,12 @@ public final class ReplayEngine implements AutoCloseable {
 
         /** A reading the job would not step: it came too late for its key's event-time order. */
         default void late(Row row, String reason) throws IOException {}
+
+        /**
+         * A reading the job would not step: it had to wait for the watermark, and its key's waiting
+         * readings were at their bound ({@code buffer_full} in the job).
+         */
+        default void bufferFull(Row row, String reason) throws IOException {}
     }
 
     private final KeyedStepping<String, Slot> stepping;
@@ -55,6 +64,8 @@ public final class ReplayEngine implements AutoCloseable {
     private final Bundle<String, Slot> bundle;
     /** Event-time mode: readings waiting for the watermark, by event time then arrival. */
     private final PriorityQueue<Slot> waiting = new PriorityQueue<>();
+    /** Per key with readings in {@link #waiting}: how many, and their bytes ({@link PendingLimits#readingBytes}). */
+    private final Map<String, long[]> waitingPerKey = new HashMap<>();
     /** Rows accepted but not yet handed to the sink, from sequence {@link #nextOut} on. */
     private final ArrayDeque<Slot> unwritten = new ArrayDeque<>();
 
@@ -64,6 +75,7 @@ public final class ReplayEngine implements AutoCloseable {
     private long watermark = Long.MIN_VALUE;
     private long steps;
     private long late;
+    private long bufferFull;
     private OutcomeSink sink;
 
     public ReplayEngine(RecurrentModel model, StepSettings settings) {
@@ -100,7 +112,16 @@ public final class ReplayEngine implements AutoCloseable {
         EventOrdering ordering = settings.ordering();
         long eventTime = row.epochMillis();
         if (ordering.waits(eventTime, watermark)) {
-            waiting.add(slot);
+            long[] keyWaiting = waitingPerKey.computeIfAbsent(row.key(), k -> new long[2]);
+            long bytes = PendingLimits.readingBytes(row.key(), row.features().length);
+            if (ordering.admits(keyWaiting[0], keyWaiting[1], bytes)) {
+                keyWaiting[0]++;
+                keyWaiting[1] += bytes;
+                waiting.add(slot);
+            } else {
+                slot.full = ordering.pending().fullReason(keyWaiting[0], keyWaiting[1]);
+                bufferFull++;
+            }
         } else {
             long last = lastStepped(row.key());
             if (ordering.isLate(eventTime, watermark, last)) {
@@ -145,7 +166,14 @@ public final class ReplayEngine implements AutoCloseable {
         }
         watermark = mark;
         while (!waiting.isEmpty() && waiting.peek().row.epochMillis() <= watermark) {
-            step(waiting.poll());
+            Slot slot = waiting.poll();
+            long[] keyWaiting = waitingPerKey.get(slot.row.key());
+            if (--keyWaiting[0] == 0) {
+                waitingPerKey.remove(slot.row.key());
+            } else {
+                keyWaiting[1] -= PendingLimits.readingBytes(slot.row.key(), slot.row.features().length);
+            }
+            step(slot);
         }
         flush(); // the job flushes its bundle on every watermark
     }
@@ -192,6 +220,8 @@ public final class ReplayEngine implements AutoCloseable {
             Slot slot = unwritten.poll();
             if (slot.late != null) {
                 sink.late(slot.row, slot.late);
+            } else if (slot.full != null) {
+                sink.bufferFull(slot.row, slot.full);
             } else {
                 sink.accept(slot.row, slot.outcome);
             }
@@ -217,17 +247,23 @@ public final class ReplayEngine implements AutoCloseable {
         return late;
     }
 
+    /** Readings not stepped because their key had no room left to wait for the watermark. */
+    public long bufferFull() {
+        return bufferFull;
+    }
+
     @Override
     public void close() {
         stepping.close();
     }
 
-    /** One input row until it is written: its outcome, or why it is late. */
+    /** One input row until it is written: its outcome, or why it was not stepped. */
     private static final class Slot implements Comparable<Slot> {
         final Row row;
         final long sequence;
         KeyStepper.Outcome outcome;
         String late;
+        String full;
 
         Slot(Row row, long sequence) {
             this.row = row;
@@ -235,7 +271,7 @@ public final class ReplayEngine implements AutoCloseable {
         }
 
         boolean done() {
-            return outcome != null || late != null;
+            return outcome != null || late != null || full != null;
         }
 
         /** Waiting order: event time, then arrival. */

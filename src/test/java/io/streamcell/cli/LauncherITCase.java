@@ -65,8 +65,14 @@ class LauncherITCase {
         String servers = "127.0.0.1:" + closedPort;
 
         long start = System.nanoTime();
-        Result result =
-                launch("run", "--set", "kafka.bootstrap-servers=" + servers, "--set", "kafka.connect-timeout=3s");
+        Result result = launch(
+                "run",
+                "--set",
+                "job.name=launcher",
+                "--set",
+                "kafka.bootstrap-servers=" + servers,
+                "--set",
+                "kafka.connect-timeout=3s");
         Duration took = Duration.ofNanos(System.nanoTime() - start);
 
         assertThat(result.exitCode).as(result.output).isEqualTo(StreamCellCli.EXIT_FAILURE);

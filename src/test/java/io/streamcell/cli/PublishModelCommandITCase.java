@@ -8,6 +8,7 @@ import io.streamcell.model.GoldenFixtures;
 import io.streamcell.model.RecurrentModel;
 import io.streamcell.model.io.ModelDirectory;
 import io.streamcell.model.io.ModelUpdates;
+import io.streamcell.model.io.UpdatePolicy;
 import io.streamcell.testing.EmbeddedKafkaExtension;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -20,6 +21,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -73,7 +75,7 @@ class PublishModelCommandITCase {
         for (ConsumerRecord<byte[], byte[]> record : records) {
             assertThat(new String(record.key(), StandardCharsets.UTF_8)).isEqualTo("plant-7");
             ModelUpdate update = ModelUpdateDecoder.decode(record.value());
-            RecurrentModel published = ModelUpdates.toModel(update);
+            RecurrentModel published = ModelUpdates.toModel(update, UpdatePolicy.allowing(weights.getParent()));
             assertThat(published.config()).isEqualTo(fixture.model().config());
         }
         assertThat(ModelUpdateDecoder.decode(records.get(0).value()).getWeights())
@@ -84,21 +86,64 @@ class PublishModelCommandITCase {
 
     @Test
     void runStopsAtOnceNamingAMissingModelsTopic() {
-        kafka.createTopics(Map.of("readings-cli", 1));
+        kafka.createTopics(Map.of("readings-cli", 1, "forecasts-cli", 1, "anomalies-cli", 1, "dead-letters-cli", 1));
 
-        CliRun run = CliRun.of(
-                "run",
-                "--set",
-                "kafka.bootstrap-servers=" + kafka.bootstrapServers(),
-                "--set",
+        CliRun run = run(
                 "topics.readings=readings-cli",
-                "--set",
+                "topics.forecasts=forecasts-cli",
+                "topics.anomalies=anomalies-cli",
+                "topics.dead-letters=dead-letters-cli",
                 "topics.models=no-such-models");
 
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err())
                 .contains("error: Kafka topic [no-such-models] not found on " + kafka.bootstrapServers())
                 .contains("topics.models: none");
+    }
+
+    @Test
+    void runStopsAtOnceNamingMissingOutputTopics() {
+        kafka.createTopics(Map.of("readings-out", 1, "forecasts-out", 1));
+
+        CliRun run = run(
+                "topics.readings=readings-out",
+                "topics.forecasts=forecasts-out",
+                "topics.anomalies=anomalies-out",
+                "topics.dead-letters=dead-letters-out",
+                "topics.models=none");
+
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err())
+                .contains("error: Kafka topics [anomalies-out, dead-letters-out] not found on "
+                        + kafka.bootstrapServers());
+    }
+
+    @Test
+    void runStopsAtOnceWhenTheDeadLettersTopicWouldRefuseALargeDeadLetter() {
+        kafka.createTopics(Map.of("readings-small", 1, "forecasts-small", 1, "anomalies-small", 1));
+        kafka.createTopic("dead-letters-small", 1, Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, "100000"));
+
+        CliRun run = run(
+                "topics.readings=readings-small",
+                "topics.forecasts=forecasts-small",
+                "topics.anomalies=anomalies-small",
+                "topics.dead-letters=dead-letters-small",
+                "topics.models=none");
+
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err())
+                .contains("error: Kafka topic dead-letters-small has max.message.bytes 100000, below the 557056 bytes");
+    }
+
+    /** {@code streamcell run} against the broker with these {@code --set} options. */
+    private static CliRun run(String... settings) {
+        List<String> args = new ArrayList<>(List.of(
+                "run", "--set", "job.name=cli", "--set", "kafka.bootstrap-servers=" + kafka.bootstrapServers()));
+        for (String setting : settings) {
+            args.add("--set");
+            args.add(setting);
+        }
+        return CliRun.of(args.toArray(new String[0]));
     }
 
     @Test

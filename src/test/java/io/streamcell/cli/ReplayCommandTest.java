@@ -71,7 +71,8 @@ class ReplayCommandTest {
         Path yaml = temp.resolve("job.yaml");
         Files.writeString(
                 yaml,
-                "kafka.bootstrap-servers: localhost:9092\n"
+                "job.name: replay-test\n"
+                        + "kafka.bootstrap-servers: localhost:9092\n"
                         + "model.path: " + fixture.modelDirectory() + "\n"
                         + "stepping.mode: bundled\n"
                         + "stepping.bundle-size: 16\n");
@@ -108,7 +109,7 @@ class ReplayCommandTest {
     void setWithoutConfigAndBatchWithConfigAreRefused() throws IOException {
         GoldenFixtures.Case fixture = GoldenFixtures.load("lstm_1layer_in8_h16");
         Path yaml = temp.resolve("job.yaml");
-        Files.writeString(yaml, "kafka.bootstrap-servers: localhost:9092\n");
+        Files.writeString(yaml, "job.name: replay-test\nkafka.bootstrap-servers: localhost:9092\n");
         Path output = temp.resolve("out.csv");
 
         CliRun set = CliRun.of(

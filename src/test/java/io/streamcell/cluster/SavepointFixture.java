@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -65,22 +67,31 @@ final class SavepointFixture {
 
     /** The job file for these topics (the same when the savepoint is written and restored). */
     static Path jobConfig(Path dir, String bootstrapServers) throws IOException {
-        Path config = dir.resolve("job-" + PREFIX + ".yaml");
+        return jobConfig(dir, bootstrapServers, "");
+    }
+
+    /**
+     * The job file, with the outputs on topics of their own: the fixture's names plus {@code suffix}
+     * (so that several fixtures can be restored on one broker; the readings topic is the one the
+     * savepoint reads from).
+     */
+    static Path jobConfig(Path dir, String bootstrapServers, String suffix) throws IOException {
+        Path config = dir.resolve("job-" + PREFIX + suffix + ".yaml");
         Files.writeString(
                 config,
                 String.join(
                         "\n",
+                        "job.name: " + PREFIX,
                         "kafka:",
                         "  bootstrap-servers: " + bootstrapServers,
                         "  group-id: " + PREFIX,
                         "  transactional-id-prefix: " + PREFIX,
-                        "  transaction-timeout: 2m",
                         "  starting-offsets: earliest",
                         "topics:",
                         "  readings: " + READINGS,
-                        "  forecasts: " + FORECASTS,
-                        "  anomalies: " + ANOMALIES,
-                        "  dead-letters: " + DEAD_LETTERS,
+                        "  forecasts: " + FORECASTS + suffix,
+                        "  anomalies: " + ANOMALIES + suffix,
+                        "  dead-letters: " + DEAD_LETTERS + suffix,
                         "model.path: " + modelDirectory(),
                         "checkpoints.interval: 1s",
                         "parallelism: 1",
@@ -89,7 +100,33 @@ final class SavepointFixture {
     }
 
     static void createTopics(EmbeddedKafka kafka) {
-        kafka.createTopics(Map.of(READINGS, PARTITIONS, FORECASTS, 1, ANOMALIES, 1, DEAD_LETTERS, 1));
+        kafka.createTopics(Map.of(READINGS, PARTITIONS));
+        createOutputTopics(kafka, "");
+    }
+
+    /** The output topics of {@link #jobConfig(Path, String, String)} with {@code suffix}. */
+    static void createOutputTopics(EmbeddedKafka kafka, String suffix) {
+        kafka.createTopics(Map.of(FORECASTS + suffix, 1, ANOMALIES + suffix, 1, DEAD_LETTERS + suffix, 1));
+    }
+
+    /**
+     * The reasons of the dead letters the fixture's job commits after the restore: the malformed
+     * records ({@link ClusterInput}: after every 500th reading, the three kinds in turn) that come
+     * after the {@link #STEPS_BEFORE} steps the savepoint covers.
+     */
+    static List<String> deadLetterReasonsAfterTheSavepoint() {
+        String[] kinds = {"undecodable", "missing_feature", "non_finite"};
+        List<String> reasons = new ArrayList<>();
+        int malformed = 0;
+        for (int n = 1; n <= KEYS * STEPS; n++) {
+            if (n % 500 == 0) {
+                malformed++;
+                if (n > KEYS * STEPS_BEFORE) {
+                    reasons.add(kinds[(malformed - 1) % 3]);
+                }
+            }
+        }
+        return reasons;
     }
 
     static void copy(Path from, Path to) throws IOException {

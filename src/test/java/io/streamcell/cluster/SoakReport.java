@@ -27,12 +27,13 @@ import org.jfree.data.xy.XYSeriesCollection;
 /**
  * What a soak run measured, and its verdict: every TaskManager's heap, off-heap (non-heap plus
  * direct buffers) and resident set size, and the job's checkpointed state size, sampled over the
- * run; a chart of them (PNG), the samples (CSV) and a Markdown summary.
+ * run, each judged against its bound; a chart of them (PNG), the samples (CSV) and a Markdown
+ * summary.
  *
  * <p>Growth is judged per process, between an early window (after its warm-up) and the last
  * window of the run: for the heap the <em>lowest</em> value of each window, which is close to the
  * live set after a garbage collection (the highest only says when the last collection ran); for
- * off-heap and state the highest. A TaskManager started by the failover is judged against its own
+ * off-heap, resident set and state the highest. A TaskManager started by the failover is judged against its own
  * early window, so it needs enough life left; the killed one is only charted.
  */
 final class SoakReport {
@@ -55,6 +56,12 @@ final class SoakReport {
 
     static final Bound HEAP = new Bound("heap, lowest in window", 1.25, 24);
     static final Bound OFF_HEAP = new Bound("off-heap (non-heap + direct), highest in window", 1.10, 16);
+    /**
+     * The whole process as the OS sees it (heap as committed, metaspace, code, threads, native
+     * allocations such as RocksDB's or ND4J's), which the JVM's own numbers can miss.
+     */
+    static final Bound RESIDENT = new Bound("resident set, highest in window", 1.10, 48);
+
     static final Bound STATE = new Bound("checkpointed state, highest in window", 1.10, 1);
 
     /** A judged measure: early and late values, its bound and whether it held. */
@@ -120,6 +127,11 @@ final class SoakReport {
                     OFF_HEAP,
                     max(own, earlyFrom, earlyTo, ProcessSample::offHeapMb),
                     max(own, lateFrom, endMinute, ProcessSample::offHeapMb)));
+            verdicts.add(new Verdict(
+                    name + " " + RESIDENT.measure(),
+                    RESIDENT,
+                    max(own, earlyFrom, earlyTo, ProcessSample::rssMb),
+                    max(own, lateFrom, endMinute, ProcessSample::rssMb)));
         }
         double earlyFrom = warmUpMinutes;
         double earlyTo = earlyFrom + windowMinutes;

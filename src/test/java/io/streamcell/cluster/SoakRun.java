@@ -40,8 +40,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * default) with a checkpoint every 5 s and one TaskManager killed with {@code kill -9} a third of
  * the way in. It samples every TaskManager's heap, off-heap and resident memory and the job's
  * checkpointed state, writes {@link SoakReport}'s chart, samples and summary to
- * {@code target/soak/}, and fails if memory or state grows beyond {@link SoakReport}'s bounds or
- * if any reading is lost or counted twice (forecasts + dead letters must equal readings sent).
+ * {@code target/soak/}, and fails if memory (heap, off-heap, resident set) or state grows beyond
+ * {@link SoakReport}'s bounds or if any record is lost or comes out twice, by identity
+ * ({@link SoakLedger}: every valid reading one forecast or dead letter, every malformed record one
+ * dead letter).
  *
  * <p>Settings (system properties): {@code soak.duration} (30m), {@code soak.rate} readings/s
  * (5000, the demo's), {@code soak.keys} (1000, the demo's), {@code soak.sample-every} (10s).
@@ -50,6 +52,8 @@ class SoakRun {
     private static final String READINGS = "readings";
     private static final int READING_PARTITIONS = 4;
     private static final double MB = 1024.0 * 1024.0;
+    /** Keys of the readings that move the watermark past the last simulated one at the end. */
+    private static final String FLUSH_PREFIX = "soak-flush-";
 
     @RegisterExtension
     static final EmbeddedKafkaExtension kafka = EmbeddedKafkaExtension.builder()
@@ -118,6 +122,13 @@ class SoakRun {
                 DemoSummary.Totals totals = summary.totals();
                 String status = cluster.jobStatus(job);
                 cluster.cancel(job);
+                SoakLedger.Result ledger = SoakLedger.account(
+                        kafka.bootstrapServers(),
+                        READINGS,
+                        List.of("temperature", "humidity"),
+                        "forecasts",
+                        "dead-letters",
+                        key -> key.startsWith(FLUSH_PREFIX));
 
                 accounting.add(String.format(
                         Locale.ROOT,
@@ -129,6 +140,16 @@ class SoakRun {
                         totals.deadLetters(),
                         totals.deadLettersByReason(),
                         totals.unaccounted()));
+                accounting.add(String.format(
+                        Locale.ROOT,
+                        "by identity (key and event time of each valid reading, partition and offset of each "
+                                + "malformed record): %,d readings and %,d malformed records sent; lost: %,d; "
+                                + "doubled: %,d%s",
+                        ledger.readings(),
+                        ledger.malformed(),
+                        ledger.lost(),
+                        ledger.duplicated(),
+                        ledger.examples().isEmpty() ? "" : " (e.g. " + ledger.examples() + ")"));
                 List<SoakReport.Verdict> verdicts = report.verdicts(endMinute);
                 Map<String, String> settings = new LinkedHashMap<>();
                 settings.put(
@@ -158,9 +179,14 @@ class SoakRun {
                 System.out.println(markdown);
 
                 assertThat(status).as("the job ran to the end").isEqualTo("RUNNING");
-                assertThat(totals.unaccounted())
-                        .as("readings neither forecast nor dead-lettered (lost, if "
-                                + "positive; duplicated, if negative)")
+                assertThat(ledger.readings() + ledger.malformed())
+                        .as("records accounted for")
+                        .isEqualTo(totals.sent());
+                assertThat(ledger.lost())
+                        .as("records with no output: %s", ledger.examples())
+                        .isZero();
+                assertThat(ledger.duplicated())
+                        .as("outputs doubled: %s", ledger.examples())
                         .isZero();
                 assertThat(verdicts)
                         .as("growth within bounds (target/soak/report.md)")
@@ -175,11 +201,11 @@ class SoakRun {
                 config,
                 String.join(
                         "\n",
+                        "job.name: soak",
                         "kafka:",
                         "  bootstrap-servers: " + kafka.bootstrapServers(),
                         "  group-id: soak",
                         "  transactional-id-prefix: soak",
-                        "  transaction-timeout: 2m",
                         "  starting-offsets: earliest",
                         "checkpoints.interval: 5s",
                         "parallelism: 2",
@@ -254,11 +280,11 @@ class SoakRun {
 
     /** A valid reading past every simulated one (those are in 2024), on every readings partition. */
     private static void flushWatermarks(EmbeddedKafka kafka) {
-        long future = Instant.now().plus(Duration.ofHours(1)).toEpochMilli();
+        // Now is years past the simulated readings, and within ordering.max-ahead-of-clock.
+        long future = Instant.now().toEpochMilli();
         try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(kafka.bootstrapServers())) {
             for (int partition = 0; partition < READING_PARTITIONS; partition++) {
-                String key = "soak-flush-" + partition;
-                // The Kafka timestamp stays "now": brokers refuse record timestamps far in the future.
+                String key = FLUSH_PREFIX + partition;
                 producer.send(new ProducerRecord<>(
                         READINGS,
                         partition,

@@ -364,6 +364,21 @@ public final class StandaloneCluster implements AutoCloseable {
                 .size();
     }
 
+    /**
+     * When each failure the job recovered from happened (epoch ms), from its exception history
+     * (failures at the same moment are one entry), oldest first.
+     */
+    public List<Long> failureTimes(String jobId) throws IOException, InterruptedException {
+        List<Long> times = new ArrayList<>();
+        for (JsonNode entry : get("/jobs/" + jobId + "/exceptions?maxExceptions=1000")
+                .path("exceptionHistory")
+                .path("entries")) {
+            times.add(entry.path("timestamp").asLong());
+        }
+        times.sort(null);
+        return times;
+    }
+
     /** Cancels the job and waits until it is gone. */
     public void cancel(String jobId) throws IOException, InterruptedException {
         send(HttpRequest.newBuilder(uri("/jobs/" + jobId + "?mode=cancel"))

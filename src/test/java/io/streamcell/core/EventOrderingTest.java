@@ -29,6 +29,24 @@ class EventOrderingTest {
     }
 
     @Test
+    void aKeyMayHaveOnlySoManyReadingsAndBytesWaiting() {
+        EventOrdering bounded =
+                new EventOrdering(true, Duration.ofSeconds(5), Duration.ZERO, new PendingLimits(3, 1_000));
+        long reading = PendingLimits.readingBytes("sensör", 3);
+
+        assertThat(reading).as("64 + UTF-8 key + 4 per feature").isEqualTo(64 + 7 + 12);
+        assertThat(bounded.admits(2, 2 * reading, reading)).isTrue();
+        assertThat(bounded.admits(3, 3 * reading, reading)).as("the count").isFalse();
+        assertThat(bounded.admits(0, 1_000 - reading + 1, reading))
+                .as("the bytes")
+                .isFalse();
+        assertThat(bounded.pending().fullReason(3, 249))
+                .contains("already has 3 readings (249 bytes) waiting for the watermark")
+                .contains("ordering.max-buffered-readings 3, ordering.max-buffered-bytes 1000");
+        assertThat(eventTime.pending()).isEqualTo(PendingLimits.DEFAULTS);
+    }
+
+    @Test
     void theReasonSaysWhichRuleTheReadingBroke() {
         assertThat(eventTime.lateReason(9_000, 10_000, 9_500))
                 .isEqualTo("event time 9000 is older than the key's last stepped reading at 9500");

@@ -299,6 +299,19 @@ class DeployArtefactsTest {
     }
 
     @Test
+    void theKubernetesDeploymentAndTheOperationsGuideAgreeOnSystemExit() throws IOException {
+        String deployment = Files.readString(Path.of("deploy/k8s/flink-deployment.yaml"));
+        String cli = Files.readString(Path.of("src/main/java/io/streamcell/cli/StreamCellCli.java"));
+        // main exits the JVM only outside Flink or on a failed command (docs/operations.md "Running on a
+        // Flink cluster")
+        assertThat(cli).contains("if (code != 0 || !runningAsFlinkUserCode())");
+        assertThat(Files.readString(Path.of("docs/operations.md"))).contains("it never calls `System.exit` there");
+        assertThat(deployment)
+                .doesNotContain("ends with System.exit")
+                .contains("never calls System.exit after a successful submission");
+    }
+
+    @Test
     void dashboardQueriesOnlyDocumentedAvailableMetrics() throws IOException {
         JsonNode dashboard = new ObjectMapper().readTree(DASHBOARD.toFile());
         List<String> queries = dashboard.findValuesAsText("expr");

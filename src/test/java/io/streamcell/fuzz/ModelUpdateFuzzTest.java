@@ -7,6 +7,7 @@ import io.streamcell.io.avro.ModelUpdateDecoder;
 import io.streamcell.model.ModelFormatException;
 import io.streamcell.model.RecurrentModel;
 import io.streamcell.model.io.ModelUpdates;
+import io.streamcell.model.io.UpdatePolicy;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -44,7 +45,7 @@ class ModelUpdateFuzzTest {
             return;
         }
         try {
-            RecurrentModel model = ModelUpdates.toModel(update);
+            RecurrentModel model = ModelUpdates.toModel(update, UpdatePolicy.DEFAULTS);
             FuzzContract.check(
                     model.version().equals(update.getVersion()),
                     "accepted model " + model.version() + " for update version " + update.getVersion());

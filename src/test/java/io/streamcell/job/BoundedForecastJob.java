@@ -5,6 +5,7 @@ import io.streamcell.io.kafka.AvroRecordSerializationSchema;
 import io.streamcell.io.kafka.KafkaConnections;
 import io.streamcell.io.kafka.ReadingDeserializationSchema;
 import io.streamcell.model.ModelConfig;
+import java.util.List;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.source.KafkaSource;
@@ -36,7 +37,8 @@ final class BoundedForecastJob {
                 .setGroupId(config.kafka().transactionalIdPrefix())
                 .setStartingOffsets(OffsetsInitializer.earliest())
                 .setBounded(OffsetsInitializer.latest())
-                .setDeserializer(new ReadingDeserializationSchema(model.features()))
+                .setDeserializer(new ReadingDeserializationSchema(
+                        model.features(), config.ordering().readingLimits(), List.of()))
                 .build();
         ForecastJob job = new ForecastJob(
                 config,

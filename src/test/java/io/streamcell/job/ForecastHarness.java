@@ -19,14 +19,28 @@ import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 final class ForecastHarness
         extends KeyedTwoInputStreamOperatorTestHarness<String, DecodedRecord, ModelUpdateMessage, ForecastRecord> {
 
+    private ForecastHarness(
+            TwoInputStreamOperator<DecodedRecord, ModelUpdateMessage, ForecastRecord> operator,
+            int parallelism,
+            int subtask)
+            throws Exception {
+        super(operator, (DecodedRecord r) -> r.key, null, Types.STRING, 128, parallelism, subtask);
+    }
+
     private ForecastHarness(TwoInputStreamOperator<DecodedRecord, ModelUpdateMessage, ForecastRecord> operator)
             throws Exception {
-        super(operator, (DecodedRecord r) -> r.key, null, Types.STRING, 128, 1, 0);
+        this(operator, 1, 0);
     }
 
     /** The operator stepping per event, as the job wires it (always two-input). */
     static ForecastHarness perEvent(ForecastOperator operator, OperatorSubtaskState restore) throws Exception {
         return open(new ForecastHarness(operator), restore);
+    }
+
+    /** Parallel instance {@code subtask} of {@code parallelism}, stepping per event. */
+    static ForecastHarness perEvent(
+            ForecastOperator operator, OperatorSubtaskState restore, int parallelism, int subtask) throws Exception {
+        return open(new ForecastHarness(operator, parallelism, subtask), restore);
     }
 
     /** The operator stepping bundles, with hot-swap on (two-input). */

@@ -56,13 +56,13 @@ class ForecastJobITCase {
         String suffix =
                 "-" + ordering.name().toLowerCase() + "-" + stepping.name().toLowerCase();
         JobConfig config = JobConfig.builder()
+                .name("it" + suffix)
                 .bootstrapServers(kafka.bootstrapServers())
                 .readingsTopic("readings" + suffix)
                 .forecastsTopic("forecasts" + suffix)
                 .anomaliesTopic("anomalies" + suffix)
                 .deadLettersTopic("dead-letters" + suffix)
                 .transactionalIdPrefix("it" + suffix)
-                .transactionTimeout(Duration.ofMinutes(2))
                 .checkpointInterval(Duration.ofMillis(500))
                 .ordering(ordering)
                 .steppingMode(stepping)

@@ -2,25 +2,35 @@ package io.streamcell.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.streamcell.avro.SensorReading;
+import io.streamcell.core.PendingLimits;
 import io.streamcell.io.avro.DecodedRecord;
 import io.streamcell.io.avro.ForecastRecord;
 import io.streamcell.io.csv.ReadingsCsvReader.Row;
 import io.streamcell.io.deadletter.DeadLetterRecord;
+import io.streamcell.model.CellType;
 import io.streamcell.model.GoldenFixtures;
+import io.streamcell.model.ModelVariants;
+import io.streamcell.model.RecurrentModel;
+import io.streamcell.model.io.ModelDirectory;
 import io.streamcell.replay.ReplayEngine;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The forecast operator in Flink's keyed operator harness: state, ordering, timers, TTL, snapshots. */
 class ForecastOperatorPerEventTest {
@@ -54,16 +64,33 @@ class ForecastOperatorPerEventTest {
         return harness(JobConfig.OrderingMode.ARRIVAL, Duration.ZERO, null, null, null);
     }
 
+    /** A reading as the decoder makes it: where it came from, not its record's bytes. */
     private static DecodedRecord reading(Row row, long offset) {
         return DecodedRecord.reading(
                         row.key(), row.epochMillis(), row.features().clone())
-                .withSource(
-                        "readings",
-                        0,
-                        offset,
-                        row.epochMillis(),
-                        row.key().getBytes(StandardCharsets.UTF_8),
-                        new byte[] {(byte) 0xC3, 0x01, (byte) offset});
+                .withSource("readings", 0, offset, row.epochMillis());
+    }
+
+    private ForecastHarness eventTimeHarness(int maxBufferedReadings, long maxBufferedBytes) throws Exception {
+        ForecastOperator function = new ForecastOperator(
+                model,
+                new JobConfig.Ordering(
+                        JobConfig.OrderingMode.EVENT_TIME,
+                        Duration.ofSeconds(5),
+                        Duration.ZERO,
+                        Duration.ofSeconds(30),
+                        Duration.ofMinutes(5),
+                        maxBufferedReadings,
+                        maxBufferedBytes),
+                new JobConfig.State(null, null, JobConfig.StateBackend.HASHMAP));
+        var harness = ForecastHarness.perEvent(function, null);
+        harnesses.add(harness);
+        return harness;
+    }
+
+    /** The reading a dead letter carries, decoded. */
+    private static SensorReading carried(DeadLetterRecord deadLetter) throws IOException {
+        return SensorReading.getDecoder().decode(deadLetter.value);
     }
 
     /** The replay engine's forecasts (the offline path) for the same rows, in order. */
@@ -150,9 +177,85 @@ class ForecastOperatorPerEventTest {
         assertThat(late).extracting(d -> d.offset).containsExactly(0L, 2L);
         assertThat(late.get(0).errorMessage).contains("older than the key's last stepped reading");
         assertThat(late.get(1).errorMessage).contains("behind the watermark");
-        assertThat(late.get(1).value).containsExactly((byte) 0xC3, 0x01, 2);
+        // the reading encoded again: readings do not carry their record's bytes through the job
+        SensorReading carried = carried(late.get(1));
+        assertThat(carried.getKey()).isEqualTo("sensor-a");
+        assertThat(carried.getEventTime().toEpochMilli()).isEqualTo(third.epochMillis());
+        List<String> features = fixture.model().config().features();
+        for (int i = 0; i < features.size(); i++) {
+            assertThat(carried.getValues().get(features.get(i)).floatValue())
+                    .as(features.get(i))
+                    .isEqualTo(third.features()[i]);
+        }
         assertThat(late.get(1).key).isEqualTo("sensor-a".getBytes(StandardCharsets.UTF_8));
         assertThat(harness.extractOutputValues()).hasSize(1);
+    }
+
+    @Test
+    void aReadingWhoseKeyHasTheMostReadingsWaitingIsADeadLetterBufferFull() throws Exception {
+        var harness = eventTimeHarness(3, PendingLimits.DEFAULTS.maxBytes());
+        List<Row> a = fixture.readings().stream()
+                .filter(r -> r.key().equals("sensor-a"))
+                .toList();
+        List<Row> b = fixture.readings().stream()
+                .filter(r -> r.key().equals("sensor-b"))
+                .toList();
+        for (int i = 0; i < 5; i++) { // the watermark holds back: sensor-a's readings all wait
+            harness.processElement(
+                    new StreamRecord<>(reading(a.get(i), i), a.get(i).epochMillis()));
+        }
+        harness.processElement(
+                new StreamRecord<>(reading(b.get(0), 10), b.get(0).epochMillis()));
+
+        List<DeadLetterRecord> full = new ArrayList<>();
+        harness.getSideOutput(ForecastOperator.DEAD_LETTERS).forEach(r -> full.add(r.getValue()));
+        assertThat(full).extracting(d -> d.reason).containsExactly("buffer_full", "buffer_full");
+        assertThat(full).extracting(d -> d.offset).containsExactly(3L, 4L);
+        assertThat(full.get(0).errorMessage)
+                .contains("already has 3 readings")
+                .contains("ordering.max-buffered-readings 3");
+        assertThat(carried(full.get(1)).getEventTime().toEpochMilli())
+                .isEqualTo(a.get(4).epochMillis());
+        assertThat(harness.extractOutputValues()).isEmpty();
+
+        // the watermark releases what waits; the key has room again
+        harness.processWatermark(new Watermark(a.get(2).epochMillis()));
+        for (int i = 5; i < 8; i++) {
+            harness.processElement(
+                    new StreamRecord<>(reading(a.get(i), i), a.get(i).epochMillis()));
+        }
+        harness.processWatermark(new Watermark(Long.MAX_VALUE));
+        assertThat(harness.extractOutputValues())
+                .extracting(f -> f.key + "@" + f.eventTime)
+                .containsExactlyInAnyOrder(
+                        "sensor-a@" + a.get(0).epochMillis(),
+                        "sensor-a@" + a.get(1).epochMillis(),
+                        "sensor-a@" + a.get(2).epochMillis(),
+                        "sensor-a@" + a.get(5).epochMillis(),
+                        "sensor-a@" + a.get(6).epochMillis(),
+                        "sensor-a@" + a.get(7).epochMillis(),
+                        "sensor-b@" + b.get(0).epochMillis());
+        assertThat(harness.getSideOutput(ForecastOperator.DEAD_LETTERS)).hasSize(2);
+        assertThat(harness.numKeyedStateEntries())
+                .as("nothing waits, and the per-key counts are gone: key-state of two keys only")
+                .isEqualTo(2);
+    }
+
+    @Test
+    void theBufferIsBoundedInBytesToo() throws Exception {
+        List<Row> a = fixture.readings().stream()
+                .filter(r -> r.key().equals("sensor-a"))
+                .toList();
+        long oneReading = PendingLimits.readingBytes("sensor-a", a.get(0).features().length);
+        var harness = eventTimeHarness(1000, 2 * oneReading + oneReading / 2);
+        for (int i = 0; i < 4; i++) {
+            harness.processElement(
+                    new StreamRecord<>(reading(a.get(i), i), a.get(i).epochMillis()));
+        }
+
+        assertThat(harness.getSideOutput(ForecastOperator.DEAD_LETTERS))
+                .extracting(r -> r.getValue().reason + "@" + r.getValue().offset)
+                .containsExactly("buffer_full@2", "buffer_full@3");
     }
 
     @Test
@@ -214,7 +317,7 @@ class ForecastOperatorPerEventTest {
     }
 
     @Test
-    void keysInStateIsCountedFromTheBackendOnRestoreAndExpiredKeysLeaveItAtTheNextCount() throws Exception {
+    void keysInStateIsCountedFromTheBackendOnRestoreOnlyAndNoKeyScanRunsWhileTheJobRuns() throws Exception {
         List<Row> rows = fixture.readings().subList(0, 300);
         long keys = rows.stream().map(Row::key).distinct().count();
         JobConfig.Ordering arrival = new JobConfig.Ordering(
@@ -238,17 +341,65 @@ class ForecastOperatorPerEventTest {
                 .as("counted before any reading")
                 .isEqualTo(keys);
 
-        // Every key but one goes silent past the TTL; reading that one key lets the TTL cleanup run.
-        after.setStateTtlProcessingTime(Duration.ofMinutes(2).toMillis());
+        // Every key goes silent past the TTL, then one key reads every 30 s for half an hour.
         Row live = rows.get(0);
-        for (int i = 0; i < 50; i++) {
-            after.setStateTtlProcessingTime(Duration.ofMinutes(2).toMillis() + i);
+        for (int i = 0; i < 60; i++) {
+            long now = Duration.ofMinutes(2).toMillis()
+                    + i * Duration.ofSeconds(30).toMillis();
+            after.setStateTtlProcessingTime(now);
+            after.setProcessingTime(now);
             after.processElement(new StreamRecord<>(reading(live, 1000 + i), live.epochMillis() + i));
         }
-        after.setProcessingTime(KeysInState.RECOUNT_INTERVAL.toMillis());
+        assertThat(after.getProcessingTimeService().getNumActiveTimers())
+                .as("no periodic work on the task thread (a key count walks every key)")
+                .isZero();
         assertThat(restored.metrics().keysInState.value())
-                .as("after the recount")
-                .isEqualTo(1);
+                .as("the count at the restore plus keys created since (the live key's state expired once):"
+                        + " an upper bound with a TTL")
+                .isEqualTo(keys + 1);
+    }
+
+    @Test
+    void aRestoreWithAnotherModelOfTheSameStateSizeStartsEveryKeyAfresh(@TempDir Path other) throws Exception {
+        // An LSTM of 1 x 16 and a GRU of 2 x 16 both keep 32 floats per key: only the architecture
+        // recorded in the state tells the LSTM's h and c from the GRU's two layers.
+        RecurrentModel gru = ModelVariants.rearchitected(fixture.model(), CellType.GRU, 16, 2, "gru-2x16");
+        assertThat(gru.stateSize()).isEqualTo(fixture.model().stateSize());
+        ModelDirectory.write(gru, other);
+        List<Row> rows = fixture.readings();
+        int half = rows.size() / 2;
+        JobConfig.Ordering arrival = new JobConfig.Ordering(
+                JobConfig.OrderingMode.ARRIVAL, Duration.ofSeconds(5), Duration.ZERO, Duration.ofSeconds(30));
+        JobConfig.State state = new JobConfig.State(null, null, JobConfig.StateBackend.HASHMAP);
+        var before = ForecastHarness.perEvent(new ForecastOperator(model, arrival, state), null);
+        harnesses.add(before);
+        for (int i = 0; i < half; i++) {
+            before.processElement(
+                    new StreamRecord<>(reading(rows.get(i), i), rows.get(i).epochMillis()));
+        }
+        OperatorSubtaskState snapshot = before.snapshot(1L, 1L);
+
+        var after = ForecastHarness.perEvent(new ForecastOperator(other.toString(), arrival, state), snapshot);
+        harnesses.add(after);
+        List<Row> rest = rows.subList(half, rows.size());
+        for (int i = 0; i < rest.size(); i++) {
+            after.processElement(new StreamRecord<>(
+                    reading(rest.get(i), half + i), rest.get(i).epochMillis()));
+        }
+
+        List<float[]> fresh = new ArrayList<>();
+        try (ReplayEngine engine = new ReplayEngine(gru, 1)) {
+            for (Row row : rest) {
+                engine.accept(row, (r, outcome) -> fresh.add(outcome.forecast()));
+            }
+        }
+        List<ForecastRecord> output = after.extractOutputValues();
+        assertBitwiseEqual(output, fresh);
+        Map<String, Long> firstStep = new HashMap<>();
+        output.forEach(f -> firstStep.putIfAbsent(f.key, f.step));
+        assertThat(firstStep.values())
+                .as("each key's first step after the restore")
+                .containsOnly(1L);
     }
 
     @Test

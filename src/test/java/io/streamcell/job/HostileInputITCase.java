@@ -57,6 +57,8 @@ class HostileInputITCase {
     private static final long START = Instant.parse("2024-03-01T00:00:00Z").toEpochMilli();
     private static final long STEP_MILLIS = 100; // between consecutive valid readings, over all keys
     private static final int MEGABYTE = 1 << 20;
+    /** How far ahead of the clock readings are accepted here: more than Kafka takes as a record timestamp. */
+    private static final Duration MAX_AHEAD = Duration.ofDays(1);
     /** The readings topic takes records this large, so the 10^6-entry map (~13 MB) reaches the job. */
     private static final int MAX_MESSAGE_BYTES = 32 * MEGABYTE;
 
@@ -103,6 +105,7 @@ class HostileInputITCase {
             throws Exception {
         String run = mode.name().toLowerCase(Locale.ROOT);
         JobConfig config = JobConfig.builder()
+                .name("hostile-it-" + run)
                 .bootstrapServers(kafka.bootstrapServers())
                 .readingsTopic("readings-" + run)
                 .forecastsTopic("forecasts-" + run)
@@ -110,9 +113,9 @@ class HostileInputITCase {
                 .deadLettersTopic("dead-letters-" + run)
                 .transactionalIdPrefix("hostile-it-" + run)
                 .steppingMode(mode)
-                .transactionTimeout(Duration.ofMinutes(2))
                 .checkpointInterval(Duration.ofSeconds(1))
                 .ordering(JobConfig.OrderingMode.EVENT_TIME) // so a year-9999 timestamp would threaten the watermark
+                .maxAheadOfClock(MAX_AHEAD)
                 .parallelism(2)
                 .modelPath(GoldenFixtures.root().resolve(CASE).resolve("model").toString())
                 .build();
@@ -197,8 +200,10 @@ class HostileInputITCase {
         }
         Collections.shuffle(slots, random);
         // The first and the last record are valid readings at the edges of what is accepted: 1970,
-        // and almost a day ahead of the clock (far past what Kafka accepts as a record timestamp),
-        // as the last of its partition so that no valid reading after it falls behind its watermark.
+        // and almost MAX_AHEAD ahead of the clock (far past what Kafka accepts as a record timestamp:
+        // the sinks must cap it), as the last of its partition so that no valid reading after it falls
+        // behind its watermark (what such a reading does to the readings after it, and why the default
+        // bound is minutes, EventTimeProgressITCase shows).
         makeValid(slots, 0);
         makeValid(slots, RECORDS - 1);
         double[][] level = new double[KEYS][features.size()]; // each key's random walk
@@ -226,7 +231,7 @@ class HostileInputITCase {
                         ? ReadingLimits.DEFAULT_MIN_EVENT_TIME_MILLIS
                         : n == RECORDS - 1
                                 ? System.currentTimeMillis()
-                                        + ReadingLimits.DEFAULT_MAX_AHEAD_OF_CLOCK_MILLIS
+                                        + MAX_AHEAD.toMillis()
                                         - Duration.ofHours(1).toMillis()
                                 : START + valid.size() * STEP_MILLIS;
                 Map<String, Double> values = new HashMap<>();

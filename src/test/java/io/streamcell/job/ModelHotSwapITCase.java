@@ -54,6 +54,7 @@ class ModelHotSwapITCase {
             throws Exception {
         String suffix = "-swap-" + stepping.name().toLowerCase();
         JobConfig config = JobConfig.builder()
+                .name("it" + suffix)
                 .bootstrapServers(kafka.bootstrapServers())
                 .readingsTopic("readings" + suffix)
                 .forecastsTopic("forecasts" + suffix)
@@ -62,7 +63,6 @@ class ModelHotSwapITCase {
                 .modelsTopic("models" + suffix)
                 .transactionalIdPrefix("it" + suffix)
                 .startingOffsets(JobConfig.StartingOffsets.EARLIEST)
-                .transactionTimeout(Duration.ofMinutes(2))
                 .checkpointInterval(Duration.ofMillis(500))
                 .ordering(JobConfig.OrderingMode.ARRIVAL)
                 .steppingMode(stepping)

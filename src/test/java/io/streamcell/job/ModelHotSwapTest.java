@@ -1,22 +1,22 @@
 package io.streamcell.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streamcell.core.KeyStepper;
 import io.streamcell.io.avro.DecodedRecord;
 import io.streamcell.io.avro.ForecastRecord;
 import io.streamcell.io.avro.ModelUpdateDecoder;
 import io.streamcell.io.csv.ReadingsCsvReader.Row;
-import io.streamcell.io.deadletter.DeadLetterRecord;
 import io.streamcell.model.CellType;
 import io.streamcell.model.GoldenFixtures;
-import io.streamcell.model.ModelConfig;
 import io.streamcell.model.ModelVariants;
 import io.streamcell.model.RecurrentModel;
-import io.streamcell.model.TestModels;
+import io.streamcell.model.io.ModelDirectory;
 import io.streamcell.model.io.ModelUpdates;
 import io.streamcell.state.KeyState;
-import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,17 +26,21 @@ import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
+import org.apache.flink.runtime.state.StateObject;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Model hot-swap in both stepping modes: an update switches the model at a record boundary, keys
- * keep or reset their state by architecture, invalid updates are dead letters, and the current
- * model survives a snapshot. The reference is {@link KeyStepper} stepping the same readings with
+ * keep or reset their state by architecture, an update that does not load on one TaskManager fails
+ * it, and the current model survives a snapshot (its inline weights in one instance's state only). The reference is {@link KeyStepper} stepping the same readings with
  * the switch at the same record.
  */
 class ModelHotSwapTest {
@@ -49,6 +53,9 @@ class ModelHotSwapTest {
     private final RecurrentModel modelC = ModelVariants.rearchitected(modelA, CellType.GRU, 12, 2, "C");
     private final List<Row> rows = fixture.readings();
     private final List<ForecastHarness> harnesses = new ArrayList<>();
+
+    @TempDir
+    Path updates;
 
     enum Mode {
         PER_EVENT,
@@ -65,18 +72,25 @@ class ModelHotSwapTest {
     }
 
     private ForecastHarness harness(Mode mode, OperatorSubtaskState restore) throws Exception {
+        return harness(mode, restore, JobConfig.HotSwap.DEFAULTS);
+    }
+
+    private ForecastHarness harness(Mode mode, OperatorSubtaskState restore, JobConfig.HotSwap hotSwap)
+            throws Exception {
         String model = fixture.modelDirectory().toString();
         JobConfig.Ordering ordering = new JobConfig.Ordering(
                 JobConfig.OrderingMode.ARRIVAL, Duration.ofSeconds(5), Duration.ZERO, Duration.ofSeconds(30));
         JobConfig.State state = new JobConfig.State(null, null, JobConfig.StateBackend.HASHMAP);
         ForecastHarness harness = mode == Mode.PER_EVENT
-                ? ForecastHarness.perEvent(new ForecastOperator(model, ordering, state), restore)
+                ? ForecastHarness.perEvent(
+                        new ForecastOperator(model, ordering, state, JobConfig.Stepping.perEvent(), hotSwap), restore)
                 : ForecastHarness.bundled(
                         new ForecastOperator(
                                 model,
                                 ordering,
                                 state,
-                                new JobConfig.Stepping(JobConfig.SteppingMode.BUNDLED, 16, Duration.ofMinutes(1))),
+                                new JobConfig.Stepping(JobConfig.SteppingMode.BUNDLED, 16, Duration.ofMinutes(1)),
+                                hotSwap),
                         restore);
         harnesses.add(harness);
         return harness;
@@ -88,13 +102,7 @@ class ModelHotSwapTest {
             harness.processElement(new StreamRecord<>(
                     DecodedRecord.reading(
                                     row.key(), row.epochMillis(), row.features().clone())
-                            .withSource(
-                                    "readings",
-                                    0,
-                                    i,
-                                    row.epochMillis(),
-                                    row.key().getBytes(StandardCharsets.UTF_8),
-                                    new byte[] {1}),
+                            .withSource("readings", 0, i, row.epochMillis()),
                     row.epochMillis()));
         }
     }
@@ -226,29 +234,103 @@ class ModelHotSwapTest {
 
     @ParameterizedTest
     @EnumSource(Mode.class)
-    void invalidUpdatesAreDeadLettersAndTheOldModelKeepsServing(Mode mode) throws Exception {
-        ModelConfig c = modelA.config();
-        List<String> otherFeatures = new ArrayList<>(c.features());
-        otherFeatures.set(0, "humidity_elsewhere");
-        RecurrentModel incompatible = TestModels.withFixedWeights(
-                c.toBuilder().features(otherFeatures).version("D").build(), "D");
-        byte[] garbage = "not a model".getBytes(StandardCharsets.UTF_8);
-        ForecastHarness harness = harness(mode, null);
+    void anUpdateThatDoesNotLoadHereFailsTheOperatorRatherThanServeAnotherModelThanItsPeers(Mode mode)
+            throws Exception {
+        // Valid where the models topic is read (the validator passed it on), but this TaskManager
+        // finds another file at the uri: serving on with model A while other instances serve B
+        // would split the job between two models. (A model of its own: one another test loaded
+        // would come from the TaskManager's cache, the file unread.)
+        RecurrentModel modelE = ModelVariants.retrained(modelA, "E-" + mode);
+        ModelDirectory.write(modelE, updates);
+        Path weights = updates.resolve(ModelDirectory.WEIGHTS_FILE);
+        byte[] update = ModelUpdateDecoder.encode(ModelUpdates.byReference(
+                "sensors", modelE.config(), weights.toUri().toString(), weights, NOW));
+        byte[] other = Files.readAllBytes(weights);
+        other[other.length - 1] ^= 1;
+        Files.write(weights, other);
+        ForecastHarness harness = harness(mode, null, JobConfig.HotSwap.DEFAULTS.withUpdateDirectory(updates));
         feed(harness, 0, SWITCH_AT);
-        harness.processModelUpdate(garbage, 7);
-        harness.processModelUpdate(update(incompatible), 8);
+
+        assertThatThrownBy(() -> harness.processModelUpdate(update, 9))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("was valid where the models topic is read, but not on this TaskManager")
+                .hasMessageContaining("differs from the update's sha256");
+        assertThat(harness.extractOutputValues()).allMatch(f -> f.modelVersion.equals(modelA.version()));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void anUpdateByUriWithinTheUpdateDirectoriesSwitchesTheModel(Mode mode) throws Exception {
+        ModelDirectory.write(modelB, updates);
+        Path weights = updates.resolve(ModelDirectory.WEIGHTS_FILE);
+        byte[] update = ModelUpdateDecoder.encode(ModelUpdates.byReference(
+                "sensors", modelB.config(), weights.toUri().toString(), weights, NOW));
+        ForecastHarness harness = harness(mode, null, JobConfig.HotSwap.DEFAULTS.withUpdateDirectory(updates));
+        feed(harness, 0, SWITCH_AT);
+        harness.processModelUpdate(update, 0);
         feed(harness, SWITCH_AT, rows.size());
 
-        List<ForecastRecord> output = finish(harness);
+        assertThat(byKey(finish(harness))).isEqualTo(replay(modelA, modelB, SWITCH_AT, false));
+    }
 
-        assertThat(byKey(output)).isEqualTo(replay(modelA, modelA, SWITCH_AT, false));
-        List<DeadLetterRecord> deadLetters = new ArrayList<>();
-        harness.getSideOutput(ForecastOutputs.DEAD_LETTERS).forEach(r -> deadLetters.add(r.getValue()));
-        assertThat(deadLetters).extracting(d -> d.reason).containsExactly("invalid_model", "invalid_model");
-        assertThat(deadLetters).extracting(d -> d.offset).containsExactly(7L, 8L);
-        assertThat(deadLetters.get(0).value).isEqualTo(garbage);
-        assertThat(deadLetters.get(0).errorMessage).contains("single-object");
-        assertThat(deadLetters.get(1).errorMessage).contains("features");
+    @Test
+    void inlineWeightsAreCheckpointedOnceNotByEveryInstanceAndRestoreAtAnyParallelism() throws Exception {
+        // a model with about a megabyte of weights, so that a copy of them shows in a state's size
+        RecurrentModel large = ModelVariants.rearchitected(modelA, CellType.LSTM, 160, 2, "L");
+        byte[] update = update(large);
+        int weightBytes = ModelUpdateDecoder.decode(update).getWeights().remaining();
+        assertThat(weightBytes).isGreaterThan(1 << 20);
+        JobConfig.Ordering ordering = new JobConfig.Ordering(
+                JobConfig.OrderingMode.ARRIVAL, Duration.ofSeconds(5), Duration.ZERO, Duration.ofSeconds(30));
+        JobConfig.State state = new JobConfig.State(null, null, JobConfig.StateBackend.HASHMAP);
+        String model = fixture.modelDirectory().toString();
+        JobConfig.HotSwap largeInline = new JobConfig.HotSwap(4 << 20, List.of());
+        List<OperatorSubtaskState> snapshots = new ArrayList<>();
+        for (int subtask = 0; subtask < 3; subtask++) {
+            ForecastHarness instance = ForecastHarness.perEvent(
+                    new ForecastOperator(model, ordering, state, JobConfig.Stepping.perEvent(), largeInline),
+                    null,
+                    3,
+                    subtask);
+            harnesses.add(instance);
+            instance.processModelUpdate(update, 0);
+            snapshots.add(instance.snapshot(1L, 1L));
+        }
+
+        long[] operatorStateBytes = snapshots.stream()
+                .mapToLong(s -> s.getManagedOperatorState().stream()
+                        .mapToLong(StateObject::getStateSize)
+                        .sum())
+                .toArray();
+        assertThat(operatorStateBytes[0]).as("instance 0: the weights").isGreaterThan(weightBytes);
+        assertThat(operatorStateBytes[1]).as("instance 1: a reference").isLessThan(64 * 1024);
+        assertThat(operatorStateBytes[2]).as("instance 2: a reference").isLessThan(64 * 1024);
+
+        OperatorSubtaskState all =
+                AbstractStreamOperatorTestHarness.repackageState(snapshots.toArray(new OperatorSubtaskState[0]));
+        for (int parallelism : new int[] {1, 2}) {
+            for (int subtask = 0; subtask < parallelism; subtask++) {
+                OperatorSubtaskState mine =
+                        AbstractStreamOperatorTestHarness.repartitionOperatorState(all, 128, 3, parallelism, subtask);
+                ForecastHarness restored = ForecastHarness.perEvent(
+                        new ForecastOperator(model, ordering, state, JobConfig.Stepping.perEvent()),
+                        mine,
+                        parallelism,
+                        subtask);
+                harnesses.add(restored);
+                int mineFirst = 0;
+                while (KeyGroupRangeAssignment.assignKeyToParallelOperator(
+                                rows.get(mineFirst).key(), 128, parallelism)
+                        != subtask) {
+                    mineFirst++;
+                }
+                feed(restored, mineFirst, mineFirst + 1);
+                assertThat(restored.extractOutputValues())
+                        .as("instance %d of %d serves the checkpointed model", subtask, parallelism)
+                        .extracting(f -> f.modelVersion)
+                        .containsOnly("L");
+            }
+        }
     }
 
     @ParameterizedTest

@@ -78,6 +78,8 @@ class PrometheusMetricsITCase {
                 () -> cli.execute(
                         "run",
                         "--set",
+                        "job.name=prometheus",
+                        "--set",
                         "kafka.bootstrap-servers=" + kafka.bootstrapServers(),
                         "--set",
                         "checkpoints.interval=1s",

@@ -57,10 +57,9 @@ class ReplayMatchesJobITCase {
                 yaml,
                 String.join(
                         "\n",
+                        "job.name: replay-matches-job",
                         "kafka:",
                         "  bootstrap-servers: " + kafka.bootstrapServers(),
-                        "  transactional-id-prefix: replay-matches-job",
-                        "  transaction-timeout: 2m",
                         "topics:",
                         "  readings: rm-readings",
                         "  forecasts: rm-forecasts",

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.streamcell.adapt.Adaptation;
 import io.streamcell.core.EventOrdering;
 import io.streamcell.core.KeyStepper;
+import io.streamcell.core.PendingLimits;
 import io.streamcell.core.StepSettings;
 import io.streamcell.io.csv.ReadingsCsvReader.Row;
 import io.streamcell.model.GoldenFixtures;
@@ -45,6 +46,11 @@ class ReplayEngineTest {
                 @Override
                 public void late(Row row, String reason) {
                     out.add(row.key() + "@" + row.epochMillis() + " late");
+                }
+
+                @Override
+                public void bufferFull(Row row, String reason) {
+                    out.add(row.key() + "@" + row.epochMillis() + " buffer_full");
                 }
             };
             for (Row row : rows) {
@@ -107,6 +113,38 @@ class ReplayEngineTest {
         assertThat(replay(model, StepSettings.DEFAULTS, rows))
                 .as("arrival order takes every reading")
                 .noneMatch(line -> line.endsWith(" late"));
+    }
+
+    @Test
+    void aReadingWhoseKeyHasTheMostReadingsWaitingIsTurnedAwayAsTheJobDoes() throws IOException {
+        // An out-of-orderness of a minute: every key's readings of the last minute wait.
+        EventOrdering bounded =
+                new EventOrdering(true, Duration.ofMinutes(1), Duration.ZERO, new PendingLimits(20, 1 << 20));
+        List<Row> rows = readings.subList(0, 200);
+
+        List<String> out = replay(model, StepSettings.DEFAULTS.withOrdering(bounded), rows);
+        List<String> unbounded = replay(
+                model,
+                StepSettings.DEFAULTS.withOrdering(new EventOrdering(true, Duration.ofMinutes(1), Duration.ZERO)),
+                rows);
+
+        assertThat(out).hasSize(rows.size());
+        assertThat(unbounded).noneMatch(line -> line.endsWith(" buffer_full"));
+        List<String> full =
+                out.stream().filter(line -> line.endsWith(" buffer_full")).toList();
+        assertThat(full).isNotEmpty();
+        for (int i = 0; i < rows.size(); i++) { // still in input order
+            assertThat(out.get(i))
+                    .startsWith(rows.get(i).key() + "@" + rows.get(i).epochMillis() + " ");
+        }
+        try (ReplayEngine engine = new ReplayEngine(model, StepSettings.DEFAULTS.withOrdering(bounded))) {
+            for (Row row : rows) {
+                engine.accept(row, (r, outcome) -> {});
+            }
+            engine.finish((r, outcome) -> {});
+            assertThat(engine.bufferFull()).isEqualTo(full.size());
+            assertThat(engine.steps()).isEqualTo(rows.size() - full.size());
+        }
     }
 
     @Test

@@ -324,6 +324,7 @@ public final class JobThroughput implements Callable<Integer> {
             throws Exception {
         boolean identity = "identity".equals(cell);
         Map<String, String> values = new LinkedHashMap<>();
+        values.put("job.name", "bench");
         values.put("kafka.bootstrap-servers", "unused:9092");
         JobConfig config = config(work, values, cell, mode, backend, p);
         StreamExecutionEnvironment env = environment(config, p);

@@ -102,6 +102,7 @@ final class KafkaThroughput implements AutoCloseable {
     /** Job option values that point the job at this broker for run {@code run}. */
     Map<String, String> jobValues(String run) {
         Map<String, String> values = new LinkedHashMap<>();
+        values.put("job.name", "bench-" + run);
         values.put("kafka.bootstrap-servers", kafka.bootstrapServers());
         values.put("kafka.group-id", "bench-" + run);
         values.put("kafka.starting-offsets", "earliest");

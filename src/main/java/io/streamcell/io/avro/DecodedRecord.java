@@ -1,8 +1,14 @@
 package io.streamcell.io.avro;
 
+import io.streamcell.avro.SensorReading;
 import io.streamcell.io.deadletter.DeadLetterReason;
 import io.streamcell.io.deadletter.DeadLetterRecord;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * What the readings source emits for each Kafka record: either a valid reading or a dead letter.
@@ -61,28 +67,43 @@ public class DecodedRecord {
         return record;
     }
 
-    /** True for a valid reading, false for a dead letter. */
     /**
-     * Records where a reading came from and its original bytes (in place; returns this), so that a
-     * reading the job later cannot step (a late one) becomes a complete dead letter.
+     * Records where a reading came from (in place; returns this), so that a reading the job later
+     * cannot step (a late one) becomes a dead letter that points at its record. The record's bytes
+     * are not kept with a reading: a valid reading travels through the job and may wait in its state,
+     * where bytes up to the record size limit would cost memory for nothing; its dead letter carries
+     * the reading encoded again ({@link #asDeadLetter}).
      */
-    public DecodedRecord withSource(
-            String topic, int partition, long offset, long kafkaTimestamp, byte[] key, byte[] value) {
+    public DecodedRecord withSource(String topic, int partition, long offset, long kafkaTimestamp) {
         this.sourceTopic = topic;
         this.partition = partition;
         this.offset = offset;
         this.kafkaTimestamp = kafkaTimestamp;
+        return this;
+    }
+
+    /**
+     * As {@link #withSource(String, int, long, long)}, keeping {@code key} and {@code value} as the
+     * reading's original bytes (which its dead letter then carries as they are).
+     */
+    public DecodedRecord withSource(
+            String topic, int partition, long offset, long kafkaTimestamp, byte[] key, byte[] value) {
+        withSource(topic, partition, offset, kafkaTimestamp);
         this.originalKey = key;
         this.originalValue = value;
         return this;
     }
 
     /**
-     * The dead letter for a reading the job could not step, with its source and original bytes.
+     * The dead letter for a reading the job could not step, with its source. Its value is the
+     * original bytes if the reading kept them, else the reading encoded again as a current-schema
+     * {@code SensorReading} (key, event time and the model's features by {@code featureNames}; other
+     * values the producer sent are not in it), and its key is the reading's key in UTF-8.
      *
      * @throws IllegalStateException if this is already a dead letter
      */
-    public DeadLetterRecord asDeadLetter(DeadLetterReason reason, String errorMessage, long detectedAt) {
+    public DeadLetterRecord asDeadLetter(
+            DeadLetterReason reason, String errorMessage, long detectedAt, List<String> featureNames) {
         if (!isReading()) {
             throw new IllegalStateException("already a dead letter: " + this.reason);
         }
@@ -91,14 +112,29 @@ public class DecodedRecord {
                 partition,
                 offset,
                 kafkaTimestamp,
-                originalKey,
-                originalValue,
+                originalKey != null || originalValue != null ? originalKey : key.getBytes(StandardCharsets.UTF_8),
+                originalValue != null ? originalValue : encoded(featureNames),
                 reason.wireName(),
                 "",
                 errorMessage,
                 detectedAt);
     }
 
+    /** This reading as a single-object {@code SensorReading}, its features named by {@code featureNames}. */
+    byte[] encoded(List<String> featureNames) {
+        if (featureNames.size() != features.length) {
+            throw new IllegalArgumentException(
+                    featureNames.size() + " feature names for a reading of " + features.length + " features");
+        }
+        Map<String, Double> values = new LinkedHashMap<>();
+        for (int i = 0; i < features.length; i++) {
+            values.put(featureNames.get(i), (double) features[i]);
+        }
+        return SingleObject.encode(
+                SensorReading.getEncoder(), new SensorReading(key, Instant.ofEpochMilli(eventTime), values));
+    }
+
+    /** True for a valid reading, false for a dead letter. */
     public boolean isReading() {
         return reason == null;
     }

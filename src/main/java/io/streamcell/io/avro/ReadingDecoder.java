@@ -108,8 +108,9 @@ public final class ReadingDecoder {
      */
     public DecodedRecord decode(String topic, int partition, long offset, long timestamp, byte[] key, byte[] value) {
         try {
-            // A reading keeps where it came from and its bytes: the job may still dead-letter it (late).
-            return validate(decodeAvro(key, value), key).withSource(topic, partition, offset, timestamp, key, value);
+            // A reading keeps where it came from, not its bytes: the job may still dead-letter it (late),
+            // with the reading encoded again, and carrying the bytes would cost state while it waits.
+            return validate(decodeAvro(key, value), key).withSource(topic, partition, offset, timestamp);
         } catch (Rejected rejected) {
             String message = rejected.getMessage();
             if (message.length() > MAX_MESSAGE_CHARS) {

@@ -20,9 +20,10 @@ import java.time.Instant;
  * @param minEventTimeMillis earliest accepted {@code event_time}, inclusive (default 1970-01-01T00:00:00Z)
  * @param maxEventTimeMillis latest accepted {@code event_time}, exclusive (default 2200-01-01T00:00:00Z)
  * @param maxAheadOfClockMillis how far an {@code event_time} may be ahead of the decoder's clock (default
- *                           one day; {@link Long#MAX_VALUE} for no bound). A sensor whose clock runs
+ *                           five minutes; {@link Long#MAX_VALUE} for no bound). A sensor whose clock runs
  *                           ahead would move its partition's watermark past every other sensor's
- *                           readings, which would then all be late; its readings are refused instead.
+ *                           readings, which would then all be late (while the other partitions are idle,
+ *                           one reading is enough); its readings are refused instead.
  */
 public record ReadingLimits(
         int maxValueBytes,
@@ -41,7 +42,7 @@ public record ReadingLimits(
             Instant.parse("2200-01-01T00:00:00Z").toEpochMilli();
 
     public static final long DEFAULT_MAX_AHEAD_OF_CLOCK_MILLIS =
-            Duration.ofDays(1).toMillis();
+            Duration.ofMinutes(5).toMillis();
 
     public static final ReadingLimits DEFAULTS = new ReadingLimits(
             DEFAULT_MAX_VALUE_BYTES,

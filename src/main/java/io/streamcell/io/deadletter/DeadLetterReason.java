@@ -32,7 +32,13 @@ public enum DeadLetterReason {
      * malformed, unreadable, a checksum mismatch, or incompatible with the running job); the old
      * model keeps serving.
      */
-    INVALID_MODEL;
+    INVALID_MODEL,
+    /**
+     * A valid reading that had to wait for the watermark (event-time ordering) while its key already
+     * had the most readings, or bytes, allowed to wait ({@code ordering.max-buffered-readings},
+     * {@code ordering.max-buffered-bytes}).
+     */
+    BUFFER_FULL;
 
     /** The lower-case name written to the {@code reason} field, e.g. {@code "unknown_schema"}. */
     public String wireName() {

@@ -18,8 +18,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * reading's event time) as the record timestamp when there is one (and it is not negative), capped
  * at the wall clock: brokers reject timestamps more than {@code log.message.timestamp.after.max.ms}
  * ahead (one hour by default since Kafka 4.0), and one such record would fail the job, again after
- * every restart. A reading may be up to a day ahead of the clock and still be accepted
- * ({@code ReadingLimits.maxAheadOfClockMillis}).
+ * every restart. A reading may be ahead of the clock and still be accepted (five minutes by
+ * default, {@code ordering.max-ahead-of-clock}, which may be set to hours or no bound at all).
  *
  * <pre>{@code
  * KafkaSink<ForecastRecord> sink = kafka.sink("forecasts",

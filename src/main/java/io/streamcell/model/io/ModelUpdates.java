@@ -7,7 +7,6 @@ import io.streamcell.model.ModelFormatException;
 import io.streamcell.model.RecurrentModel;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,10 +19,12 @@ import java.util.Map;
 
 /**
  * Turns an Avro {@code ModelUpdate} (schemas/README.md) into a validated {@link RecurrentModel},
- * and makes updates from models. Validation is all or nothing: the config must parse, the weights
+ * and makes updates from models. Validation is all or nothing: the weights must be within the
+ * {@link UpdatePolicy} (inline size, {@code file:} directories), the config must parse, the weights
  * (inline, or read from {@code uri} after their SHA-256 matched) must be a valid safetensors file
  * for that config, and the {@code version} field must equal the config's. Whether the model can
- * replace the running one is {@link #checkCompatible}'s question. Plain Java, no Flink.
+ * replace the running one is {@link #checkCompatible}'s question. Messages never carry what a
+ * file that failed the checks holds (not its size, not its digest). Plain Java, no Flink.
  */
 public final class ModelUpdates {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -31,12 +32,12 @@ public final class ModelUpdates {
     private ModelUpdates() {}
 
     /**
-     * The model an update carries.
+     * The model an update carries, within {@code policy}.
      *
      * @throws ModelFormatException naming the update and what is wrong with it
      * @throws IOException if the file at {@code uri} cannot be read
      */
-    public static RecurrentModel toModel(ModelUpdate update) throws IOException {
+    public static RecurrentModel toModel(ModelUpdate update, UpdatePolicy policy) throws IOException {
         String name = "model update " + update.getModelId() + "@" + update.getVersion();
         if (update.getModelId().isEmpty()) {
             throw new ModelFormatException(name + ": model_id is empty");
@@ -57,10 +58,11 @@ public final class ModelUpdates {
         byte[] weights;
         if (inline) {
             weightsSource = name + " weights";
+            policy.checkInline(update.getWeights().remaining(), weightsSource);
             weights = bytes(update.getWeights());
         } else {
             weightsSource = name + " " + update.getUri();
-            weights = fetch(update.getUri(), update.getSha256(), weightsSource);
+            weights = fetch(update.getUri(), update.getSha256(), weightsSource, policy);
         }
         if (weights.length > Safetensors.MAX_FILE_BYTES) {
             throw new ModelFormatException(weightsSource + ": " + weights.length + " bytes, over the "
@@ -68,6 +70,22 @@ public final class ModelUpdates {
         }
         return RecurrentModel.fromStateDict(
                 config, Safetensors.parse(weights, weightsSource).tensors(), weightsSource);
+    }
+
+    /**
+     * The checks of {@code policy} that need nothing but the update: inline weights within their
+     * bound, a {@code file:} URI inside the allowed directories (by its path, without touching the
+     * file).
+     *
+     * @throws ModelFormatException saying which rule the update breaks
+     */
+    public static void checkPolicy(ModelUpdate update, UpdatePolicy policy) {
+        String name = "model update " + update.getModelId() + "@" + update.getVersion();
+        if (update.getWeights() != null) {
+            policy.checkInline(update.getWeights().remaining(), name + " weights");
+        } else if (update.getUri() != null && update.getUri().startsWith("file:")) {
+            policy.allowedPath(update.getUri(), name + " " + update.getUri());
+        }
     }
 
     /**
@@ -143,7 +161,8 @@ public final class ModelUpdates {
         return config.toJson(JSON).toString();
     }
 
-    private static byte[] fetch(String uri, String expectedSha256, String source) throws IOException {
+    private static byte[] fetch(String uri, String expectedSha256, String source, UpdatePolicy policy)
+            throws IOException {
         if (expectedSha256 == null || expectedSha256.isBlank()) {
             throw new ModelFormatException(source + ": an update by uri needs sha256");
         }
@@ -158,28 +177,17 @@ public final class ModelUpdates {
                 bytes = in.readNBytes((int) Math.min(Safetensors.MAX_FILE_BYTES + 1, Integer.MAX_VALUE - 8));
             }
         } else if (uri.startsWith("file:")) {
-            Path file;
-            try {
-                file = Path.of(URI.create(uri));
-            } catch (IllegalArgumentException e) {
-                throw new ModelFormatException(source + ": not a valid file URI: " + e.getMessage(), e);
-            }
-            if (!Files.isRegularFile(file)) {
-                throw new ModelFormatException(source + ": no such file");
-            }
-            long size = Files.size(file);
-            if (size > Safetensors.MAX_FILE_BYTES) {
+            Path file = policy.file(uri, source);
+            if (Files.size(file) > Safetensors.MAX_FILE_BYTES) {
                 throw new ModelFormatException(
-                        source + ": " + size + " bytes, over the " + Safetensors.MAX_FILE_BYTES + "-byte limit");
+                        source + ": larger than the " + Safetensors.MAX_FILE_BYTES + "-byte limit");
             }
             bytes = Files.readAllBytes(file);
         } else {
             throw new ModelFormatException(source + ": unsupported uri scheme (file: and classpath: are supported)");
         }
-        String actual = sha256(bytes);
-        if (!actual.equalsIgnoreCase(expectedSha256.trim())) {
-            throw new ModelFormatException(
-                    source + ": SHA-256 " + actual + " differs from the update's sha256 " + expectedSha256);
+        if (!sha256(bytes).equalsIgnoreCase(expectedSha256.trim())) { // what the file holds stays unsaid
+            throw new ModelFormatException(source + ": its SHA-256 differs from the update's sha256");
         }
         return bytes;
     }

@@ -59,6 +59,20 @@ class ReadingDecoderTest {
     }
 
     @Test
+    void shouldKeepWhereAReadingCameFromButNotItsRecordsBytes() {
+        DecodedRecord r = decode(reading("s1", T, values(21.25, 0.5)));
+
+        assertThat(r.isReading()).isTrue();
+        assertThat(r.sourceTopic).isEqualTo("readings");
+        assertThat(r.partition).isEqualTo(3);
+        assertThat(r.offset).isEqualTo(42L);
+        assertThat(r.originalKey)
+                .as("a reading waits in state; its bytes would cost memory there")
+                .isNull();
+        assertThat(r.originalValue).isNull();
+    }
+
+    @Test
     void shouldKeepOriginalBytesAndCoordinatesInDeadLetter() {
         byte[] key = "s1".getBytes(StandardCharsets.UTF_8);
         byte[] garbage = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
@@ -234,7 +248,8 @@ class ReadingDecoderTest {
     void shouldJudgeAheadOfTheClockByTheClockAsItMovesOn() {
         long day = Duration.ofDays(1).toMillis();
         AtomicLong now = new AtomicLong(NOW);
-        ReadingDecoder moving = new ReadingDecoder(FEATURES, ReadingLimits.DEFAULTS, List.of(), now::get);
+        ReadingDecoder moving = new ReadingDecoder(
+                FEATURES, ReadingLimits.DEFAULTS.withMaxAheadOfClock(Duration.ofDays(1)), List.of(), now::get);
         byte[] early = reading("s1", NOW + day + 1, values(1, 2));
 
         assertThat(moving.decode("readings", 3, 42L, 1234L, null, early).reason).isEqualTo("bad_timestamp");
@@ -246,13 +261,16 @@ class ReadingDecoderTest {
     }
 
     @Test
-    void shouldRejectEventTimeMoreThanADayAheadOfTheClock() {
-        long day = Duration.ofDays(1).toMillis();
+    void shouldRejectEventTimeMoreThanFiveMinutesAheadOfTheClockByDefault() {
+        long five = Duration.ofMinutes(5).toMillis();
 
-        assertThat(decode(reading("s1", NOW + day, values(1, 2))).isReading()).isTrue();
-        DecodedRecord ahead = decode(reading("s1", NOW + day + 1, values(1, 2)));
+        assertThat(decode(reading("s1", NOW + five, values(1, 2))).isReading()).isTrue();
+        DecodedRecord ahead = decode(reading("s1", NOW + five + 1, values(1, 2)));
         assertThat(ahead.reason).isEqualTo("bad_timestamp");
-        assertThat(ahead.errorMessage).contains("more than PT24H ahead of the clock (2025-06-15T00:00:00Z)");
+        assertThat(ahead.errorMessage).contains("more than PT5M ahead of the clock (2025-06-15T00:00:00Z)");
+        assertThat(decode(reading("s1", NOW + Duration.ofHours(23).toMillis(), values(1, 2))).reason)
+                .as("a day ahead: one such reading would move its partition's watermark a day ahead")
+                .isEqualTo("bad_timestamp");
         ReadingDecoder hourly = decoder(ReadingLimits.DEFAULTS.withMaxAheadOfClock(Duration.ofHours(1)));
         assertThat(hourly.decode("readings", 3, 42L, 1234L, null, reading("s1", NOW + 3_600_001L, values(1, 2))).reason)
                 .isEqualTo("bad_timestamp");

@@ -115,9 +115,9 @@ class SecureKafkaITCase {
                 produce(secure, clientProperties, fixture, rows);
 
                 Map<String, String> values = new LinkedHashMap<>();
+                values.put("job.name", "secure-kafka");
                 values.put("kafka.bootstrap-servers", secure);
                 values.put("kafka.starting-offsets", "earliest");
-                values.put("kafka.transaction-timeout", "2m");
                 clientProperties.forEach((key, value) -> values.put("kafka.properties." + key, value));
                 values.put("model.path", fixture.directory().resolve("model").toString());
                 values.put("ordering.mode", "arrival");

@@ -35,12 +35,17 @@ class ModelUpdatesTest {
 
     ModelUpdatesTest() throws Exception {}
 
+    /** The job's defaults, with file: uris allowed in the test's directory. */
+    private UpdatePolicy policy() {
+        return UpdatePolicy.allowing(dir);
+    }
+
     @Test
     void shouldRoundTripAnInlineUpdateThroughItsBytes() throws Exception {
         byte[] bytes = ModelUpdateDecoder.encode(ModelUpdates.inline("sensors", next, NOW));
 
         ModelUpdate decoded = ModelUpdateDecoder.decode(bytes);
-        RecurrentModel model = ModelUpdates.toModel(decoded);
+        RecurrentModel model = ModelUpdates.toModel(decoded, policy());
 
         assertThat(decoded.getModelId()).isEqualTo("sensors");
         assertThat(model.version()).isEqualTo("v2");
@@ -58,7 +63,8 @@ class ModelUpdatesTest {
         ModelUpdate update = ModelUpdates.byReference(
                 "sensors", next.config(), weights.toUri().toString(), weights, NOW);
 
-        RecurrentModel model = ModelUpdates.toModel(ModelUpdateDecoder.decode(ModelUpdateDecoder.encode(update)));
+        RecurrentModel model =
+                ModelUpdates.toModel(ModelUpdateDecoder.decode(ModelUpdateDecoder.encode(update)), policy());
 
         assertSameWeights(model, next);
     }
@@ -73,9 +79,75 @@ class ModelUpdatesTest {
         tampered[tampered.length - 1] ^= 1;
         Files.write(weights, tampered);
 
-        assertThatThrownBy(() -> ModelUpdates.toModel(update))
+        assertThatThrownBy(() -> ModelUpdates.toModel(update, policy()))
                 .isInstanceOf(ModelFormatException.class)
                 .hasMessageContaining("SHA-256");
+    }
+
+    @Test
+    void shouldNeverSayWhatAFileThatFailedTheChecksHolds() throws Exception {
+        ModelDirectory.write(next, dir);
+        Path weights = dir.resolve(ModelDirectory.WEIGHTS_FILE);
+        ModelUpdate update = ModelUpdates.byReference(
+                "sensors", next.config(), weights.toUri().toString(), weights, NOW);
+        update.setSha256("00".repeat(32));
+        String actual = ModelUpdates.sha256(Files.readAllBytes(weights));
+
+        assertThatThrownBy(() -> ModelUpdates.toModel(update, policy()))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("differs from the update's sha256")
+                .hasMessageNotContaining(actual)
+                .hasMessageNotContaining(Long.toString(Files.size(weights)));
+    }
+
+    @Test
+    void shouldRefuseFileUrisOutsideTheUpdateDirectoriesWithoutLookingAtTheFile(@TempDir Path elsewhere)
+            throws Exception {
+        Path secret = elsewhere.resolve("secret.properties");
+        Files.writeString(secret, "password=hunter2\n");
+        String digest = ModelUpdates.sha256(Files.readAllBytes(secret));
+        ModelUpdate existing = ModelUpdates.inline("sensors", next, NOW);
+        existing.setWeights(null);
+        existing.setUri(secret.toUri().toString());
+        existing.setSha256(digest);
+        ModelUpdate absent = ModelUpdate.newBuilder(existing)
+                .setUri(elsewhere.resolve("absent").toUri().toString())
+                .build();
+        ModelUpdate climbing = ModelUpdate.newBuilder(existing)
+                .setUri(dir.toUri() + "../" + elsewhere.getFileName() + "/secret.properties")
+                .build();
+        Path link = dir.resolve("link.safetensors");
+        Files.createSymbolicLink(link, secret);
+        ModelUpdate linked =
+                ModelUpdate.newBuilder(existing).setUri(link.toUri().toString()).build();
+
+        for (ModelUpdate update : List.of(existing, absent, climbing)) {
+            assertThatThrownBy(() -> ModelUpdates.toModel(update, policy()))
+                    .as(update.getUri())
+                    .isInstanceOf(ModelFormatException.class)
+                    .hasMessageContaining("must point into one of the directories of model.update-directories")
+                    .hasMessageNotContaining("no such file")
+                    .hasMessageNotContaining(digest);
+        }
+        assertThatThrownBy(() -> ModelUpdates.toModel(linked, policy()))
+                .hasMessageContaining("a symbolic link leads outside");
+        assertThatThrownBy(() -> ModelUpdates.toModel(existing, UpdatePolicy.DEFAULTS))
+                .as("no directories configured: no file: uri at all")
+                .hasMessageContaining("(none configured)");
+    }
+
+    @Test
+    void shouldRefuseInlineWeightsOverTheLimitBeforeParsingThem() throws Exception {
+        ModelUpdate update = ModelUpdates.inline("sensors", next, NOW);
+        int size = update.getWeights().remaining();
+
+        assertThatThrownBy(() -> ModelUpdates.toModel(update, new UpdatePolicy(size - 1, List.of())))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining(size + " bytes inline, over the job's limit of " + (size - 1))
+                .hasMessageContaining("--weights-uri");
+        assertThat(ModelUpdates.toModel(update, new UpdatePolicy(size, List.of()))
+                        .version())
+                .isEqualTo("v2");
     }
 
     @Test
@@ -84,49 +156,50 @@ class ModelUpdatesTest {
         update.setWeights(null);
         update.setUri("https://example.com/weights.safetensors");
         update.setSha256("00");
-        assertThatThrownBy(() -> ModelUpdates.toModel(update)).hasMessageContaining("unsupported uri scheme");
+        assertThatThrownBy(() -> ModelUpdates.toModel(update, policy())).hasMessageContaining("unsupported uri scheme");
         update.setSha256(null);
-        assertThatThrownBy(() -> ModelUpdates.toModel(update)).hasMessageContaining("needs sha256");
+        assertThatThrownBy(() -> ModelUpdates.toModel(update, policy())).hasMessageContaining("needs sha256");
         update.setUri(dir.resolve("absent").toUri().toString());
         update.setSha256("00");
-        assertThatThrownBy(() -> ModelUpdates.toModel(update)).hasMessageContaining("no such file");
+        assertThatThrownBy(() -> ModelUpdates.toModel(update, policy())).hasMessageContaining("no such file");
     }
 
     @Test
     void shouldRejectNeitherOrBothWeightSources() throws Exception {
         ModelUpdate both = ModelUpdates.inline("sensors", next, NOW);
         both.setUri("file:///tmp/w.safetensors");
-        assertThatThrownBy(() -> ModelUpdates.toModel(both)).hasMessageContaining("both are");
+        assertThatThrownBy(() -> ModelUpdates.toModel(both, policy())).hasMessageContaining("both are");
         ModelUpdate neither = ModelUpdates.inline("sensors", next, NOW);
         neither.setWeights(null);
-        assertThatThrownBy(() -> ModelUpdates.toModel(neither)).hasMessageContaining("neither is");
+        assertThatThrownBy(() -> ModelUpdates.toModel(neither, policy())).hasMessageContaining("neither is");
     }
 
     @Test
     void shouldRejectMalformedConfigWeightsAndVersion() {
         ModelUpdate badJson = ModelUpdates.inline("sensors", next, NOW);
         badJson.setConfigJson("{not json");
-        assertThatThrownBy(() -> ModelUpdates.toModel(badJson))
+        assertThatThrownBy(() -> ModelUpdates.toModel(badJson, policy()))
                 .isInstanceOf(ModelFormatException.class)
                 .hasMessageContaining("config_json")
                 .hasMessageContaining("not valid JSON");
 
         ModelUpdate badWeights = ModelUpdates.inline("sensors", next, NOW);
         badWeights.setWeights(ByteBuffer.wrap(new byte[] {1, 2, 3}));
-        assertThatThrownBy(() -> ModelUpdates.toModel(badWeights))
+        assertThatThrownBy(() -> ModelUpdates.toModel(badWeights, policy()))
                 .isInstanceOf(ModelFormatException.class)
                 .hasMessageContaining("weights");
 
         ModelUpdate missingTensor = ModelUpdates.inline("sensors", next, NOW);
         List<Tensor> tensors = next.stateDict().subList(1, next.stateDict().size());
         missingTensor.setWeights(ByteBuffer.wrap(Safetensors.toBytes(tensors, Map.of())));
-        assertThatThrownBy(() -> ModelUpdates.toModel(missingTensor))
+        assertThatThrownBy(() -> ModelUpdates.toModel(missingTensor, policy()))
                 .isInstanceOf(ModelFormatException.class)
                 .hasMessageContaining(next.stateDict().get(0).name());
 
         ModelUpdate otherVersion = ModelUpdates.inline("sensors", next, NOW);
         otherVersion.setVersion("v3");
-        assertThatThrownBy(() -> ModelUpdates.toModel(otherVersion)).hasMessageContaining("differs from config_json");
+        assertThatThrownBy(() -> ModelUpdates.toModel(otherVersion, policy()))
+                .hasMessageContaining("differs from config_json");
     }
 
     @Test
