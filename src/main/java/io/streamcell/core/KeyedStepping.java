@@ -7,6 +7,7 @@ import io.streamcell.model.kernel.KeyBatchKernel;
 import io.streamcell.state.KeyState;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * Steps the readings of many keys with one model, one reading at a time ({@link #stepOne}) or a
@@ -41,6 +42,7 @@ public final class KeyedStepping<K, T> implements AutoCloseable {
     }
 
     private final StepSettings settings;
+    private final Function<RecurrentModel, KeyBatchKernel> kernels;
     private final int restoredArchitecture;
     private KeyStepper stepper;
     private KeyBatchKernel kernel; // null when stepping per event
@@ -50,7 +52,13 @@ public final class KeyedStepping<K, T> implements AutoCloseable {
      *     checkpointed under)
      */
     public KeyedStepping(RecurrentModel model, StepSettings settings) {
+        this(model, settings, m -> newKernel(m, settings));
+    }
+
+    /** With the bundle kernels made by {@code kernels} (tests watch their lifecycle). */
+    KeyedStepping(RecurrentModel model, StepSettings settings, Function<RecurrentModel, KeyBatchKernel> kernels) {
         this.settings = settings;
+        this.kernels = kernels;
         this.restoredArchitecture = model.config().architectureFingerprint();
         install(model);
     }
@@ -73,10 +81,10 @@ public final class KeyedStepping<K, T> implements AutoCloseable {
         if (kernel != null) {
             kernel.close();
         }
-        kernel = settings.perEvent() ? null : newKernel(model);
+        kernel = settings.perEvent() ? null : kernels.apply(model);
     }
 
-    private KeyBatchKernel newKernel(RecurrentModel model) {
+    private static KeyBatchKernel newKernel(RecurrentModel model, StepSettings settings) {
         return settings.kernel() == StepSettings.Kernel.BLAS
                 ? new BatchStepKernel(model, settings.bundleSize())
                 : new BundleStepKernel(model);
