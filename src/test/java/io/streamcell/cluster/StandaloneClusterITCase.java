@@ -321,11 +321,12 @@ class StandaloneClusterITCase {
         JobOutput expected = reference();
         String run = "rocksdb";
         Path savepoints = cluster.directory().resolve("savepoints-" + run);
+        List<String> onRocksDb = jobArgs(run, 2, "state.backend=rocksdb"); // creates the run's topics
         try (KafkaConsumer<byte[], byte[]> progress =
                 KafkaTestClients.readCommittedConsumer(kafka.bootstrapServers())) {
             KafkaTestClients.assignFromStart(progress, "forecasts-" + run);
             long[] committed = {0};
-            String job = cluster.runJar(jarId, jobArgs(run, 2, "state.backend=rocksdb"), null);
+            String job = cluster.runJar(jarId, onRocksDb, null);
             awaitProgress(progress, committed, input.rows.size() / 3, job);
             assertNoFailures(job, "on RocksDB at parallelism 2");
             String first = cluster.stopWithSavepoint(job, savepoints);
