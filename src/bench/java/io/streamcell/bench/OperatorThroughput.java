@@ -14,6 +14,7 @@ import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.operators.BoundedMultiInput;
@@ -29,7 +30,7 @@ import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
  * 1,000 keys in random order), readings per second in each stepping mode. Run with
  * {@code -Pbench}'s test classpath:
  * <pre>
- *   java -cp ... io.streamcell.bench.OperatorThroughput [cell] [hidden]
+ *   java -cp ... io.streamcell.bench.OperatorThroughput [cell] [hidden] [rounds] [scored]
  * </pre>
  */
 public final class OperatorThroughput {
@@ -42,8 +43,11 @@ public final class OperatorThroughput {
     public static void main(String[] args) throws Exception {
         String cell = args.length > 0 ? args[0] : "lstm";
         int hidden = args.length > 1 ? Integer.parseInt(args[1]) : 64;
-        RecurrentModel model = BenchModels.model(cell, 8, hidden, 1, 1);
-        System.out.printf("%s I=8 H=%d, one layer, one output%n", cell, hidden);
+        // By default the target (y0) is not an input, so no reading is scored; "scored" makes it x0,
+        // scored by the anomaly detector against the next reading (the detector's cost is the difference)
+        boolean scored = args.length > 3 && "scored".equals(args[3]);
+        RecurrentModel model = BenchModels.model(cell, 8, hidden, 1, List.of(scored ? "x0" : "y0"));
+        System.out.printf("%s I=8 H=%d, one layer, one output%s%n", cell, hidden, scored ? ", scored" : "");
         kernels(model);
         Path directory = Files.createTempDirectory("streamcell-bench-model");
         ModelDirectory.write(model, directory.resolve("model"));
