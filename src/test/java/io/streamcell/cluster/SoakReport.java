@@ -31,8 +31,9 @@ import org.jfree.data.xy.XYSeriesCollection;
  * summary.
  *
  * <p>Growth is judged per process, between an early window (after its warm-up) and the last
- * window of the run: for the heap the <em>lowest</em> value of each window, which is close to the
- * live set after a garbage collection (the highest only says when the last collection ran); for
+ * window of the run: for the heap the <em>lowest</em> value of each window, the live set (the run
+ * reads each TaskManager's heap right after a full collection once a minute; the highest only says
+ * when the last collection ran); for
  * off-heap, resident set and state the highest. A TaskManager started by the failover is judged against its own
  * early window, so it needs enough life left; the killed one is only charted.
  */

@@ -97,8 +97,14 @@ class SoakRun {
                 long start = System.nanoTime();
                 producer.start();
                 summary.start();
+                int[] collectedInMinute = {-1};
                 sampler.scheduleAtFixedRate(
-                        () -> sample(cluster, job, summary, report, minutesSince(start)),
+                        () -> {
+                            double minute = minutesSince(start);
+                            boolean collect = (int) minute > collectedInMinute[0];
+                            collectedInMinute[0] = (int) minute;
+                            sample(cluster, job, summary, report, minute, collect);
+                        },
                         0,
                         sampleEvery.toMillis(),
                         TimeUnit.MILLISECONDS);
@@ -213,9 +219,19 @@ class SoakRun {
         return config;
     }
 
-    /** One sample of every live TaskManager and of the job; a failed sample is skipped, not fatal. */
+    /**
+     * One sample of every live TaskManager and of the job; a failed sample is skipped, not fatal.
+     * With {@code collect} (the first sample of each minute) each TaskManager is asked for a full
+     * garbage collection first and its heap read right after it: the live set, so that the lowest
+     * heap of a window does not depend on when the old generation was last collected.
+     */
     private static void sample(
-            StandaloneCluster cluster, String job, DemoSummary summary, SoakReport report, double minute) {
+            StandaloneCluster cluster,
+            String job,
+            DemoSummary summary,
+            SoakReport report,
+            double minute,
+            boolean collect) {
         try {
             for (int tm : cluster.liveTaskManagers()) {
                 String name = "taskmanager-" + tm;
@@ -226,14 +242,15 @@ class SoakRun {
                     values.put(metric.path("id").asText(), metric.path("value").asDouble());
                 }
                 if (values.size() == 3) { // the JobManager fetches TaskManager metrics every 10 s
+                    long pid = cluster.taskManagerPid(tm);
                     report.add(new SoakReport.ProcessSample(
                             minute,
                             name,
-                            values.get("Status.JVM.Memory.Heap.Used") / MB,
+                            collect ? heapAfterFullCollectionMb(pid) : values.get("Status.JVM.Memory.Heap.Used") / MB,
                             (values.get("Status.JVM.Memory.NonHeap.Used")
                                             + values.get("Status.JVM.Memory.Direct.MemoryUsed"))
                                     / MB,
-                            residentMb(cluster.taskManagerPid(tm))));
+                            residentMb(pid)));
                 }
             }
             JsonNode latest =
@@ -247,6 +264,38 @@ class SoakRun {
         } catch (Exception e) {
             System.err.println("soak: sample at minute " + minute + " skipped: " + e);
         }
+    }
+
+    /**
+     * Runs a full collection in the JVM {@code pid} ({@code jcmd GC.run}) and returns its used heap
+     * right after ({@code jstat -gc}: survivor, eden and old generation used), in MB.
+     */
+    private static double heapAfterFullCollectionMb(long pid) throws IOException, InterruptedException {
+        run(jdkTool("jcmd"), Long.toString(pid), "GC.run");
+        String[] lines =
+                run(jdkTool("jstat"), "-gc", Long.toString(pid)).strip().split("\n");
+        String[] header = lines[0].trim().split("\\s+");
+        String[] values = lines[lines.length - 1].trim().split("\\s+");
+        double usedKb = 0;
+        for (int i = 0; i < header.length; i++) {
+            if (List.of("S0U", "S1U", "EU", "OU").contains(header[i])) {
+                usedKb += Double.parseDouble(values[i]);
+            }
+        }
+        return usedKb / 1024.0;
+    }
+
+    private static String jdkTool(String name) {
+        return Path.of(System.getProperty("java.home"), "bin", name).toString();
+    }
+
+    private static String run(String... command) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (process.waitFor() != 0) {
+            throw new IOException(String.join(" ", command) + " failed: " + out.strip());
+        }
+        return out;
     }
 
     /** VmRSS of a process, from /proc (Linux). */
