@@ -148,30 +148,6 @@ public record ModelProvenance(
             Objects.requireNonNull(schedule, "schedule");
             Objects.requireNonNull(optimizer, "optimizer");
         }
-
-        /** These options with the features and targets the user named (rather than the network's own inputs). */
-        public Options withColumns(List<String> features, List<String> targets) {
-            return new Options(
-                    cell,
-                    gruReset,
-                    hidden,
-                    layers,
-                    horizon,
-                    features,
-                    targets,
-                    epochs,
-                    learningRate,
-                    schedule,
-                    window,
-                    batch,
-                    validationFraction,
-                    weightDecay,
-                    clipNorm,
-                    patience,
-                    season,
-                    onlineNormalisation,
-                    optimizer);
-        }
     }
 
     /**

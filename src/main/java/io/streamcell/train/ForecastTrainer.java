@@ -160,7 +160,7 @@ public final class ForecastTrainer {
                         KeySeries.sha256(series, features, targets),
                         series.stream().mapToLong(KeySeries::length).sum(),
                         series.size()),
-                net.options().withColumns(features, targets),
+                opts.provenance(features, targets),
                 net.seed(),
                 net.training(),
                 metrics.provenance("validation, whole path, original units"),

@@ -9,6 +9,7 @@ import io.streamcell.demo.SensorSimulator;
 import io.streamcell.embedded.EmbeddedKafka;
 import io.streamcell.job.Durations;
 import io.streamcell.testing.EmbeddedKafkaExtension;
+import io.streamcell.testing.JdkTools;
 import io.streamcell.testing.KafkaTestClients;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -271,9 +272,9 @@ class SoakRun {
      * right after ({@code jstat -gc}: survivor, eden and old generation used), in MB.
      */
     private static double heapAfterFullCollectionMb(long pid) throws IOException, InterruptedException {
-        run(jdkTool("jcmd"), Long.toString(pid), "GC.run");
+        JdkTools.run("jcmd", Long.toString(pid), "GC.run");
         String[] lines =
-                run(jdkTool("jstat"), "-gc", Long.toString(pid)).strip().split("\n");
+                JdkTools.run("jstat", "-gc", Long.toString(pid)).strip().split("\n");
         String[] header = lines[0].trim().split("\\s+");
         String[] values = lines[lines.length - 1].trim().split("\\s+");
         double usedKb = 0;
@@ -283,19 +284,6 @@ class SoakRun {
             }
         }
         return usedKb / 1024.0;
-    }
-
-    private static String jdkTool(String name) {
-        return Path.of(System.getProperty("java.home"), "bin", name).toString();
-    }
-
-    private static String run(String... command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (process.waitFor() != 0) {
-            throw new IOException(String.join(" ", command) + " failed: " + out.strip());
-        }
-        return out;
     }
 
     /** VmRSS of a process, from /proc (Linux). */

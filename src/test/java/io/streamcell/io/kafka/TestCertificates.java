@@ -1,11 +1,8 @@
 package io.streamcell.io.kafka;
 
+import io.streamcell.testing.JdkTools;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A throw-away certificate authority and a broker certificate it signed, made with the JDK's own
@@ -138,13 +135,6 @@ public record TestCertificates(
     }
 
     private static void keytool(String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
-        command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
-            throw new IOException("keytool " + args[0] + " failed: " + output);
-        }
+        JdkTools.run("keytool", args);
     }
 }
